@@ -1,0 +1,23 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { createDb } from "~/.server/db";
+import { postgresSchemaFrom, postgresSchemaPath, sqliteSchemaPath } from "../scripts/postgres-schema";
+
+describe("database schema", () => {
+  it("keeps the PostgreSQL schema generated from the SQLite one (npm run db:sync-postgres)", () => {
+    expect(readFileSync(postgresSchemaPath, "utf8")).toBe(postgresSchemaFrom(readFileSync(sqliteSchemaPath, "utf8")));
+  });
+
+  it("migrates a fresh database that enforces the outbox's unique dedupe key", async () => {
+    const db = createDb(process.env.DATABASE_URL!);
+    const row = {
+      shop: "a.myshopify.com", flow: "order_confirmation", dedupeKey: "order_confirmation:1", category: "UTILITY",
+      template: "momento_order_confirmation", language: "de", components: "[]", status: "SCHEDULED",
+      sendAfter: new Date(), createdAt: new Date(),
+    };
+    await db.message.create({ data: row });
+    await expect(db.message.create({ data: row })).rejects.toMatchObject({ code: "P2002" });
+    expect(await db.message.count()).toBe(1);
+    await db.$disconnect();
+  });
+});

@@ -1,0 +1,77 @@
+// A fresh, migrated database per test file: a copy of a template SQLite file, or a PostgreSQL database
+// created from a migrated template database. Which one is chosen by MOMENTO_TEST_POSTGRES_URL.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(import.meta.dirname, "../..");
+export const testDataDir = path.join(root, ".data", "test");
+const sqliteTemplate = path.join(testDataDir, "template.sqlite");
+const PG_TEMPLATE = "momento_test_template";
+
+export function postgresBaseUrl(): string | undefined {
+  return process.env.MOMENTO_TEST_POSTGRES_URL || undefined;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Runs `prisma migrate deploy` on the pinned Node against `url`. */
+export function migrate(url: string): void {
+  execFileSync(process.execPath, [require.resolve("prisma/build/index.js"), "migrate", "deploy"], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, CHECKPOINT_DISABLE: "1" },
+    stdio: "pipe",
+  });
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresBaseUrl() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function buildTemplate(): Promise<void> {
+  mkdirSync(testDataDir, { recursive: true });
+  const pgUrl = postgresBaseUrl();
+  if (pgUrl) {
+    await adminQuery(`DROP DATABASE IF EXISTS ${PG_TEMPLATE} WITH (FORCE)`);
+    await adminQuery(`CREATE DATABASE ${PG_TEMPLATE}`);
+    migrate(withDatabase(pgUrl, PG_TEMPLATE));
+    return;
+  }
+  rmSync(sqliteTemplate, { force: true });
+  migrate(`file:${sqliteTemplate}`);
+}
+
+/** Creates a fresh database for one test file and returns its URL. */
+export async function freshDatabaseUrl(): Promise<string> {
+  const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const pgUrl = postgresBaseUrl();
+  if (pgUrl) {
+    await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE}`);
+    return withDatabase(pgUrl, name);
+  }
+  const file = path.join(testDataDir, `${name}.sqlite`);
+  copyFileSync(sqliteTemplate, file);
+  return `file:${file}`;
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  if (url.startsWith("file:")) {
+    rmSync(url.slice("file:".length), { force: true });
+    return;
+  }
+  await adminQuery(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+}
