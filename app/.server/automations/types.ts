@@ -1,0 +1,36 @@
+import type { TemplateComponent } from "../whatsapp/types";
+import type { TemplateCategory, TemplateLanguage } from "../templates/catalogue";
+
+export type Flow =
+  | "opt_in_confirmation"
+  | "order_confirmation"
+  | "shipping_update"
+  | "cart_recovery"
+  | "back_in_stock"
+  | "feedback"
+  | "win_back";
+
+/** What a planner decides: one message to exist in the outbox. Planners are pure; enqueue writes plans. */
+export interface MessagePlan {
+  flow: Flow;
+  /** Unique per shop: the same event planned twice yields one message. */
+  dedupeKey: string;
+  to: string | null;
+  customerKey: string | null;
+  category: TemplateCategory;
+  template: string;
+  language: TemplateLanguage;
+  /** Header/body parameters; the URL button is added by enqueue (it carries the message id). */
+  components: TemplateComponent[];
+  /** Where the URL button leads (through /r/<message id>), if the template has one. */
+  linkUrl?: string;
+  orderId?: string;
+  checkoutToken?: string;
+  sendAfter: Date;
+  /** A reason known at planning time (e.g. no usable phone): the message is recorded as SKIPPED. */
+  skipReason?: string;
+}
+
+export function bodyText(...values: string[]): TemplateComponent {
+  return { type: "body", parameters: values.map((text) => ({ type: "text" as const, text })) };
+}

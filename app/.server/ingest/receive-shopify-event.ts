@@ -1,0 +1,134 @@
+// Receive one verified Shopify webhook: dedupe by webhook id, persist, project, plan, enqueue —
+// all in one transaction, so a failure leaves nothing half-written and Shopify's retry starts clean.
+import { Prisma } from "@prisma/client";
+import type { Clock } from "../clock";
+import type { Db, DbTx } from "../db";
+import { planOrderConfirmation } from "../automations/order-confirmation";
+import type { MessagePlan } from "../automations/types";
+import { enqueuePlans } from "./enqueue";
+import { projectCheckout, projectOrder, type ShopContext } from "./projections";
+import { checkoutPayload, describeZodError, orderPayload } from "./shopify-payloads";
+
+export interface ShopifyEvent {
+  shop: string;
+  /** As in the X-Shopify-Topic header, e.g. "orders/create". */
+  topic: string;
+  webhookId: string;
+  apiVersion?: string | null;
+  triggeredAt?: Date | null;
+  payload: unknown;
+}
+
+export interface IngestDeps {
+  db: Db;
+  clock: Clock;
+}
+
+export type IngestOutcome =
+  | { status: "duplicate" }
+  | { status: "processed"; planned: number; note: string | null };
+
+interface TopicResult {
+  plans: MessagePlan[];
+  note?: string;
+}
+type TopicHandler = (tx: DbTx, shop: ShopContext, event: ShopifyEvent, now: Date) => Promise<TopicResult>;
+
+async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now: Date): Promise<TopicResult> {
+  const parsed = orderPayload.safeParse(event.payload);
+  if (!parsed.success) return { plans: [], note: `skipped: order payload not usable (${describeZodError(parsed.error)})` };
+  const { order, stale, phoneInvalid, firstName } = await projectOrder(tx, shop, parsed.data);
+  if (event.topic !== "orders/create") return { plans: [], note: stale ? "older than the order state we have; ignored" : undefined };
+  const plans = planOrderConfirmation(
+    { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null },
+    shop,
+    now,
+  );
+  return { plans, note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
+}
+
+async function handleCheckout(tx: DbTx, shop: ShopContext, event: ShopifyEvent): Promise<TopicResult> {
+  const parsed = checkoutPayload.safeParse(event.payload);
+  if (!parsed.success) return { plans: [], note: `skipped: checkout payload not usable (${describeZodError(parsed.error)})` };
+  const { stale } = await projectCheckout(tx, shop, parsed.data);
+  return { plans: [], note: stale ? "older than the checkout state we have; ignored" : undefined };
+}
+
+async function handleAppUninstalled(tx: DbTx, shop: ShopContext, _event: ShopifyEvent, now: Date): Promise<TopicResult> {
+  const { count } = await tx.session.deleteMany({ where: { shop: shop.domain } });
+  await tx.shop.update({ where: { domain: shop.domain }, data: { uninstalledAt: now } });
+  await tx.message.updateMany({ where: { shop: shop.domain, status: "SCHEDULED" }, data: { status: "CANCELLED", statusReason: "app_uninstalled" } });
+  return { plans: [], note: `app uninstalled; ${count} session(s) deleted, scheduled messages cancelled` };
+}
+
+async function handleScopesUpdate(tx: DbTx, shop: ShopContext, event: ShopifyEvent): Promise<TopicResult> {
+  const current = (event.payload as { current?: unknown }).current;
+  if (!Array.isArray(current)) return { plans: [], note: "skipped: payload has no `current` scope list" };
+  await tx.session.updateMany({ where: { shop: shop.domain }, data: { scope: current.map(String).join(",") } });
+  return { plans: [] };
+}
+
+const recordOnly = (why: string): TopicHandler => async () => ({ plans: [], note: `recorded; ${why}` });
+
+/** One handler per subscribed topic (shopify.app.toml). */
+export const topicHandlers: Record<string, TopicHandler> = {
+  "orders/create": handleOrder,
+  "orders/updated": handleOrder,
+  "orders/cancelled": handleOrder,
+  "checkouts/create": handleCheckout,
+  "checkouts/update": handleCheckout,
+  "fulfillments/create": recordOnly("the shipping-update flow is not built yet"),
+  "fulfillments/update": recordOnly("the shipping-update flow is not built yet"),
+  "inventory_levels/update": recordOnly("the back-in-stock flow is not built yet"),
+  "app/uninstalled": handleAppUninstalled,
+  "app/scopes_update": handleScopesUpdate,
+  "customers/data_request": recordOnly("data export is not built yet"),
+  "customers/redact": recordOnly("erasure is not built yet"),
+  "shop/redact": recordOnly("erasure is not built yet"),
+};
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}
+
+export async function receiveShopifyEvent(deps: IngestDeps, event: ShopifyEvent): Promise<IngestOutcome> {
+  // Two deliveries racing on the same keys: the loser's transaction fails on a unique constraint and
+  // is retried once, when it sees the winner's rows and becomes a duplicate or a no-op.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await receiveOnce(deps, event);
+    } catch (error) {
+      if (attempt < 3 && isUniqueViolation(error)) continue;
+      throw error;
+    }
+  }
+}
+
+async function receiveOnce({ db, clock }: IngestDeps, event: ShopifyEvent): Promise<IngestOutcome> {
+  const now = clock.now();
+  return db.$transaction(async (tx) => {
+    const seen = await tx.webhookEvent.findUnique({ where: { shop_webhookId: { shop: event.shop, webhookId: event.webhookId } }, select: { id: true } });
+    if (seen) return { status: "duplicate" as const };
+
+    const shopRow = await tx.shop.upsert({ where: { domain: event.shop }, create: { domain: event.shop, installedAt: now }, update: {} });
+    const shop: ShopContext = { domain: shopRow.domain, country: shopRow.country, locale: shopRow.locale };
+    const handler = topicHandlers[event.topic] ?? recordOnly(`no handler for topic ${event.topic}`);
+    const { plans, note } = await handler(tx, shop, event, now);
+    const planned = await enqueuePlans(tx, event.shop, plans, now);
+
+    await tx.webhookEvent.create({
+      data: {
+        shop: event.shop,
+        webhookId: event.webhookId,
+        topic: event.topic,
+        apiVersion: event.apiVersion ?? null,
+        triggeredAt: event.triggeredAt ?? null,
+        receivedAt: now,
+        payload: JSON.stringify(event.payload),
+        note: note ?? null,
+      },
+    });
+    if (note?.startsWith("skipped")) console.warn(`[ingest] ${event.topic} ${event.webhookId} for ${event.shop}: ${note}`);
+    return { status: "processed" as const, planned, note: note ?? null };
+  });
+}

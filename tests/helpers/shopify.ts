@@ -1,0 +1,43 @@
+import { shopifyWebhookRequest, type ShopifyDelivery } from "../../simulator/shopify-webhooks";
+import { callRoute } from "../../simulator/in-process-app";
+import { fixture } from "../fixtures";
+
+export const TEST_SHOP = "momento-test.myshopify.com";
+
+let seq = 0;
+export function nextWebhookId(): string {
+  seq += 1;
+  return `wh-${process.pid}-${Date.now()}-${seq}`;
+}
+
+/** Signs a delivery like Shopify does and posts it through the real route for its topic. */
+export function deliverShopifyWebhook(
+  delivery: Partial<ShopifyDelivery> & Pick<ShopifyDelivery, "topic" | "payload">,
+  options: { hmac?: string; secret?: string } = {},
+): Promise<Response> {
+  const request = shopifyWebhookRequest(
+    process.env.SHOPIFY_APP_URL!,
+    options.secret ?? process.env.SHOPIFY_API_SECRET!,
+    { shop: TEST_SHOP, webhookId: nextWebhookId(), ...delivery },
+    { hmac: options.hmac },
+  );
+  return callRoute(request);
+}
+
+/** The real orders/create sample, made into a live German order with a phone (ids and shape untouched). */
+export function germanOrder(overrides: Record<string, unknown> = {}) {
+  const order = fixture("shopify/orders_create.json");
+  return {
+    ...order,
+    cancelled_at: null,
+    cancel_reason: null,
+    test: false,
+    customer_locale: "de",
+    currency: "EUR",
+    total_price: "49.90",
+    phone: "+49 151 12345678",
+    created_at: "2026-03-02T10:00:00+01:00",
+    updated_at: "2026-03-02T10:00:00+01:00",
+    ...overrides,
+  };
+}
