@@ -13,7 +13,7 @@ describe("database schema", () => {
     const row = {
       shop: "a.myshopify.com", flow: "order_confirmation", dedupeKey: "order_confirmation:1", category: "UTILITY",
       template: "momento_order_confirmation", language: "de", components: "[]", status: "SCHEDULED",
-      sendAfter: new Date(), createdAt: new Date(),
+      sendAfter: new Date(), plannedFor: new Date(), createdAt: new Date(),
     };
     await db.message.create({ data: row });
     await expect(db.message.create({ data: row })).rejects.toMatchObject({ code: "P2002" });
