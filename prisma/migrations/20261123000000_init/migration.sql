@@ -142,7 +142,7 @@ CREATE TABLE "Message" (
     "statusReason" TEXT,
     "errorCode" INTEGER,
     "sendAfter" DATETIME NOT NULL,
-    "plannedFor" DATETIME NOT NULL,
+    "plannedFor" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "lastError" TEXT,
     "claimedBy" TEXT,

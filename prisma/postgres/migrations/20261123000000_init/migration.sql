@@ -157,7 +157,7 @@ CREATE TABLE "Message" (
     "statusReason" TEXT,
     "errorCode" INTEGER,
     "sendAfter" TIMESTAMP(3) NOT NULL,
-    "plannedFor" TIMESTAMP(3) NOT NULL,
+    "plannedFor" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "lastError" TEXT,
     "claimedBy" TEXT,
