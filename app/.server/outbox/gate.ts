@@ -1,0 +1,100 @@
+// The send-time policy gate (DESIGN.md §4): a pure function of the message, facts loaded just before
+// sending, and `now`. Everything decided at planning time is checked again here, because consent,
+// relevance and throughput can all have changed since the message was scheduled.
+import type { OutboxPolicy } from "./policy";
+
+export type ConsentState = "NONE" | "REQUESTED" | "CONFIRMED" | "REVOKED" | "REDACTED";
+
+export type MessageCategory = "UTILITY" | "MARKETING";
+
+/** The fields of a Message row the gate looks at. */
+export interface GateMessage {
+  to: string | null;
+  waUserId: string | null;
+  /** UTILITY | MARKETING; anything else is treated as MARKETING (the stricter one). */
+  category: string;
+  orderId: string | null;
+}
+
+export interface SendFacts {
+  /** The recipient's consent state, or null when there is no consent record. */
+  consent: ConsentState | null;
+  /** null when the message is not about an order, or the order is unknown. */
+  orderCancelled: boolean | null;
+  lastSentToRecipientAt: Date | null;
+  /** Set after a 131049 for this recipient: no marketing before then. */
+  marketingBlockedUntil?: Date | null;
+}
+
+export type SkipReason = "not_contactable" | "consent_revoked" | "no_consent";
+export type CancelReason = "order_cancelled";
+export type DeferReason = "marketing_paused" | "pair_limit";
+
+export type GateDecision =
+  | { action: "send" }
+  | { action: "skip"; reason: SkipReason; detail: string }
+  | { action: "cancel"; reason: CancelReason; detail: string }
+  | { action: "defer"; until: Date; reason: DeferReason; detail: string };
+
+type GatePolicy = Pick<OutboxPolicy, "pairIntervalMs">;
+
+const MINIMUM_CONSENT: Record<MessageCategory, readonly ConsentState[]> = {
+  UTILITY: ["REQUESTED", "CONFIRMED"],
+  MARKETING: ["CONFIRMED"],
+};
+
+export function messageCategory(category: string): MessageCategory {
+  return category === "UTILITY" ? "UTILITY" : "MARKETING";
+}
+
+export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Date, policy: GatePolicy): GateDecision {
+  // 1. Who: a recipient we can address at all.
+  if (message.to === null && message.waUserId === null) {
+    return { action: "skip", reason: "not_contactable", detail: "The message has neither a phone number nor a WhatsApp user id." };
+  }
+
+  // 2. Consent: no consent, no message — ever (DESIGN.md §3).
+  if (facts.consent === "REVOKED" || facts.consent === "REDACTED") {
+    return { action: "skip", reason: "consent_revoked", detail: `The recipient's consent is ${facts.consent}; they are never messaged.` };
+  }
+  const category = messageCategory(message.category);
+  const accepted = MINIMUM_CONSENT[category];
+  if (facts.consent === null || !accepted.includes(facts.consent)) {
+    return {
+      action: "skip",
+      reason: "no_consent",
+      detail: `A ${category} message needs consent ${accepted.join(" or ")}; the recipient's is ${facts.consent ?? "missing"}.`,
+    };
+  }
+
+  // 3. Relevance: is the message still about something that holds?
+  if (message.orderId !== null && facts.orderCancelled === true) {
+    return { action: "cancel", reason: "order_cancelled", detail: "The order was cancelled after the message was scheduled." };
+  }
+
+  // 4. Recipient's time and attention — quiet hours (defer to their end) and the marketing frequency cap
+  //    (skip "frequency_cap") go here, before throughput. Not built yet (a later issue).
+
+  // 5. Throughput towards this recipient.
+  if (category === "MARKETING" && facts.marketingBlockedUntil && facts.marketingBlockedUntil > now) {
+    return {
+      action: "defer",
+      until: facts.marketingBlockedUntil,
+      reason: "marketing_paused",
+      detail: "Meta limited marketing to this recipient (131049); marketing waits 24 hours.",
+    };
+  }
+  if (facts.lastSentToRecipientAt !== null) {
+    const allowedAt = new Date(facts.lastSentToRecipientAt.getTime() + policy.pairIntervalMs);
+    if (allowedAt > now) {
+      return {
+        action: "defer",
+        until: allowedAt,
+        reason: "pair_limit",
+        detail: `Another message went to this recipient less than ${policy.pairIntervalMs / 1000} s ago (Meta's pair rate limit).`,
+      };
+    }
+  }
+
+  return { action: "send" };
+}

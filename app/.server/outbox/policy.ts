@@ -1,0 +1,56 @@
+// The outbox's queue policy as data (like pg-boss's job options), so it can be tuned per deployment and
+// read in one place. Durations are milliseconds.
+
+export interface BackoffPolicy {
+  /** Delay after the first failed attempt. */
+  baseMs: number;
+  /** Each further failed attempt multiplies the delay by this. */
+  factor: number;
+  /** No retry is ever scheduled further out than this. */
+  maxMs: number;
+  /** Fraction of the delay randomised either way (0.2 = ±20 %), so retries of one burst spread out. */
+  jitter: number;
+}
+
+export interface OutboxPolicy {
+  /** Send attempts per message, the first one included. */
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** Token bucket per business phone number (API-FACTS.md A3: 80 by default, up to 1,000). */
+  ratePerSecond: number;
+  burst: number;
+  /** Minimum gap between two messages to the same recipient (Meta's pair rate limit, ~1 per 6 s). */
+  pairIntervalMs: number;
+  /** How long a claimed (SENDING) row belongs to the worker that claimed it. */
+  leaseMs: number;
+  /** Grace after an expired lease before a still-SENDING row is declared an unknown outcome. */
+  reconcileAfterMs: number;
+  /** Rows claimed per dispatch round. */
+  batchSize: number;
+  /** Meta: after 131049 wait at least 24 h before sending marketing to that user again. */
+  after131049Ms: number;
+}
+
+export const defaultOutboxPolicy: OutboxPolicy = {
+  maxAttempts: 5,
+  backoff: { baseMs: 30_000, factor: 2, maxMs: 3_600_000, jitter: 0.2 },
+  ratePerSecond: 80,
+  burst: 80,
+  pairIntervalMs: 6_000,
+  leaseMs: 60_000,
+  reconcileAfterMs: 15 * 60_000,
+  batchSize: 100,
+  after131049Ms: 24 * 60 * 60_000,
+};
+
+/**
+ * Delay before the next try after `failedAttempts` failed attempts (1 = the first one failed):
+ * base · factor^(failedAttempts−1), jittered by ±jitter, never above maxMs.
+ * `random` returns a number in [0, 1) and is injected so tests are deterministic.
+ */
+export function backoffDelayMs(failedAttempts: number, backoff: BackoffPolicy, random: () => number): number {
+  const exponent = Math.max(0, failedAttempts - 1);
+  const raw = Math.min(backoff.maxMs, backoff.baseMs * backoff.factor ** exponent);
+  const jittered = raw * (1 + backoff.jitter * (2 * random() - 1));
+  return Math.round(Math.max(0, Math.min(backoff.maxMs, jittered)));
+}
