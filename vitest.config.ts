@@ -1,16 +1,9 @@
 import { defineConfig } from "vitest/config";
 import tsconfigPaths from "vite-tsconfig-paths";
-import { readFileSync } from "node:fs";
+import { readEnvFile } from "./scripts/lib/load-env";
 
 // Tests run on the safe placeholder values of .env.example, with DATABASE_URL set per test file.
-function exampleEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(new URL("./.env.example", import.meta.url), "utf8").split("\n")) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) env[m[1]] = m[2];
-  }
-  return env;
-}
+const exampleEnv = () => readEnvFile(new URL("./.env.example", import.meta.url).pathname);
 
 export default defineConfig({
   plugins: [tsconfigPaths()],

@@ -11,9 +11,13 @@ type RouteModule = {
 const routesDir = path.resolve(import.meta.dirname, "../app/routes");
 const cache = new Map<string, Promise<RouteModule>>();
 
+export function routeFile(name: string): string {
+  return path.join(routesDir, name);
+}
+
 /** "/webhooks/orders/create" → app/routes/webhooks.orders.create.tsx (flat routes, static segments). */
 export function routeFileFor(pathname: string): string {
-  return path.join(routesDir, `${pathname.replace(/^\//, "").split("/").join(".")}.tsx`);
+  return routeFile(`${pathname.replace(/^\//, "").split("/").join(".")}.tsx`);
 }
 
 function loadRoute(file: string): Promise<RouteModule> {

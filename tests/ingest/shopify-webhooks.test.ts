@@ -79,7 +79,7 @@ describe("orders/create through the real route", () => {
   });
 
   it("records a skipped message with the reason when the order has no usable phone", async () => {
-    await deliverShopifyWebhook({ topic: "orders/create", payload: germanOrder({ phone: null, billing_address: null, shipping_address: null, customer: { ...germanOrder().customer, phone: null } }) });
+    await deliverShopifyWebhook({ topic: "orders/create", payload: germanOrder({ phone: null, billing_address: null, shipping_address: null, customer: { ...(fixture("shopify/orders_create.json").customer as object), phone: null } }) });
     expect(await db.message.findFirstOrThrow()).toMatchObject({ status: "SKIPPED", statusReason: "no_phone" });
     await db.message.deleteMany();
     await deliverShopifyWebhook({ topic: "orders/create", payload: germanOrder({ phone: "12", billing_address: null, shipping_address: null, customer: null }) });

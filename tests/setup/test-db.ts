@@ -1,14 +1,11 @@
 // A fresh, migrated database per test file: a copy of a template SQLite file, or a PostgreSQL database
 // created from a migrated template database. Which one is chosen by MOMENTO_TEST_POSTGRES_URL.
-import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { migrateDatabase as migrate, repoRoot as root } from "../../scripts/lib/migrate";
 
-const require = createRequire(import.meta.url);
-const root = path.resolve(import.meta.dirname, "../..");
 export const testDataDir = path.join(root, ".data", "test");
 const sqliteTemplate = path.join(testDataDir, "template.sqlite");
 const PG_TEMPLATE = "momento_test_template";
@@ -21,15 +18,6 @@ function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
-}
-
-/** Runs `prisma migrate deploy` on the pinned Node against `url`. */
-export function migrate(url: string): void {
-  execFileSync(process.execPath, [require.resolve("prisma/build/index.js"), "migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url, CHECKPOINT_DISABLE: "1" },
-    stdio: "pipe",
-  });
 }
 
 async function adminQuery(sql: string): Promise<void> {

@@ -44,6 +44,7 @@ export async function enqueuePlans(tx: DbTx, shop: string, plans: MessagePlan[],
         status,
         statusReason: plan.skipReason ?? null,
         sendAfter: plan.sendAfter,
+        plannedFor: plan.sendAfter,
         createdAt: now,
         events: {
           create: {
