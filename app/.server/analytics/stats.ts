@@ -51,7 +51,8 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
   const testOrders = await db.order.findMany({ where: { shop, test: true }, select: { id: true } });
   const grouped = await db.message.groupBy({
     by: ["flow", "status"],
-    where: { shop, createdAt: inPeriod, NOT: { orderId: { in: testOrders.map((o) => o.id) } } },
+    // (orderId NOT IN (…) is NULL, not true, for messages without an order: keep those explicitly.)
+    where: { shop, createdAt: inPeriod, OR: [{ orderId: null }, { orderId: { notIn: testOrders.map((o) => o.id) } }] },
     _count: { _all: true },
   });
   const total = emptyCounts();
