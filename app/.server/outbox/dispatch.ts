@@ -1,0 +1,199 @@
+// One dispatch round: claim due messages, re-check each at send time, send, and record the outcome.
+import type { Message, Prisma } from "@prisma/client";
+import type { Clock } from "../clock";
+import type { Db } from "../db";
+import type { SendError, TemplateComponent, WhatsAppSender } from "../whatsapp/types";
+import { claimDueMessages } from "./claim";
+import { eventReason, retryOnContention, transitionMessage, type StatusEvent } from "./events";
+import { loadSendFacts } from "./facts";
+import { decideAtSendTime } from "./gate";
+import { backoffDelayMs, type OutboxPolicy } from "./policy";
+import type { TokenBucket } from "./token-bucket";
+
+export interface DispatchDeps {
+  db: Db;
+  clock: Clock;
+  sender: WhatsAppSender;
+  policy: OutboxPolicy;
+  workerId: string;
+  /** The token bucket of the business phone number the sender sends from. */
+  bucket: TokenBucket;
+  /** In [0, 1); drives the backoff jitter. */
+  random: () => number;
+  log?: (line: string) => void;
+  /** When aborted mid-round, the claimed but untouched rows go back to SCHEDULED. */
+  signal?: AbortSignal;
+}
+
+export interface DispatchCounts {
+  claimed: number;
+  sent: number;
+  skipped: number;
+  cancelled: number;
+  /** Back to SCHEDULED without an attempt: gate deferral, empty token bucket, released on stop. */
+  deferred: number;
+  /** Back to SCHEDULED after a failed attempt. */
+  retried: number;
+  failed: number;
+  /** The send call threw or its result could not be recorded: left SENDING for the status webhook or reconciliation. */
+  inDoubt: number;
+}
+
+type Outcome = keyof Omit<DispatchCounts, "claimed">;
+
+export function emptyDispatchCounts(): DispatchCounts {
+  return { claimed: 0, sent: 0, skipped: 0, cancelled: 0, deferred: 0, retried: 0, failed: 0, inDoubt: 0 };
+}
+
+export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchCounts> {
+  const { db, clock, policy, workerId } = deps;
+  const counts = emptyDispatchCounts();
+  if (deps.signal?.aborted) return counts;
+  const claimed = await claimDueMessages(db, { now: clock.now(), workerId, limit: policy.batchSize, leaseMs: policy.leaseMs });
+  counts.claimed = claimed.length;
+
+  for (const message of claimed) {
+    if (deps.signal?.aborted) {
+      const released = await backToScheduled(deps, message, clock.now(), {}, "released", "The worker stopped before handling the message.");
+      if (released) counts.deferred += 1;
+      continue;
+    }
+    counts[await dispatchOne(deps, message)] += 1;
+  }
+  return counts;
+}
+
+async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcome> {
+  const { db, clock, policy } = deps;
+  let called = false;
+  try {
+    const now = clock.now();
+    const facts = await loadSendFacts(db, message, policy);
+    const decision = decideAtSendTime(message, facts, now, policy);
+    switch (decision.action) {
+      case "skip":
+      case "cancel": {
+        const status = decision.action === "skip" ? "SKIPPED" : "CANCELLED";
+        await leaveSending(deps, message, { statusReason: decision.reason }, {
+          status, reason: eventReason(decision.reason, decision.detail), source: "worker", at: now,
+        });
+        return decision.action === "skip" ? "skipped" : "cancelled";
+      }
+      case "defer":
+        await backToScheduled(deps, message, decision.until, {}, decision.reason, decision.detail);
+        return "deferred";
+      case "send":
+        break;
+    }
+
+    const components = parseComponents(message.components);
+    if (components === null) {
+      await leaveSending(deps, message, { statusReason: "invalid_components", failedAt: now }, {
+        status: "FAILED", reason: eventReason("invalid_components", "The stored template components are not a JSON array."), source: "worker", at: now,
+      });
+      return "failed";
+    }
+
+    const token = deps.bucket.take(now);
+    if (!token.ok) {
+      await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
+      return "deferred";
+    }
+
+    // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by
+    // biz_opaque_callback_data) or the lease reconciliation settles it. It is never sent a second time.
+    called = true;
+    const result = await deps.sender.sendTemplate({
+      to: (message.to ?? message.waUserId)!,
+      template: message.template,
+      language: message.language,
+      components,
+      bizOpaqueCallbackData: message.id,
+    });
+    const doneAt = clock.now();
+    if (result.ok) {
+      await recordSent(deps, message, result.waMessageId, doneAt);
+      return "sent";
+    }
+    return await recordSendError(deps, message, result, doneAt);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "unknown";
+    if (called) {
+      deps.log?.(`outbox: message ${message.id} in doubt after the send call (${name}); left SENDING for reconciliation`);
+      return "inDoubt";
+    }
+    // Nothing was sent, so it is safe to try again later; attempts stay as they are.
+    deps.log?.(`outbox: message ${message.id} released after an internal error (${name})`);
+    const retryAt = new Date(clock.now().getTime() + backoffDelayMs(1, policy.backoff, deps.random));
+    const released = await backToScheduled(deps, message, retryAt, { lastError: `internal: ${name}` }, "internal_error", "The worker hit an error before sending; it will try again.").catch(() => false);
+    return released ? "deferred" : "inDoubt";
+  }
+}
+
+function parseComponents(json: string): TemplateComponent[] | null {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? (value as TemplateComponent[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+const releaseClaim = { claimedBy: null, claimedUntil: null } as const;
+
+/** A write from SENDING that only applies while the row is still ours. */
+function leaveSending(deps: DispatchDeps, message: Message, data: Prisma.MessageUpdateManyMutationInput, event: StatusEvent): Promise<boolean> {
+  return transitionMessage(deps.db, { id: message.id, status: "SENDING", claimedBy: deps.workerId }, { ...data, ...releaseClaim }, event);
+}
+
+function backToScheduled(
+  deps: DispatchDeps,
+  message: Message,
+  sendAfter: Date,
+  data: Prisma.MessageUpdateManyMutationInput,
+  code: string,
+  sentence: string,
+): Promise<boolean> {
+  return leaveSending(deps, message, { ...data, sendAfter }, {
+    status: "SCHEDULED", reason: eventReason(code, `${sentence} Next try at ${sendAfter.toISOString()}.`), source: "worker", at: deps.clock.now(),
+  });
+}
+
+async function recordSent(deps: DispatchDeps, message: Message, waMessageId: string, at: Date): Promise<void> {
+  const applied = await leaveSending(deps, message, {
+    waMessageId, sentAt: at, attempts: { increment: 1 }, errorCode: null, statusReason: null,
+  }, { status: "SENT", reason: null, source: "worker", at });
+  if (!applied) {
+    // A status webhook was faster than us and already moved the row on (matched by our id); only count the attempt.
+    await retryOnContention(() => deps.db.message.updateMany({ where: { id: message.id }, data: { attempts: { increment: 1 }, ...releaseClaim } }));
+  }
+}
+
+async function recordSendError(deps: DispatchDeps, message: Message, error: SendError, at: Date): Promise<Outcome> {
+  const { policy } = deps;
+  const attempts = message.attempts + 1;
+  const common = { attempts, lastError: error.reason, errorCode: error.code };
+  const outOfAttempts = attempts >= policy.maxAttempts;
+
+  if (error.retry !== "never" && !outOfAttempts) {
+    const delayMs = error.retry === "retry_after_24h" ? policy.after131049Ms : backoffDelayMs(attempts, policy.backoff, deps.random);
+    const sendAfter = new Date(at.getTime() + delayMs);
+    const code = error.retry === "retry_after_24h" ? "retry_after_24h" : "retry_scheduled";
+    await leaveSending(deps, message, { ...common, sendAfter }, {
+      status: "SCHEDULED",
+      reason: eventReason(code, `Attempt ${attempts} of ${policy.maxAttempts} failed (${error.reason}); next try at ${sendAfter.toISOString()}.`),
+      errorCode: error.code,
+      source: "worker",
+      at,
+    });
+    return "retried";
+  }
+
+  const reason = outOfAttempts && error.retry !== "never"
+    ? eventReason("out_of_attempts", `Gave up after ${attempts} attempts; last error: ${error.reason}`)
+    : error.reason;
+  await leaveSending(deps, message, { ...common, statusReason: error.reason, failedAt: at }, {
+    status: "FAILED", reason, errorCode: error.code, source: "worker", at,
+  });
+  return "failed";
+}

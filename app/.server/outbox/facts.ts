@@ -1,0 +1,84 @@
+// Loads what the send-time gate needs to know about one message, just before it is sent.
+import type { Message, Prisma } from "@prisma/client";
+import type { DbTx } from "../db";
+import type { ConsentState, SendFacts } from "./gate";
+import { defaultOutboxPolicy, type OutboxPolicy } from "./policy";
+
+export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId">;
+
+const CONSENT_STATES: readonly ConsentState[] = ["NONE", "REQUESTED", "CONFIRMED", "REVOKED", "REDACTED"];
+const CONSENT_STRENGTH: Record<ConsentState, number> = { NONE: 0, REQUESTED: 1, CONFIRMED: 2, REVOKED: -1, REDACTED: -1 };
+
+function asConsentState(state: string): ConsentState {
+  // An unknown state must never grant more than no consent at all.
+  return (CONSENT_STATES as readonly string[]).includes(state) ? (state as ConsentState) : "NONE";
+}
+
+/**
+ * A phone and a WhatsApp user id may sit on two consent rows for the same person (DESIGN.md §3). A revocation
+ * on either wins; otherwise the stronger consent counts.
+ */
+export function combineConsentStates(states: ConsentState[]): ConsentState | null {
+  if (states.length === 0) return null;
+  const blocked = states.find((s) => s === "REDACTED") ?? states.find((s) => s === "REVOKED");
+  if (blocked) return blocked;
+  return states.reduce((a, b) => (CONSENT_STRENGTH[b] > CONSENT_STRENGTH[a] ? b : a));
+}
+
+/**
+ * The same recipient in earlier messages of this shop. The phone is preferred because (shop, to, sentAt)
+ * is indexed; a username-only recipient is matched by its user id.
+ */
+function sameRecipient(message: FactsMessage): Prisma.MessageWhereInput | null {
+  if (message.to !== null) return { shop: message.shop, to: message.to };
+  if (message.waUserId !== null) return { shop: message.shop, waUserId: message.waUserId };
+  return null;
+}
+
+export async function loadSendFacts(
+  db: DbTx,
+  message: FactsMessage,
+  policy: Pick<OutboxPolicy, "after131049Ms"> = defaultOutboxPolicy,
+): Promise<SendFacts> {
+  const identifiers: Prisma.ConsentWhereInput[] = [];
+  if (message.to !== null) identifiers.push({ phone: message.to });
+  if (message.waUserId !== null) identifiers.push({ waUserId: message.waUserId });
+  const recipient = sameRecipient(message);
+
+  const [consents, order, lastSent, limited] = await Promise.all([
+    identifiers.length === 0
+      ? Promise.resolve([])
+      : db.consent.findMany({ where: { shop: message.shop, OR: identifiers }, select: { state: true } }),
+    message.orderId === null
+      ? Promise.resolve(null)
+      : db.order.findFirst({ where: { shop: message.shop, id: message.orderId }, select: { cancelledAt: true } }),
+    recipient === null
+      ? Promise.resolve(null)
+      : db.message.findFirst({
+          where: { ...recipient, id: { not: message.id }, sentAt: { not: null } },
+          orderBy: { sentAt: "desc" },
+          select: { sentAt: true },
+        }),
+    recipient === null
+      ? Promise.resolve([])
+      : db.message.findMany({
+          where: { ...recipient, id: { not: message.id }, errorCode: 131049, status: { in: ["SCHEDULED", "FAILED"] } },
+          select: { status: true, sendAfter: true, failedAt: true },
+        }),
+  ]);
+
+  // A message retried after 131049 waits in SCHEDULED until the 24 h are over; a failed one blocks from failedAt.
+  let marketingBlockedUntil: Date | null = null;
+  for (const row of limited) {
+    const until =
+      row.status === "SCHEDULED" ? row.sendAfter : row.failedAt ? new Date(row.failedAt.getTime() + policy.after131049Ms) : null;
+    if (until && (!marketingBlockedUntil || until > marketingBlockedUntil)) marketingBlockedUntil = until;
+  }
+
+  return {
+    consent: combineConsentStates(consents.map((c) => asConsentState(c.state))),
+    orderCancelled: order === null ? null : order.cancelledAt !== null,
+    lastSentToRecipientAt: lastSent?.sentAt ?? null,
+    marketingBlockedUntil,
+  };
+}
