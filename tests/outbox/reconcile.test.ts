@@ -1,0 +1,37 @@
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { createVirtualClock } from "~/.server/clock";
+import { createDb } from "~/.server/db";
+import { defaultOutboxPolicy } from "~/.server/outbox/policy";
+import { reconcileExpiredLeases } from "~/.server/outbox/reconcile";
+import { createMessage, eventsOf, resetOutbox, T0 } from "./helpers";
+
+const db = createDb(process.env.DATABASE_URL!);
+afterAll(() => db.$disconnect());
+beforeEach(() => resetOutbox(db));
+
+const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
+
+describe("reconcileExpiredLeases", () => {
+  it("fails SENDING rows whose lease ran out more than 15 minutes ago as unknown_outcome, and nothing else", async () => {
+    const stale = await createMessage(db, { status: "SENDING", claimedBy: "w-dead", claimedUntil: minutes(1) });
+    const justExpired = await createMessage(db, { status: "SENDING", claimedBy: "w-slow", claimedUntil: minutes(2) });
+    const settledByWebhook = await createMessage(db, { status: "DELIVERED", waMessageId: "wamid.x", claimedUntil: null });
+    const clock = createVirtualClock(minutes(16.5));
+
+    expect(await reconcileExpiredLeases(db, clock, defaultOutboxPolicy)).toEqual({ failed: 1 });
+
+    expect(await db.message.findUniqueOrThrow({ where: { id: stale.id } })).toMatchObject({
+      status: "FAILED", statusReason: "unknown_outcome", failedAt: minutes(16.5), claimedUntil: null, attempts: 0,
+    });
+    const [event] = await eventsOf(db, stale.id);
+    expect(event).toMatchObject({ status: "FAILED", source: "worker", at: minutes(16.5) });
+    expect(event.reason).toMatch(/^unknown_outcome: .*never sent twice/);
+    expect((await db.message.findUniqueOrThrow({ where: { id: justExpired.id } })).status).toBe("SENDING");
+    expect((await db.message.findUniqueOrThrow({ where: { id: settledByWebhook.id } })).status).toBe("DELIVERED");
+
+    clock.advance(60_000);
+    expect(await reconcileExpiredLeases(db, clock, defaultOutboxPolicy)).toEqual({ failed: 1 });
+    expect(await reconcileExpiredLeases(db, clock, defaultOutboxPolicy)).toEqual({ failed: 0 });
+    expect(await eventsOf(db, stale.id)).toHaveLength(1);
+  });
+});
