@@ -1,0 +1,47 @@
+// `npm run worker`: the long-running outbox process. Sends due messages through the Cloud API (or the simulator
+// at WHATSAPP_API_BASE_URL) until SIGINT/SIGTERM. Logs counts only: never phone numbers, parameters or tokens.
+import { systemClock } from "~/.server/clock";
+import { createDb } from "~/.server/db";
+import { defaultOutboxPolicy } from "~/.server/outbox/policy";
+import { runWorker } from "~/.server/outbox/worker";
+import { createWhatsAppClient } from "~/.server/whatsapp/client";
+import { getEnv } from "~/env.server";
+
+const IDLE_MS = 1_000;
+
+async function main(): Promise<void> {
+  const env = getEnv();
+  const db = createDb(env.DATABASE_URL);
+  const sender = createWhatsAppClient({
+    baseUrl: env.WHATSAPP_API_BASE_URL,
+    apiVersion: env.WHATSAPP_API_VERSION,
+    phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
+    accessToken: env.WHATSAPP_ACCESS_TOKEN,
+  });
+
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.log(`[worker] ${signal}: finishing the current message, then stopping`);
+      stop.abort();
+    });
+  }
+
+  const log = (line: string) => console.log(`[worker] ${line}`);
+  log(`started (batch ${defaultOutboxPolicy.batchSize}, ${defaultOutboxPolicy.ratePerSecond} msg/s)`);
+  try {
+    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log });
+    log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  // Error messages can quote query arguments (Prisma does), so only the name, code and stack frames are printed.
+  const { name, code, stack } = (error ?? {}) as { name?: string; code?: string; stack?: string };
+  const frames = (stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at ")).slice(0, 8);
+  console.error([`[worker] crashed: ${name ?? "error"}${code ? ` ${code}` : ""}`, ...frames].join("\n"));
+  if (error instanceof Error && error.message.startsWith("Invalid environment")) console.error(error.message);
+  process.exitCode = 1;
+});
