@@ -2,7 +2,7 @@
 // all in one transaction, so a failure leaves nothing half-written and Shopify's retry starts clean.
 import { Prisma } from "@prisma/client";
 import type { Clock } from "../clock";
-import type { Db, DbTx } from "../db";
+import { retryOnContention, type Db, type DbTx } from "../db";
 import { planOrderConfirmation } from "../automations/order-confirmation";
 import type { MessagePlan } from "../automations/types";
 import { enqueuePlans } from "./enqueue";
@@ -96,7 +96,7 @@ export async function receiveShopifyEvent(deps: IngestDeps, event: ShopifyEvent)
   // is retried once, when it sees the winner's rows and becomes a duplicate or a no-op.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await receiveOnce(deps, event);
+      return await retryOnContention(() => receiveOnce(deps, event));
     } catch (error) {
       if (attempt < 3 && isUniqueViolation(error)) continue;
       throw error;
