@@ -20,7 +20,7 @@ export interface StandInConfig {
 const CSS = `
 ui-nav-menu { display: flex; align-items: center; gap: 20px; padding: 10px 20px; background: #1a1a1a; color: #e3e3e3;
   font: 13px/1.4 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, sans-serif; }
-ui-nav-menu::before { content: var(--momento-demo-label); color: #b5b5b5; margin-right: 8px; }
+ui-nav-menu::before { content: var(--momento-demo-label); color: #b5b5b5; padding-right: 16px; border-right: 1px solid #4a4a4a; }
 ui-nav-menu a { color: #e3e3e3; text-decoration: none; }
 ui-nav-menu a:hover { text-decoration: underline; }
 ui-nav-menu a[rel="home"] { color: #fff; font-weight: 600; }
@@ -91,7 +91,7 @@ function standIn(config: StandInConfig, css: string): void {
   };
 
   const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css.replace("var(--momento-demo-label)", JSON.stringify(`Demo · ${config.shop} ·`)));
+  sheet.replaceSync(css.replace("var(--momento-demo-label)", JSON.stringify(`Demo · ${config.shop}`)));
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
