@@ -15,7 +15,7 @@ const args = process.argv.slice(2);
 const messagesIndex = args.indexOf("--messages");
 const messagesFile = messagesIndex >= 0 ? args[messagesIndex + 1] : undefined;
 if (messagesIndex >= 0 && !messagesFile) usage("--messages needs a file name");
-const file = args.find((a, i) => !a.startsWith("--") && i !== messagesIndex + 1);
+const file = args.find((a, i) => !a.startsWith("--") && (messagesIndex < 0 || i !== messagesIndex + 1));
 if (!file) usage("no replay file given");
 
 if (!process.env.DATABASE_URL) {
