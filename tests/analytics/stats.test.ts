@@ -61,3 +61,15 @@ describe("computeStats (METRICS.md)", () => {
     expect((await computeStats(db, { ...period, to: new Date("2026-03-02T10:01:00Z") })).consent.confirmationRate).toBe(0);
   });
 });
+
+describe("recentStats", () => {
+  it("covers the last 30 local days including today, with an exclusive end", async () => {
+    const { recentStats } = await import("~/.server/analytics/recent-stats");
+    const clock = { now: () => new Date("2026-03-31T21:30:00Z") }; // 23:30 on 31 March in Berlin
+    const { stats, firstDay, lastDay } = await recentStats(db, clock, SHOP);
+    expect({ firstDay, lastDay, from: stats.from, to: stats.to }).toEqual({ firstDay: "2026-03-02", lastDay: "2026-03-31", from: "2026-03-02", to: "2026-04-01" });
+    // The message at 00:30 on 1 March is outside, the two on 10 March inside.
+    expect(stats.messages.total.read).toBe(0);
+    expect(stats.messages.total.delivered).toBe(1);
+  });
+});
