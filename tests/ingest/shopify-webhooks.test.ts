@@ -123,12 +123,13 @@ describe("every subscribed topic", () => {
     "inventory_levels/update": fixture("shopify/inventory_levels_update.json"),
     "app/uninstalled": fixture("shopify/app_uninstalled.json"),
     "app/scopes_update": { id: 1, previous: ["read_orders"], current: ["read_orders", "read_customers"], updated_at: "2026-03-02T10:00:00Z" },
+    "customers_whats_app_marketing_consent/update": fixture("shopify/customers_whats_app_marketing_consent_update.json"),
     "customers/data_request": fixture("shopify/customers_data_request.json"),
     "customers/redact": fixture("shopify/customers_redact.json"),
     "shop/redact": fixture("shopify/shop_redact.json"),
   };
 
-  it("declares the 13 topics of the walking skeleton, each with its own route file named in the comment", () => {
+  it("declares every topic, each with its own route file named in the comment", () => {
     expect(subscriptions.map((s) => s.topic).sort()).toEqual(Object.keys(samples).sort());
     for (const s of subscriptions) {
       expect(s.file).toBe(routeFileFor(s.uri).slice(routeFileFor(s.uri).indexOf("app/routes/")));

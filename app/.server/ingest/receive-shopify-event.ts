@@ -5,9 +5,12 @@ import type { Clock } from "../clock";
 import { retryOnContention, type Db, type DbTx } from "../db";
 import { planOrderConfirmation } from "../automations/order-confirmation";
 import type { MessagePlan } from "../automations/types";
+import { consentPlansFromMarker } from "../consent/marker";
+import { handleWhatsAppConsentUpdate } from "../consent/shopify-consent-webhook";
+import { handleCustomersDataRequest, handleCustomersRedact, handleShopRedact } from "../gdpr/handlers";
 import { enqueuePlans } from "./enqueue";
 import { projectCheckout, projectOrder, type ShopContext } from "./projections";
-import { checkoutPayload, describeZodError, orderPayload } from "./shopify-payloads";
+import { checkoutPayload, describeZodError, OPT_IN_ATTRIBUTE, orderPayload, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
 
 export interface ShopifyEvent {
   shop: string;
@@ -28,30 +31,37 @@ export type IngestOutcome =
   | { status: "duplicate" }
   | { status: "processed"; planned: number; note: string | null };
 
-interface TopicResult {
+export interface TopicResult {
   plans: MessagePlan[];
   note?: string;
 }
-type TopicHandler = (tx: DbTx, shop: ShopContext, event: ShopifyEvent, now: Date) => Promise<TopicResult>;
+export type TopicHandler = (tx: DbTx, shop: ShopContext, event: ShopifyEvent, now: Date) => Promise<TopicResult>;
 
 async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now: Date): Promise<TopicResult> {
   const parsed = orderPayload.safeParse(event.payload);
   if (!parsed.success) return { plans: [], note: `skipped: order payload not usable (${describeZodError(parsed.error)})` };
   const { order, stale, phoneInvalid, firstName } = await projectOrder(tx, shop, parsed.data);
-  if (event.topic !== "orders/create") return { plans: [], note: stale ? "older than the order state we have; ignored" : undefined };
+  const consentPlans = await consentPlansFromMarker(tx, markerOf(shop, parsed.data, order.phone, parsed.data.checkout_token), now);
+  if (event.topic !== "orders/create") return { plans: consentPlans, note: stale ? "older than the order state we have; ignored" : undefined };
   const plans = planOrderConfirmation(
     { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null },
     shop,
     now,
   );
-  return { plans, note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
+  return { plans: [...consentPlans, ...plans], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
 }
 
-async function handleCheckout(tx: DbTx, shop: ShopContext, event: ShopifyEvent): Promise<TopicResult> {
+function markerOf(shop: ShopContext, p: OrderPayload | CheckoutPayload, phone: string | null, checkoutToken: string | null) {
+  const value = p.note_attributes[OPT_IN_ATTRIBUTE];
+  return { shop: shop.domain, phone, optIn: value === "1" || value === "true", checkoutToken, locale: p.customer_locale, customerId: p.shopifyCustomerId };
+}
+
+async function handleCheckout(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now: Date): Promise<TopicResult> {
   const parsed = checkoutPayload.safeParse(event.payload);
   if (!parsed.success) return { plans: [], note: `skipped: checkout payload not usable (${describeZodError(parsed.error)})` };
-  const { stale } = await projectCheckout(tx, shop, parsed.data);
-  return { plans: [], note: stale ? "older than the checkout state we have; ignored" : undefined };
+  const { checkout, stale } = await projectCheckout(tx, shop, parsed.data);
+  const plans = await consentPlansFromMarker(tx, markerOf(shop, parsed.data, checkout.phone, parsed.data.token), now);
+  return { plans, note: stale ? "older than the checkout state we have; ignored" : undefined };
 }
 
 async function handleAppUninstalled(tx: DbTx, shop: ShopContext, _event: ShopifyEvent, now: Date): Promise<TopicResult> {
@@ -82,9 +92,10 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "inventory_levels/update": recordOnly("the back-in-stock flow is not built yet"),
   "app/uninstalled": handleAppUninstalled,
   "app/scopes_update": handleScopesUpdate,
-  "customers/data_request": recordOnly("data export is not built yet"),
-  "customers/redact": recordOnly("erasure is not built yet"),
-  "shop/redact": recordOnly("erasure is not built yet"),
+  "customers_whats_app_marketing_consent/update": handleWhatsAppConsentUpdate,
+  "customers/data_request": handleCustomersDataRequest,
+  "customers/redact": handleCustomersRedact,
+  "shop/redact": handleShopRedact,
 };
 
 function isUniqueViolation(error: unknown): boolean {

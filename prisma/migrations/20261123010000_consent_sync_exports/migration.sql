@@ -1,0 +1,37 @@
+-- AlterTable
+ALTER TABLE "Consent" ADD COLUMN "confirmationRequestedAt" DATETIME;
+ALTER TABLE "Consent" ADD COLUMN "customerId" TEXT;
+
+-- CreateTable
+CREATE TABLE "ShopifySync" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "shop" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "dedupeKey" TEXT NOT NULL,
+    "payload" TEXT NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'PENDING',
+    "reason" TEXT,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "nextAttemptAt" DATETIME NOT NULL,
+    "createdAt" DATETIME NOT NULL,
+    "doneAt" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "DataExport" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "shop" TEXT NOT NULL,
+    "requestId" TEXT,
+    "customerKey" TEXT,
+    "createdAt" DATETIME NOT NULL,
+    "content" TEXT NOT NULL
+);
+
+-- CreateIndex
+CREATE INDEX "ShopifySync_status_nextAttemptAt_idx" ON "ShopifySync"("status", "nextAttemptAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ShopifySync_shop_dedupeKey_key" ON "ShopifySync"("shop", "dedupeKey");
+
+-- CreateIndex
+CREATE INDEX "DataExport_shop_createdAt_idx" ON "DataExport"("shop", "createdAt");
