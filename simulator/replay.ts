@@ -8,7 +8,8 @@ import { db, getClock, useVirtualClock } from "../app/shopify.server";
 import { createVirtualClock } from "../app/.server/clock";
 import { computeStats, type Stats } from "../app/.server/analytics/stats";
 import { localDate } from "../app/.server/analytics/period";
-import { recordOptInRequest } from "../app/.server/consent/record-opt-in";
+import { requestConsent } from "../app/.server/consent/lifecycle";
+import { enqueuePlans } from "../app/.server/ingest/enqueue";
 import { normalizePhone } from "../app/.server/identity";
 import { dispatchDueMessages } from "../app/.server/outbox/dispatch";
 import { defaultOutboxPolicy } from "../app/.server/outbox/policy";
@@ -165,7 +166,14 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
     } else if ("optIn" in event) {
       const phone = normalizePhone(event.optIn.phone, country);
       if (!phone) warnings.push(`${where}: opt-in phone is not a valid number; ignored`);
-      else await recordOptInRequest(db, clock, { shop, phone, checkoutToken: event.optIn.checkoutToken ?? null, locale: event.optIn.locale ?? null, source: "checkout" });
+      else {
+        // What the checkout extension's call to the app does (api.checkout.opt-in).
+        const now = clock.now();
+        await db.$transaction(async (tx) => {
+          const plans = await requestConsent(tx, { shop, phone, checkoutToken: event.optIn.checkoutToken ?? null, locale: event.optIn.locale ?? null, source: "checkout" }, now);
+          await enqueuePlans(tx, shop, plans, now);
+        });
+      }
     } else if ("reply" in event) {
       if ("text" in event.reply) simulator.reply(event.reply.from, event.reply.text);
       else if (!simulator.tapButton(event.reply.from, event.reply.button)) warnings.push(`${where}: no message with quick-reply buttons to tap`);

@@ -3,7 +3,7 @@
 // the request, so an abandoned checkout can still be matched to its consent.
 import type { DbTx } from "../db";
 import type { MessagePlan } from "../automations/types";
-import { recordOptInRequest } from "./record-opt-in";
+import { requestConsent } from "./lifecycle";
 
 export interface ConsentMarker {
   shop: string;
@@ -18,6 +18,5 @@ export interface ConsentMarker {
 /** Records REQUESTED for a marked checkout/order and returns the messages that follow from it. */
 export async function consentPlansFromMarker(tx: DbTx, marker: ConsentMarker, now: Date): Promise<MessagePlan[]> {
   if (!marker.optIn || !marker.phone) return [];
-  await recordOptInRequest(tx, { now: () => now }, { shop: marker.shop, phone: marker.phone, checkoutToken: marker.checkoutToken, locale: marker.locale, source: "checkout_marker" });
-  return [];
+  return requestConsent(tx, { shop: marker.shop, phone: marker.phone, checkoutToken: marker.checkoutToken, locale: marker.locale, customerId: marker.customerId, source: "checkout_marker" }, now);
 }
