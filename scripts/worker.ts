@@ -4,10 +4,13 @@ import { systemClock } from "~/.server/clock";
 import { createDb } from "~/.server/db";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
 import { runWorker } from "~/.server/outbox/worker";
+import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { createWhatsAppClient } from "~/.server/whatsapp/client";
 import { getEnv } from "~/env.server";
+import { createShopifyAdminSimulator } from "../simulator/shopify-admin";
 
 const IDLE_MS = 1_000;
+const SHOPIFY_SYNC_BATCH = 50;
 
 async function main(): Promise<void> {
   const env = getEnv();
@@ -18,6 +21,9 @@ async function main(): Promise<void> {
     phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
     accessToken: env.WHATSAPP_ACCESS_TOKEN,
   });
+
+  // The demo has no real store to write consent back to: it writes to the local Admin API stand-in.
+  const adminGraphql = createAdminGraphql(env.DEMO_MODE ? { fetch: createShopifyAdminSimulator().fetch } : {});
 
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -30,7 +36,7 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`[worker] ${line}`);
   log(`started (batch ${defaultOutboxPolicy.batchSize}, ${defaultOutboxPolicy.ratePerSecond} msg/s)`);
   try {
-    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log });
+    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH } });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
   } finally {
     await db.$disconnect();

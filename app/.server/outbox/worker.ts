@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import type { Clock } from "../clock";
 import type { Db } from "../db";
 import type { WhatsAppSender } from "../whatsapp/types";
+import { formatShopifySyncCounts, processShopifySyncs, type ShopifySyncDeps } from "../shopify-admin/consent-write-back";
 import { dispatchDueMessages, emptyDispatchCounts, type DispatchCounts } from "./dispatch";
 import type { OutboxPolicy } from "./policy";
 import { reconcileExpiredLeases } from "./reconcile";
@@ -23,6 +24,8 @@ export interface WorkerDeps {
   log?: (line: string) => void;
   /** Waits `ms` or until `signal` aborts; replaceable so the loop can run in virtual time. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** When given, each round also mirrors queued consent changes to Shopify (shopify-admin/consent-write-back.ts). */
+  shopifySync?: Omit<ShopifySyncDeps, "db" | "clock" | "log">;
 }
 
 export interface WorkerTotals extends DispatchCounts {
@@ -65,6 +68,10 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
     totals.reconciled += reconciled;
     for (const key of Object.keys(counts) as (keyof DispatchCounts)[]) totals[key] += counts[key];
     if (counts.claimed > 0 || reconciled > 0) deps.log?.(`outbox: ${formatCounts(counts)}${reconciled > 0 ? ` reconciled=${reconciled}` : ""}`);
+    if (deps.shopifySync) {
+      const synced = await processShopifySyncs({ db, clock, log: deps.log, ...deps.shopifySync });
+      if (synced.picked > 0) deps.log?.(`shopify-sync: ${formatShopifySyncCounts(synced)}`);
+    }
 
     // A full batch means more is probably due right now.
     if (counts.claimed >= policy.batchSize || signal.aborted) continue;

@@ -1,0 +1,187 @@
+// A local stand-in for Shopify's Admin GraphQL endpoint, for the one call the worker makes
+// (customerWhatsAppMarketingConsentUpdate, API-FACTS.md B5), because Shopify is unreachable from our
+// machines. It is a `fetch` handler: hand it to createAdminGraphql({ fetch }) in tests, replay and the demo.
+// It checks the URL, the token and the input the way Shopify's schema would (unknown fields, enum
+// values, the customer GID), records every applied change, and can answer like Shopify does when it
+// throttles, denies access, fails or rejects the input.
+
+export const SIMULATED_ADMIN_API_VERSION = "2026-07";
+
+export type AdminFailure =
+  /** Cost limit reached: HTTP 200 with a THROTTLED GraphQL error (Shopify's GraphQL behaviour). */
+  | "throttled"
+  /** HTTP 429 with Retry-After (the REST-style limit, also seen on GraphQL). */
+  | "http429"
+  /** The scope or protected customer data access is missing: HTTP 200 with ACCESS_DENIED. */
+  | "access_denied"
+  | "http403"
+  | "http500"
+  /** fetch rejects (connection refused, DNS). */
+  | "network"
+  | { userErrors: { field: string[] | null; message: string; code: "INCLUSION" | "INTERNAL_ERROR" | "INVALID" | "MISSING_ARGUMENT" | null }[] };
+
+export interface AppliedConsent {
+  shop: string;
+  /** Numeric Shopify customer id. */
+  customerId: string;
+  state: string;
+  optInLevel: string | null;
+  updatedAt: string | null;
+}
+
+export interface ShopifyAdminSimulatorOptions {
+  /** Token accepted per shop; a shop not listed accepts any non-empty token. */
+  tokens?: Record<string, string>;
+  /** Granted scopes per shop; a shop listed without write_customers gets ACCESS_DENIED. Unlisted: granted. */
+  scopes?: Record<string, string[]>;
+  /** Known customer ids per shop; when a shop is listed, other ids get Shopify's userError. */
+  customers?: Record<string, string[]>;
+}
+
+export interface ShopifyAdminSimulator {
+  fetch: typeof fetch;
+  /** Every applied change, in order. */
+  applied: AppliedConsent[];
+  /** Calls that reached the endpoint (applied or not). */
+  calls: number;
+  /** The next `times` calls answer with `failure` (queued after earlier failNext calls). */
+  failNext(failure: AdminFailure, times?: number): void;
+  setScopes(shop: string, scopes: string[]): void;
+  /** The current WhatsApp marketing consent of a customer, as Shopify would hold it. */
+  consentOf(shop: string, customerId: string): AppliedConsent | undefined;
+}
+
+const INPUT_TYPE = "CustomerWhatsAppMarketingConsentUpdateInput";
+const CONSENT_FIELDS = new Set(["state", "optInLevel", "updatedAt", "sourceLocationId"]);
+const SETTABLE_STATES = new Set(["SUBSCRIBED", "UNSUBSCRIBED", "PENDING"]);
+const READ_ONLY_STATES = new Set(["NOT_SUBSCRIBED", "REDACTED"]);
+const OPT_IN_LEVELS = new Set(["SINGLE_OPT_IN", "CONFIRMED_OPT_IN", "UNKNOWN"]);
+const ACCESS_DENIED_MESSAGE =
+  "Access denied for customerWhatsAppMarketingConsentUpdate field. Required access: `write_customers` access scope. Also: The user must have permission to create and edit customers.";
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json; charset=utf-8", ...headers } });
+}
+
+function graphqlError(message: string, code: string, extra: Record<string, unknown> = {}): Response {
+  return json({ errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+function failureResponse(failure: AdminFailure): Response {
+  if (typeof failure === "object") return json({ data: { customerWhatsAppMarketingConsentUpdate: { userErrors: failure.userErrors } } });
+  switch (failure) {
+    case "throttled":
+      return json({
+        errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
+        extensions: { cost: { requestedQueryCost: 10, actualQueryCost: null, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 0, restoreRate: 100 } } },
+      });
+    case "http429":
+      return json({ errors: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service." }, 429, { "Retry-After": "2.0" });
+    case "access_denied":
+      return json({
+        errors: [
+          {
+            message: ACCESS_DENIED_MESSAGE,
+            path: ["customerWhatsAppMarketingConsentUpdate"],
+            extensions: { code: "ACCESS_DENIED", documentation: "https://shopify.dev/api/usage/access-scopes", requiredAccess: "`write_customers` access scope." },
+          },
+        ],
+        data: { customerWhatsAppMarketingConsentUpdate: null },
+      });
+    case "http403":
+      return json({ errors: "[API] This action requires merchant approval for write_customers scope." }, 403);
+    case "http500":
+      return json({ errors: [{ message: "Internal error. Looks like something went wrong on our end.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] }, 500);
+    case "network":
+      throw new TypeError("fetch failed");
+  }
+}
+
+function invalidVariable(detail: string): Response {
+  return graphqlError(`Variable $input of type ${INPUT_TYPE}! was provided invalid value for ${detail}`, "INVALID_VARIABLE");
+}
+
+export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOptions = {}): ShopifyAdminSimulator {
+  const failures: AdminFailure[] = [];
+  const scopes = new Map(Object.entries(options.scopes ?? {}));
+  const consents = new Map<string, AppliedConsent>();
+  const applied: AppliedConsent[] = [];
+  const simulator: ShopifyAdminSimulator = {
+    applied,
+    calls: 0,
+    failNext(failure, times = 1) {
+      for (let i = 0; i < times; i++) failures.push(failure);
+    },
+    setScopes(shop, list) {
+      scopes.set(shop, list);
+    },
+    consentOf(shop, customerId) {
+      return consents.get(`${shop}:${customerId}`);
+    },
+    fetch: async (input, init) => {
+      const request = input instanceof Request ? input : new Request(input, init);
+      const url = new URL(request.url);
+      const shop = url.hostname;
+      if (request.method !== "POST" || url.pathname !== `/admin/api/${SIMULATED_ADMIN_API_VERSION}/graphql.json`) return json({ errors: "Not Found" }, 404);
+      const token = request.headers.get("X-Shopify-Access-Token");
+      const expected = options.tokens?.[shop];
+      if (!token || (expected !== undefined && token !== expected)) {
+        return json({ errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }, 401);
+      }
+      simulator.calls += 1;
+      const failure = failures.shift();
+      if (failure) return failureResponse(failure);
+
+      let body: { query?: unknown; variables?: { input?: unknown } };
+      try {
+        body = (await request.json()) as typeof body;
+      } catch {
+        return json({ errors: [{ message: "Invalid JSON in request body" }] }, 400);
+      }
+      if (typeof body.query !== "string" || !/customerWhatsAppMarketingConsentUpdate\s*\(\s*input\s*:\s*\$input\s*\)/.test(body.query)) {
+        return graphqlError("The simulator answers only customerWhatsAppMarketingConsentUpdate(input: $input)", "UNSUPPORTED");
+      }
+      if (!body.query.includes(`$input: ${INPUT_TYPE}!`)) return graphqlError(`Variable $input must be declared as ${INPUT_TYPE}!`, "INVALID_VARIABLE");
+      const granted = scopes.get(shop);
+      if (granted && !granted.includes("write_customers")) return failureResponse("access_denied");
+
+      const inputValue = body.variables?.input;
+      if (!inputValue || typeof inputValue !== "object") return invalidVariable("input (Expected value to not be null)");
+      const { customerId, whatsAppMarketingConsent, ...unknown } = inputValue as Record<string, unknown>;
+      const unknownKey = Object.keys(unknown)[0];
+      if (unknownKey) return invalidVariable(`${unknownKey} (Field is not defined on ${INPUT_TYPE})`);
+      if (typeof customerId !== "string") return invalidVariable("customerId (Expected value to not be null)");
+      const gid = /^gid:\/\/shopify\/Customer\/(\d+)$/.exec(customerId);
+      if (!gid) return json({ data: { customerWhatsAppMarketingConsentUpdate: { userErrors: [{ field: ["input", "customerId"], message: "Invalid id", code: "INVALID" }] } } });
+      if (!whatsAppMarketingConsent || typeof whatsAppMarketingConsent !== "object") return invalidVariable("whatsAppMarketingConsent (Expected value to not be null)");
+      const consent = whatsAppMarketingConsent as Record<string, unknown>;
+      const extra = Object.keys(consent).find((key) => !CONSENT_FIELDS.has(key));
+      if (extra) return invalidVariable(`whatsAppMarketingConsent.${extra} (Field is not defined on CustomerMarketingConsentInput)`);
+      if (typeof consent.state !== "string" || (!SETTABLE_STATES.has(consent.state) && !READ_ONLY_STATES.has(consent.state))) {
+        return invalidVariable(`whatsAppMarketingConsent.state (Expected "${String(consent.state)}" to be one of: NOT_SUBSCRIBED, PENDING, REDACTED, SUBSCRIBED, UNSUBSCRIBED)`);
+      }
+      if (consent.optInLevel !== undefined && (typeof consent.optInLevel !== "string" || !OPT_IN_LEVELS.has(consent.optInLevel))) {
+        return invalidVariable(`whatsAppMarketingConsent.optInLevel (Expected "${String(consent.optInLevel)}" to be one of: SINGLE_OPT_IN, CONFIRMED_OPT_IN, UNKNOWN)`);
+      }
+      if (consent.updatedAt !== undefined && (typeof consent.updatedAt !== "string" || Number.isNaN(Date.parse(consent.updatedAt)))) {
+        return invalidVariable("whatsAppMarketingConsent.updatedAt (invalid DateTime)");
+      }
+      const userError = (field: string[], message: string, code: string) => json({ data: { customerWhatsAppMarketingConsentUpdate: { userErrors: [{ field, message, code }] } } });
+      if (READ_ONLY_STATES.has(consent.state)) return userError(["input", "whatsAppMarketingConsent", "state"], `${consent.state} cannot be set`, "INCLUSION");
+      const known = options.customers?.[shop];
+      if (known && !known.includes(gid[1])) return userError(["input", "customerId"], "Customer not found", "INVALID");
+
+      const change: AppliedConsent = {
+        shop,
+        customerId: gid[1],
+        state: consent.state,
+        optInLevel: typeof consent.optInLevel === "string" ? consent.optInLevel : null,
+        updatedAt: typeof consent.updatedAt === "string" ? consent.updatedAt : null,
+      };
+      consents.set(`${shop}:${gid[1]}`, change);
+      applied.push(change);
+      return json({ data: { customerWhatsAppMarketingConsentUpdate: { userErrors: [] } } });
+    },
+  };
+  return simulator;
+}
