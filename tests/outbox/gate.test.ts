@@ -5,8 +5,9 @@ import { defaultOutboxPolicy } from "~/.server/outbox/policy";
 const now = new Date("2026-03-02T10:00:00.000Z");
 const secondsAgo = (s: number) => new Date(now.getTime() - s * 1000);
 
-const utility: GateMessage = { to: "+491510000001", waUserId: null, category: "UTILITY", orderId: null };
+const utility: GateMessage = { flow: "order_confirmation", to: "+491510000001", waUserId: null, category: "UTILITY", orderId: null };
 const marketing: GateMessage = { ...utility, category: "MARKETING" };
+const optOut: GateMessage = { ...utility, flow: "opt_out_confirmation" };
 const confirmed: SendFacts = { consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null };
 
 type Expected = GateDecision["action"] | [GateDecision["action"], string] | [GateDecision["action"], string, Date];
@@ -21,6 +22,11 @@ const cases: [string, GateMessage, SendFacts, Expected][] = [
   ["utility without a consent record", utility, { ...confirmed, consent: null }, ["skip", "no_consent"]],
   ["utility with consent NONE", utility, { ...confirmed, consent: "NONE" }, ["skip", "no_consent"]],
   ["marketing with confirmed consent", marketing, confirmed, "send"],
+  ["opt-out confirmation to a revoked recipient", optOut, { ...confirmed, consent: "REVOKED" }, "send"],
+  ["opt-out confirmation still waits for the pair limit", optOut, { ...confirmed, consent: "REVOKED", lastSentToRecipientAt: secondsAgo(2) }, ["defer", "pair_limit"]],
+  ["opt-out confirmation to a redacted recipient", optOut, { ...confirmed, consent: "REDACTED" }, ["skip", "consent_revoked"]],
+  ["opt-out confirmation sent as marketing is not the exception", { ...optOut, category: "MARKETING" }, { ...confirmed, consent: "REVOKED" }, ["skip", "consent_revoked"]],
+  ["another utility flow to a revoked recipient", { ...utility, flow: "opt_in_confirmation" }, { ...confirmed, consent: "REVOKED" }, ["skip", "consent_revoked"]],
   ["marketing with only requested consent", marketing, { ...confirmed, consent: "REQUESTED" }, ["skip", "no_consent"]],
   ["unknown category is as strict as marketing", { ...utility, category: "PROMO" }, { ...confirmed, consent: "REQUESTED" }, ["skip", "no_consent"]],
   ["revocation beats a cancelled order", { ...utility, orderId: "o1" }, { ...confirmed, consent: "REVOKED", orderCancelled: true }, ["skip", "consent_revoked"]],

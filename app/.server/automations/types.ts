@@ -3,6 +3,7 @@ import type { TemplateCategory, TemplateLanguage } from "../templates/catalogue"
 
 export type Flow =
   | "opt_in_confirmation"
+  | "opt_out_confirmation"
   | "order_confirmation"
   | "shipping_update"
   | "cart_recovery"
@@ -16,6 +17,8 @@ export interface MessagePlan {
   /** Unique per shop: the same event planned twice yields one message. */
   dedupeKey: string;
   to: string | null;
+  /** The business-scoped user id, for a recipient WhatsApp knows by username only (or as well). */
+  waUserId?: string | null;
   customerKey: string | null;
   category: TemplateCategory;
   template: string;

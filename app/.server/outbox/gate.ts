@@ -9,6 +9,8 @@ export type MessageCategory = "UTILITY" | "MARKETING";
 
 /** The fields of a Message row the gate looks at. */
 export interface GateMessage {
+  /** The flow that planned it (opt_in_confirmation, order_confirmation, …). */
+  flow: string;
   to: string | null;
   waUserId: string | null;
   /** UTILITY | MARKETING; anything else is treated as MARKETING (the stricter one). */
@@ -43,6 +45,9 @@ const MINIMUM_CONSENT: Record<MessageCategory, readonly ConsentState[]> = {
   MARKETING: ["CONFIRMED"],
 };
 
+/** The one message a REVOKED recipient still gets: the confirmation of their own opt-out. */
+export const OPT_OUT_CONFIRMATION_FLOW = "opt_out_confirmation";
+
 export function messageCategory(category: string): MessageCategory {
   return category === "UTILITY" ? "UTILITY" : "MARKETING";
 }
@@ -53,18 +58,22 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
     return { action: "skip", reason: "not_contactable", detail: "The message has neither a phone number nor a WhatsApp user id." };
   }
 
-  // 2. Consent: no consent, no message — ever (DESIGN.md §3).
-  if (facts.consent === "REVOKED" || facts.consent === "REDACTED") {
-    return { action: "skip", reason: "consent_revoked", detail: `The recipient's consent is ${facts.consent}; they are never messaged.` };
-  }
+  // 2. Consent: no consent, no message — ever (DESIGN.md §3). The only exception is the utility message
+  //    that confirms a revocation to the person who just revoked.
   const category = messageCategory(message.category);
-  const accepted = MINIMUM_CONSENT[category];
-  if (facts.consent === null || !accepted.includes(facts.consent)) {
-    return {
-      action: "skip",
-      reason: "no_consent",
-      detail: `A ${category} message needs consent ${accepted.join(" or ")}; the recipient's is ${facts.consent ?? "missing"}.`,
-    };
+  const confirmsOptOut = facts.consent === "REVOKED" && message.flow === OPT_OUT_CONFIRMATION_FLOW && category === "UTILITY";
+  if (!confirmsOptOut) {
+    if (facts.consent === "REVOKED" || facts.consent === "REDACTED") {
+      return { action: "skip", reason: "consent_revoked", detail: `The recipient's consent is ${facts.consent}; they are never messaged.` };
+    }
+    const accepted = MINIMUM_CONSENT[category];
+    if (facts.consent === null || !accepted.includes(facts.consent)) {
+      return {
+        action: "skip",
+        reason: "no_consent",
+        detail: `A ${category} message needs consent ${accepted.join(" or ")}; the recipient's is ${facts.consent ?? "missing"}.`,
+      };
+    }
   }
 
   // 3. Relevance: is the message still about something that holds?

@@ -1,5 +1,6 @@
 // Momento's suggested WhatsApp templates, in Meta's template-creation format (API-FACTS.md A5), in
 // German and English. Onboarding submits them to the merchant's WABA; the simulator approves them.
+import { createHash } from "node:crypto";
 
 export type TemplateCategory = "UTILITY" | "MARKETING";
 export type TemplateLanguage = "de" | "en";
@@ -26,6 +27,7 @@ export interface TemplateDefinition {
 
 export const TEMPLATE_NAMES = {
   optInConfirmation: "momento_opt_in_confirmation",
+  optOutConfirmation: "momento_opt_out_confirmation",
   orderConfirmation: "momento_order_confirmation",
 } as const;
 
@@ -44,6 +46,20 @@ const WORDING: Record<string, { category: TemplateCategory; link: boolean; de: W
       body: "Hi! {{1}} would like to send you order updates and offers on WhatsApp. Tap “Yes, subscribe” to confirm. You can unsubscribe at any time by replying STOP.",
       example: ["Demo Shop"],
       buttons: [{ type: "QUICK_REPLY", text: "Yes, subscribe" }, { type: "QUICK_REPLY", text: "No, thanks" }],
+    },
+  },
+  [TEMPLATE_NAMES.optOutConfirmation]: {
+    category: "UTILITY",
+    link: false,
+    de: {
+      body: "Du erhältst keine Nachrichten mehr von {{1}}. Mit START kannst du dich wieder anmelden.",
+      example: ["Demo Shop"],
+      buttons: [],
+    },
+    en: {
+      body: "You will no longer receive messages from {{1}}. Reply START to subscribe again.",
+      example: ["Demo Shop"],
+      buttons: [],
     },
   },
   [TEMPLATE_NAMES.orderConfirmation]: {
@@ -83,6 +99,17 @@ export function suggestedTemplates(appUrl: string): TemplateDefinition[] {
       };
     }),
   );
+}
+
+/**
+ * A short, stable version of a template's wording in one language: it changes whenever the text or the
+ * buttons change, so a consent's evidence names exactly the wording the shopper answered.
+ */
+export function templateWordingVersion(name: string, language: TemplateLanguage): string | null {
+  const wording = WORDING[name]?.[language];
+  if (!wording) return null;
+  const digest = createHash("sha256").update(JSON.stringify({ body: wording.body, buttons: wording.buttons.map((b) => b.text) })).digest("hex");
+  return `${name}/${language}/${digest.slice(0, 12)}`;
 }
 
 /** Number of {{n}} placeholders in a template text. */
