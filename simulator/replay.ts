@@ -35,7 +35,11 @@ const configLine = z.object({
 });
 const eventLine = z.union([
   z.object({ at, shopify: z.object({ topic: z.string(), webhookId: z.string(), payload: z.unknown() }) }),
-  z.object({ at, optIn: z.object({ checkoutToken: z.string().nullish(), phone: z.string(), locale: z.string().nullish() }) }),
+  z.object({
+    at,
+    // wording/wordingVersion: the checkbox text the shopper ticked, as the extension submits it (optional here).
+    optIn: z.object({ checkoutToken: z.string().nullish(), phone: z.string(), locale: z.string().nullish(), wording: z.string().nullish(), wordingVersion: z.string().nullish() }),
+  }),
   z.object({ at, reply: z.union([z.object({ from: z.string(), text: z.string() }), z.object({ from: z.string(), button: z.number().int().min(0) })]) }),
   z.object({ at, click: z.object({ from: z.string() }) }),
   z.object({ at, recipient: z.object({ phone: z.string(), reads: z.boolean().optional(), failWith: z.number().int().nullish() }) }),
@@ -170,7 +174,12 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
         // What the checkout extension's call to the app does (api.checkout.opt-in).
         const now = clock.now();
         await db.$transaction(async (tx) => {
-          const plans = await requestConsent(tx, { shop, phone, checkoutToken: event.optIn.checkoutToken ?? null, locale: event.optIn.locale ?? null, source: "checkout" }, now);
+          const { checkoutToken, locale, wording, wordingVersion } = event.optIn;
+          const plans = await requestConsent(
+            tx,
+            { shop, phone, checkoutToken: checkoutToken ?? null, locale: locale ?? null, wording: wording ?? null, wordingVersion: wordingVersion ?? null, source: "checkout" },
+            now,
+          );
           await enqueuePlans(tx, shop, plans, now);
         });
       }

@@ -1,8 +1,9 @@
-// Receive one verified, parsed WhatsApp webhook POST: statuses are applied to the outbox in bulk.
-// Inbound messages and marketing preferences drive consent, which comes with the consent issue;
-// until then they are counted and acknowledged (Meta retries anything that is not a 200 for 7 days).
+// Receive one verified, parsed WhatsApp webhook POST: statuses are applied to the outbox in bulk; inbound
+// messages, marketing preferences and 131050 failures drive consent (consent/inbound.ts) in one transaction
+// with the messages they plan. Meta retries anything that is not a 200 for 7 days.
 import type { Clock } from "../clock";
-import type { Db } from "../db";
+import { retryOnContention, type Db } from "../db";
+import { applyConsentInbounds, consentInboundsFromWebhook, emptyInboundConsentCounts, type InboundConsentCounts } from "../consent/inbound";
 import { applyStatusUpdates } from "../outbox/statuses";
 import type { ParsedWebhook } from "../whatsapp/types";
 
@@ -10,10 +11,34 @@ export interface WhatsAppWebhookOutcome {
   statuses: { applied: number; unchanged: number; unknown: number };
   inbound: number;
   userPreferences: number;
+  consent: InboundConsentCounts;
 }
+
+const MAX_TRIES = 3;
 
 export async function receiveWhatsAppWebhook(deps: { db: Db; clock: Clock }, webhook: ParsedWebhook): Promise<WhatsAppWebhookOutcome> {
   const statuses = await applyStatusUpdates(deps.db, deps.clock, webhook.statuses);
   if (webhook.errors.length > 0) console.warn(`[whatsapp] webhook carried ${webhook.errors.length} error(s): codes ${webhook.errors.map((e) => e.code).join(", ")}`);
-  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length };
+
+  const signals = consentInboundsFromWebhook(webhook);
+  const consent = signals.length === 0 ? emptyInboundConsentCounts() : await applyConsent(deps, signals);
+  if (consent.noAction + consent.noShop > 0) {
+    // Counts only: phone numbers and message texts stay out of logs.
+    console.info(`[whatsapp] ${consent.noAction} inbound signal(s) matched no consent action, ${consent.noShop} matched no shop`);
+  }
+  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent };
+}
+
+async function applyConsent(deps: { db: Db; clock: Clock }, signals: ReturnType<typeof consentInboundsFromWebhook>): Promise<InboundConsentCounts> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await retryOnContention(() =>
+        deps.db.$transaction((tx) => applyConsentInbounds(tx, signals, deps.clock.now()), { maxWait: 10_000, timeout: 30_000 }),
+      );
+    } catch (error) {
+      // Two deliveries of the same shopper's messages racing on a unique key: the retry sees the winner's rows.
+      if (attempt < MAX_TRIES && (error as { code?: unknown } | null)?.code === "P2002") continue;
+      throw error;
+    }
+  }
 }
