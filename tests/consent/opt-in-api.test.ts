@@ -71,6 +71,9 @@ describe("a valid checkout session token", () => {
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       sessionTokenId: expect.any(String),
     });
+    // The double opt-in request the lifecycle plans is in the outbox, written in the same transaction.
+    const messages = await db.message.findMany();
+    expect(messages.map((m) => [m.flow, m.to, m.status])).toEqual([["opt_in_confirmation", "+4915112345678", "SCHEDULED"]]);
   });
 
   it("reads a national number with the shop's country", async () => {
