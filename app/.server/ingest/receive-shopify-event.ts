@@ -34,6 +34,10 @@ export type IngestOutcome =
 export interface TopicResult {
   plans: MessagePlan[];
   note?: string;
+  /** Kept as the WebhookEvent's payload instead of the one received (GDPR: a redact request's personal data is not kept). */
+  storedPayload?: unknown;
+  /** False: no WebhookEvent row is kept at all (shop/redact leaves nothing of the shop; a redelivery erases nothing new). */
+  keepEvent?: boolean;
 }
 export type TopicHandler = (tx: DbTx, shop: ShopContext, event: ShopifyEvent, now: Date) => Promise<TopicResult>;
 
@@ -124,10 +128,10 @@ async function receiveOnce({ db, clock }: IngestDeps, event: ShopifyEvent): Prom
     const shopRow = await tx.shop.upsert({ where: { domain: event.shop }, create: { domain: event.shop, installedAt: now }, update: {} });
     const shop: ShopContext = { domain: shopRow.domain, country: shopRow.country, locale: shopRow.locale };
     const handler = topicHandlers[event.topic] ?? recordOnly(`no handler for topic ${event.topic}`);
-    const { plans, note } = await handler(tx, shop, event, now);
+    const { plans, note, storedPayload, keepEvent } = await handler(tx, shop, event, now);
     const planned = await enqueuePlans(tx, event.shop, plans, now);
 
-    await tx.webhookEvent.create({
+    if (keepEvent !== false) await tx.webhookEvent.create({
       data: {
         shop: event.shop,
         webhookId: event.webhookId,
@@ -135,7 +139,7 @@ async function receiveOnce({ db, clock }: IngestDeps, event: ShopifyEvent): Prom
         apiVersion: event.apiVersion ?? null,
         triggeredAt: event.triggeredAt ?? null,
         receivedAt: now,
-        payload: JSON.stringify(event.payload),
+        payload: JSON.stringify(storedPayload ?? event.payload),
         note: note ?? null,
       },
     });
