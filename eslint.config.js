@@ -3,7 +3,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/**", "node_modules/**", ".data/**", ".shopify/**", "extensions/*/dist/**", "public/build/**"] },
+  { ignores: ["build/**", "node_modules/**", ".data/**", ".shopify/**", "extensions/*/dist/**", "extensions/*/shopify.d.ts", "public/build/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

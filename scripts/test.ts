@@ -45,6 +45,7 @@ function suite(label: string, env: Record<string, string>): void {
 const sqliteEnv = { DATABASE_URL: "file:./prisma/dev.sqlite", MOMENTO_TEST_POSTGRES_URL: "" };
 gate("lint", "eslint", ["."]);
 gate("typecheck", "tsc", ["--noEmit"]);
+gate("typecheck (checkout extension)", "tsc", ["--noEmit", "-p", "extensions/whatsapp-opt-in/tsconfig.json"]);
 gate("shopify app build", "shopify", ["app", "build", "--path", "."], { SHOPIFY_CLI_NO_ANALYTICS: "1" });
 
 run("prisma generate (SQLite)", "prisma", ["generate"], sqliteEnv);
