@@ -25,6 +25,7 @@ export default function App() {
         <Link to="/app" rel="home">
           Home
         </Link>
+        <Link to="/app/subscribers">Subscribers</Link>
       </NavMenu>
       <Outlet />
     </AppProvider>
