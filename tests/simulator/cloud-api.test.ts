@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { isValidWhatsAppSignature, signWhatsAppBody } from "~/.server/whatsapp/signature";
 import { fixture } from "../fixtures";
 import {
+  APPROVED_HARNESS_TEMPLATES,
+  HARNESS_TEMPLATES,
   ACCESS_TOKEN,
   APP_SECRET,
   APP_URL,
@@ -622,12 +624,12 @@ describe("template list endpoint", () => {
     const response = await list(sim);
     expect(response.status).toBe(200);
     const json = (await response.json()) as { data: Record<string, unknown>[]; paging: unknown };
-    expect(json.data).toHaveLength(6);
+    expect(json.data).toHaveLength(HARNESS_TEMPLATES.length);
     const metaTemplate = fixture<{ data: Record<string, unknown>[] }>("whatsapp/template_list_full_response_meta_docs.json").data[0];
     expect(Object.keys(json.data[0])).toEqual(Object.keys(metaTemplate));
     expect(json.data[0]).toMatchObject({ name: "momento_opt_in_confirmation", language: "de", status: "APPROVED", category: "UTILITY", parameter_format: "POSITIONAL" });
     expect(json.data.find((t) => t.name === "paused_template")?.status).toBe("PAUSED");
-    expect(new Set(json.data.map((t) => t.id)).size).toBe(6);
+    expect(new Set(json.data.map((t) => t.id)).size).toBe(HARNESS_TEMPLATES.length);
     expect(json.paging).toMatchObject({ cursors: { before: expect.any(String), after: expect.any(String) } });
     expect(json.paging).not.toHaveProperty("next");
   });
@@ -636,15 +638,15 @@ describe("template list endpoint", () => {
     const { sim } = createHarness();
     const fields = (await (await list(sim, "?fields=name,category,status&status=APPROVED")).json()) as { data: Record<string, unknown>[] };
     const fieldsFixture = fixture<{ data: Record<string, unknown>[] }>("whatsapp/template_list_fields_response_meta_docs.json");
-    expect(fields.data).toHaveLength(5);
+    expect(fields.data).toHaveLength(APPROVED_HARNESS_TEMPLATES.length);
     for (const t of fields.data) expect(Object.keys(t).sort()).toEqual(Object.keys(fieldsFixture.data[0]).sort());
 
     const first = (await (await list(sim, "?limit=4")).json()) as { data: { id: string }[]; paging: { next: string; cursors: { after: string } } };
     expect(first.data).toHaveLength(4);
     const second = (await (await sim.fetch(first.paging.next, { headers: { Authorization: `Bearer ${ACCESS_TOKEN}` } })).json()) as { data: { id: string }[]; paging: object };
-    expect(second.data).toHaveLength(2);
+    expect(second.data).toHaveLength(HARNESS_TEMPLATES.length - 4);
     expect(second.paging).not.toHaveProperty("next");
-    expect(new Set([...first.data, ...second.data].map((t) => t.id)).size).toBe(6);
+    expect(new Set([...first.data, ...second.data].map((t) => t.id)).size).toBe(HARNESS_TEMPLATES.length);
     expect(await (await list(sim, "?name=no_such")).json()).toEqual({ data: [] });
   });
 
