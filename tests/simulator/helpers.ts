@@ -147,4 +147,4 @@ export function keyPaths(value: unknown, prefix = ""): string[] {
 
 /** Every template the harness's simulator knows, and how many of them are APPROVED. */
 export const HARNESS_TEMPLATES = [...suggestedTemplates(APP_URL), ...EXTRA_TEMPLATES];
-export const APPROVED_HARNESS_TEMPLATES = HARNESS_TEMPLATES.filter((t) => (t.status ?? "APPROVED") === "APPROVED");
+export const APPROVED_HARNESS_TEMPLATES = HARNESS_TEMPLATES.filter((t) => (("status" in t ? t.status : undefined) ?? "APPROVED") === "APPROVED");
