@@ -276,7 +276,8 @@ describe("one write per queued change", () => {
     await confirmed({ phone: "+4915199999999", customerId: "7002" });
     const [a, b] = await Promise.all([run(), run()]);
     expect(a.done + b.done).toBe(2);
-    expect(a.lost + b.lost).toBe(2);
+    // Whatever each one saw, every row it did not write was claimed by the other.
+    expect(a.lost + b.lost).toBe(a.picked + b.picked - 2);
     await run();
     clock.advance(24 * 3_600_000);
     await run();
