@@ -198,6 +198,14 @@ describe("skips and failures", () => {
     expect(lines.join("\n")).not.toContain(TOKEN);
   });
 
+  it("a session whose granted scopes lack write_customers is skipped without calling Shopify", async () => {
+    await db.session.update({ where: { id: `offline_${SHOP}` }, data: { scope: "read_orders,read_customers" } });
+    await confirmed();
+    await run();
+    expect(sim.calls).toBe(0);
+    expect((await syncs())[0]).toMatchObject({ status: "SKIPPED", reason: "missing access: the app was not granted the write_customers scope" });
+  });
+
   it("an HTTP 403 is a skip as well", async () => {
     await confirmed();
     sim.failNext("http403");

@@ -236,6 +236,10 @@ async function syncOne(deps: ShopifySyncDeps, row: ShopifySync, now: Date, token
   }
   if (token.status === "missing") return { status: "SKIPPED", reason: "no offline session for the shop (not installed, or uninstalled)" };
   if (token.status === "expired") return { status: "RETRY", reason: "the offline access token has expired and was not refreshed yet" };
+  // The granted scopes are known (stored at install, kept current by app/scopes_update): no call that must fail.
+  if (token.scopes && !token.scopes.includes("write_customers")) {
+    return { status: "SKIPPED", reason: "missing access: the app was not granted the write_customers scope" };
+  }
 
   const client = deps.adminGraphql({ shop: row.shop, accessToken: token.accessToken });
   const result = await client.request<WhatsAppConsentResult>(WHATSAPP_CONSENT_MUTATION, { input: whatsAppConsentInput(customerId, payload.state, payload.at) });
