@@ -139,16 +139,26 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
     random: seededRandom(42),
   };
 
+  // The instant at which all due work was last done with no event applied since: advancing to it again is a no-op.
+  let settledAt: number | null = null;
   async function runDueWork() {
     for (let round = 0; round < 10_000; round++) {
+      // Webhooks first: a shopper's reply (e.g. STOP) at this instant is known before anything is sent at it.
+      await simulator.flushDue();
       const dispatched = await dispatchDueMessages(dispatchDeps);
-      const delivered = await simulator.flushDue();
-      if (dispatched.claimed === 0 && delivered === 0) return;
+      // Done when this round claimed everything due (less than a batch) and no webhook is due yet: sends only
+      // schedule webhooks for later instants, so one more round would find nothing.
+      const webhookDue = (simulator.nextDueAt()?.getTime() ?? Infinity) <= clock.now().getTime();
+      if (!webhookDue && dispatched.claimed < policy.batchSize) {
+        settledAt = clock.now().getTime();
+        return;
+      }
     }
     throw new Error("replay: work did not settle at one instant (a loop in the outbox?)");
   }
 
   async function advanceTo(target: Date) {
+    if (settledAt === target.getTime() && settledAt === clock.now().getTime()) return;
     for (;;) {
       await runDueWork();
       const nextMessage = await db.message.findFirst({ where: { shop, status: "SCHEDULED" }, orderBy: { sendAfter: "asc" }, select: { sendAfter: true } });
@@ -162,6 +172,7 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
 
   for (const [index, event] of events.entries()) {
     await advanceTo(event.at);
+    settledAt = null;
     const where = `event ${index + 1}`;
     if ("shopify" in event) {
       const request = shopifyWebhookRequest(env.SHOPIFY_APP_URL, env.SHOPIFY_API_SECRET, { shop, ...event.shopify, triggeredAt: event.at });

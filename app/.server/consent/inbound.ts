@@ -8,7 +8,7 @@ import type { MessagePlan } from "../automations/types";
 import { enqueuePlans } from "../ingest/enqueue";
 import type { InboundMessage, ParsedWebhook, StatusUpdate, UserPreferenceUpdate } from "../whatsapp/types";
 import { confirmConsent, requestConsent, revokeConsent } from "./lifecycle";
-import { findConsent, type ConsentSource, type ConsentState } from "./state";
+import { ALLOWED_TRANSITIONS, findConsent, type ConsentSource, type ConsentState } from "./state";
 
 export type ConsentAction = "confirm" | "decline" | "revoke" | "resume";
 
@@ -198,21 +198,29 @@ export function chooseShops(action: ConsentAction, candidates: ShopCandidates): 
   }
 }
 
-async function shopCandidates(tx: DbTx, inbound: ConsentInbound): Promise<ShopCandidates> {
+/** The signal's shop(s); the latest message to the sender is looked up only when nothing better decides. */
+async function resolveShops(tx: DbTx, inbound: ConsentInbound, action: ConsentAction): Promise<string[]> {
   const recipient = [...(inbound.phone ? [{ phone: inbound.phone }] : []), ...(inbound.waUserId ? [{ waUserId: inbound.waUserId }] : [])];
   const messageRecipient = [...(inbound.phone ? [{ to: inbound.phone }] : []), ...(inbound.waUserId ? [{ waUserId: inbound.waUserId }] : [])];
   const context =
     (inbound.contextWaMessageId ? await tx.message.findUnique({ where: { waMessageId: inbound.contextWaMessageId }, select: { shop: true } }) : null) ??
     (inbound.contextMessageId ? await tx.message.findUnique({ where: { id: inbound.contextMessageId }, select: { shop: true } }) : null);
-  const [latest, consents] = await Promise.all([
-    messageRecipient.length === 0
-      ? null
-      : tx.message.findFirst({ where: { OR: messageRecipient }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { shop: true } }),
-    recipient.length === 0
-      ? []
-      : tx.consent.findMany({ where: { OR: recipient }, orderBy: { updatedAt: "desc" }, select: { shop: true, state: true } }),
-  ]);
-  return { contextShop: context?.shop ?? null, latestMessageShop: latest?.shop ?? null, consents };
+  const consents = recipient.length === 0
+    ? []
+    : await tx.consent.findMany({ where: { OR: recipient }, orderBy: { updatedAt: "desc" }, select: { shop: true, state: true } });
+  const candidates: ShopCandidates = { contextShop: context?.shop ?? null, latestMessageShop: null, consents };
+  const withoutLatest = chooseShops(action, candidates);
+  if (!dependsOnLatestMessage(action, candidates) || messageRecipient.length === 0) return withoutLatest;
+  const latest = await tx.message.findFirst({ where: { OR: messageRecipient }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { shop: true } });
+  return chooseShops(action, { ...candidates, latestMessageShop: latest?.shop ?? null });
+}
+
+/** Whether chooseShops would consult the latest message's shop for these candidates. */
+function dependsOnLatestMessage(action: ConsentAction, { contextShop, consents }: ShopCandidates): boolean {
+  if (action === "revoke") return contextShop === null && !consents.some((c) => c.state !== "REDACTED");
+  if (contextShop !== null) return false;
+  const preferred: ConsentState = action === "resume" ? "REVOKED" : "REQUESTED";
+  return !consents.some((c) => c.state === preferred);
 }
 
 // ------------------------------------------------------------------------------------------ applying
@@ -237,8 +245,9 @@ export function emptyInboundConsentCounts(): InboundConsentCounts {
   return { confirmed: 0, revoked: 0, requested: 0, declined: 0, unchanged: 0, noAction: 0, noShop: 0, planned: 0 };
 }
 
-const STATE_AFTER: Record<ConsentAction, ConsentState | null> = { confirm: "CONFIRMED", revoke: "REVOKED", resume: "REQUESTED", decline: null };
-const COUNT_OF: Record<ConsentAction, keyof InboundConsentCounts> = { confirm: "confirmed", revoke: "revoked", resume: "requested", decline: "declined" };
+type ChangingAction = Exclude<ConsentAction, "decline">;
+const TARGET_STATE: Record<ChangingAction, Exclude<ConsentState, "NONE">> = { confirm: "CONFIRMED", revoke: "REVOKED", resume: "REQUESTED" };
+const COUNT_OF: Record<ChangingAction, keyof InboundConsentCounts> = { confirm: "confirmed", revoke: "revoked", resume: "requested" };
 
 /** Whether this consent already holds an event caused by the signal (Meta redelivers webhooks for days). */
 async function alreadyApplied(tx: DbTx, consent: Consent | null, signalId: string): Promise<boolean> {
@@ -264,7 +273,9 @@ export async function handleInboundMessages(tx: DbTx, shop: string, inbound: Con
     }
     const who = { shop, phone: signal.phone, waUserId: signal.waUserId };
     const before = await findConsent(tx, shop, who);
-    if (await alreadyApplied(tx, before, signal.signalId)) {
+    const from = (before?.state ?? "NONE") as ConsentState;
+    // Not a move from here (a second STOP, a JA without a pending request), or already applied once.
+    if (!ALLOWED_TRANSITIONS[from].includes(TARGET_STATE[signal.action]) || (await alreadyApplied(tx, before, signal.signalId))) {
       counts.unchanged += 1;
       continue;
     }
@@ -289,10 +300,7 @@ export async function handleInboundMessages(tx: DbTx, shop: string, inbound: Con
         break;
     }
     counts.planned += await enqueuePlans(tx, shop, plans, now);
-    const after = await findConsent(tx, shop, who);
-    // Allowed moves never lead to the same state, so a different state afterwards is this signal's change.
-    const changed = after !== null && after.state === STATE_AFTER[signal.action] && before?.state !== after.state;
-    counts[changed ? COUNT_OF[signal.action] : "unchanged"] += 1;
+    counts[COUNT_OF[signal.action]] += 1;
   }
   return counts;
 }
@@ -306,7 +314,7 @@ export async function applyConsentInbounds(tx: DbTx, inbound: ConsentInbound[], 
       total.noAction += 1;
       continue;
     }
-    const shops = chooseShops(signal.action, await shopCandidates(tx, signal));
+    const shops = await resolveShops(tx, signal, signal.action);
     if (shops.length === 0) total.noShop += 1;
     for (const shop of shops) byShop.set(shop, [...(byShop.get(shop) ?? []), signal]);
   }
