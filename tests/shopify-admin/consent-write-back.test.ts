@@ -275,6 +275,15 @@ describe("skips and failures", () => {
     sim.failNext({ userErrors: [{ field: ["input", "customerId"], message: "Phone number is required", code: "MISSING_ARGUMENT" }] });
     await run();
     expect((await syncs())[0]).toMatchObject({ status: "FAILED", reason: "MISSING_ARGUMENT: Phone number is required" });
+
+    // Should Shopify ever quote the number, the log line does not repeat it.
+    await db.shopifySync.deleteMany();
+    clock.advance(1_000);
+    await move("REQUESTED");
+    await move("CONFIRMED");
+    sim.failNext({ userErrors: [{ field: ["input"], message: `Phone ${PHONE} is invalid`, code: "INVALID" }] });
+    await run();
+    expect(lines.at(-1)).toMatch(/failed: INVALID: Phone \[number\] is invalid$/);
   });
 });
 

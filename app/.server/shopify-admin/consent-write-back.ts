@@ -184,7 +184,7 @@ export async function processShopifySyncs(deps: ShopifySyncDeps): Promise<Shopif
       if (!outcome.throttled && used >= policy.maxAttempts) {
         const reason = `gave up after ${used} attempts: ${outcome.reason}`;
         await update(db, row.id, { status: "FAILED", reason, attempts: used });
-        deps.log?.(`shopify-sync: ${row.shop} ${row.id} failed: ${reason}`);
+        deps.log?.(`shopify-sync: ${row.shop} ${row.id} failed: ${withoutNumbers(reason)}`);
         counts.failed += 1;
         continue;
       }
@@ -196,11 +196,16 @@ export async function processShopifySyncs(deps: ShopifySyncDeps): Promise<Shopif
       continue;
     }
     await update(db, row.id, { status: outcome.status, reason: outcome.reason });
-    deps.log?.(`shopify-sync: ${row.shop} ${row.id} ${outcome.status.toLowerCase()}: ${outcome.reason}`);
+    deps.log?.(`shopify-sync: ${row.shop} ${row.id} ${outcome.status.toLowerCase()}: ${withoutNumbers(outcome.reason)}`);
     if (outcome.status === "SKIPPED") counts.skipped += 1;
     else counts.failed += 1;
   }
   return counts;
+}
+
+/** Shopify's messages are not expected to quote a phone number; if one ever does, the log does not repeat it. */
+function withoutNumbers(text: string): string {
+  return text.replace(/\+?\d[\d\s().-]{6,}\d/g, "[number]");
 }
 
 function update(db: Db, id: string, data: { status: string; reason: string | null; attempts?: number; nextAttemptAt?: Date; doneAt?: Date }) {
