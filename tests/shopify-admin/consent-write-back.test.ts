@@ -236,6 +236,7 @@ describe("skips and failures", () => {
     await run();
     expect(sim.calls).toBe(0);
     expect((await syncs())[0]).toMatchObject({ status: "SKIPPED", reason: "no offline session for the shop (not installed, or uninstalled)" });
+    expect(lines).toEqual([`shopify-sync: ${SHOP} 1 row(s) skipped: no offline session for the shop (not installed, or uninstalled)`]);
   });
 
   it("an online session alone does not count, and an expired offline token waits for a refresh", async () => {

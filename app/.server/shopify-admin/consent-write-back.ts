@@ -135,7 +135,23 @@ export async function processShopifySyncs(deps: ShopifySyncDeps): Promise<Shopif
   const pausedUntil = new Map<string, Date>();
   const tokens = new Map<string, OfflineToken>();
 
+  // A shop without a usable session skips all its rows in one write (after an uninstall that can be many).
+  const skippedShops = new Set<string>();
+  for (const shop of new Set(due.map((row) => row.shop))) {
+    const token = await offlineAccessToken(db, shop, now);
+    tokens.set(shop, token);
+    const reason = sessionSkipReason(token);
+    if (!reason) continue;
+    const ids = due.filter((row) => row.shop === shop).map((row) => row.id);
+    const { count } = await retryOnContention(() => db.shopifySync.updateMany({ where: { id: { in: ids }, status: "PENDING" }, data: { status: "SKIPPED", reason } }));
+    counts.skipped += count;
+    counts.lost += ids.length - count;
+    if (count > 0) deps.log?.(`shopify-sync: ${shop} ${count} row(s) skipped: ${reason}`);
+    skippedShops.add(shop);
+  }
+
   for (const row of due) {
+    if (skippedShops.has(row.shop)) continue;
     const pause = pausedUntil.get(row.shop);
     if (pause) {
       const moved = await retryOnContention(() =>
@@ -234,17 +250,11 @@ async function syncOne(deps: ShopifySyncDeps, row: ShopifySync, now: Date, token
     return { status: "SKIPPED", reason: "no Shopify customer is known for this number (guest checkout or no order yet)" };
   }
 
-  let token = tokens.get(row.shop);
-  if (!token) {
-    token = await offlineAccessToken(db, row.shop, now);
-    tokens.set(row.shop, token);
-  }
-  if (token.status === "missing") return { status: "SKIPPED", reason: "no offline session for the shop (not installed, or uninstalled)" };
+  const token = tokens.get(row.shop) ?? (await offlineAccessToken(db, row.shop, now));
+  const skip = sessionSkipReason(token);
+  if (skip) return { status: "SKIPPED", reason: skip };
   if (token.status === "expired") return { status: "RETRY", reason: "the offline access token has expired and was not refreshed yet" };
-  // The granted scopes are known (stored at install, kept current by app/scopes_update): no call that must fail.
-  if (token.scopes && !token.scopes.includes("write_customers")) {
-    return { status: "SKIPPED", reason: "missing access: the app was not granted the write_customers scope" };
-  }
+  if (token.status !== "ok") return { status: "SKIPPED", reason: "no offline session for the shop" };
 
   const client = deps.adminGraphql({ shop: row.shop, accessToken: token.accessToken });
   const result = await client.request<WhatsAppConsentResult>(WHATSAPP_CONSENT_MUTATION, { input: whatsAppConsentInput(customerId, payload.state, payload.at) });
@@ -254,6 +264,15 @@ async function syncOne(deps: ShopifySyncDeps, row: ShopifySync, now: Date, token
   }
   if (!result.customerWhatsAppMarketingConsentUpdate) return { status: "FAILED", reason: "Shopify returned no result for the mutation" };
   return { status: "DONE" };
+}
+
+function sessionSkipReason(token: OfflineToken): string | null {
+  if (token.status === "missing") return "no offline session for the shop (not installed, or uninstalled)";
+  // The granted scopes are known (stored at install, kept current by app/scopes_update): no call that must fail.
+  if (token.status === "ok" && token.scopes && !token.scopes.includes("write_customers")) {
+    return "missing access: the app was not granted the write_customers scope";
+  }
+  return null;
 }
 
 function parsePayload(raw: string): ConsentSyncPayload | null {
