@@ -22,6 +22,10 @@ export const envSchema = z
     WHATSAPP_ACCESS_TOKEN: z.string().min(1),
     WHATSAPP_APP_SECRET: z.string().min(1),
     WHATSAPP_VERIFY_TOKEN: z.string().min(8),
+    /** 32 random bytes in base64: encrypts each shop's WhatsApp access token and app secret at rest. */
+    TOKEN_ENCRYPTION_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, "base64").length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(v.trim()), "32 bytes in base64 (openssl rand -base64 32)"),
 
     DEMO_MODE: flag,
   })

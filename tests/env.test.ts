@@ -9,6 +9,7 @@ const valid = {
   WHATSAPP_ACCESS_TOKEN: "token",
   WHATSAPP_APP_SECRET: "app-secret",
   WHATSAPP_VERIFY_TOKEN: "verify-token",
+  TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
 };
 
 describe("parseEnv", () => {
@@ -21,6 +22,12 @@ describe("parseEnv", () => {
 
   it("lists every missing variable in one readable error", () => {
     expect(() => parseEnv({ SHOPIFY_API_KEY: "key" })).toThrow(/SHOPIFY_API_SECRET[\s\S]*WHATSAPP_ACCESS_TOKEN/);
+  });
+
+  it("wants a 32-byte base64 encryption key for the shops' WhatsApp tokens", () => {
+    expect(() => parseEnv({ ...valid, TOKEN_ENCRYPTION_KEY: undefined })).toThrow(/TOKEN_ENCRYPTION_KEY/);
+    expect(() => parseEnv({ ...valid, TOKEN_ENCRYPTION_KEY: Buffer.alloc(16).toString("base64") })).toThrow(/TOKEN_ENCRYPTION_KEY: 32 bytes/);
+    expect(() => parseEnv({ ...valid, TOKEN_ENCRYPTION_KEY: "not base64!" })).toThrow(/TOKEN_ENCRYPTION_KEY/);
   });
 
   it("refuses DEMO_MODE on a public app URL", () => {
