@@ -1,5 +1,7 @@
 // `npm run worker`: the long-running outbox process. Sends due messages through the Cloud API (or the simulator
 // at WHATSAPP_API_BASE_URL) until SIGINT/SIGTERM. Logs counts only: never phone numbers, parameters or tokens.
+import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
+import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { systemClock } from "~/.server/clock";
 import { createDb } from "~/.server/db";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
@@ -36,7 +38,11 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`[worker] ${line}`);
   log(`started (batch ${defaultOutboxPolicy.batchSize}, ${defaultOutboxPolicy.ratePerSecond} msg/s)`);
   try {
-    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH } });
+    // Cart recovery: each round decides a few batches of checkouts whose step-1 time has come (small transactions,
+    // so webhook writes never queue behind it), and the discount code is created right before step 2 is sent.
+    const schedulers = [() => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 5 })];
+    const prepareSend = cartRecoveryPrepareSend({ db, adminGraphql, log });
+    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
   } finally {
     await db.$disconnect();

@@ -1,5 +1,5 @@
-// A local stand-in for Shopify's Admin GraphQL endpoint, for the one call the worker makes
-// (customerWhatsAppMarketingConsentUpdate, API-FACTS.md B5), because Shopify is unreachable from our
+// A local stand-in for Shopify's Admin GraphQL endpoint, for the calls the worker makes
+// (customerWhatsAppMarketingConsentUpdate, API-FACTS.md B5; discountCodeBasicCreate, B6), because Shopify is unreachable from our
 // machines. It is a `fetch` handler: hand it to createAdminGraphql({ fetch }) in tests, replay and the demo.
 // It checks the URL, the token and the input the way Shopify's schema would (unknown fields, enum
 // values, the customer GID), records every applied change, and can answer like Shopify does when it
@@ -29,6 +29,20 @@ export interface AppliedConsent {
   updatedAt: string | null;
 }
 
+export interface CreatedDiscount {
+  shop: string;
+  /** gid://shopify/DiscountCodeNode/<n> */
+  id: string;
+  code: string;
+  title: string;
+  /** 0.00–1.00 as Shopify takes it. */
+  percentage: number;
+  startsAt: string;
+  endsAt: string | null;
+  usageLimit: number | null;
+  appliesOncePerCustomer: boolean;
+}
+
 export interface ShopifyAdminSimulatorOptions {
   /** Token accepted per shop; a shop not listed accepts any non-empty token. */
   tokens?: Record<string, string>;
@@ -42,6 +56,10 @@ export interface ShopifyAdminSimulator {
   fetch: typeof fetch;
   /** Every applied change, in order. */
   applied: AppliedConsent[];
+  /** Every discount code created, in order. */
+  discounts: CreatedDiscount[];
+  /** Called when a discountCodeBasicCreate arrives, before it is answered (tests race other work against it). */
+  onDiscountCall?: () => Promise<void>;
   /** Calls that reached the endpoint (applied or not). */
   calls: number;
   /** The next `times` calls answer with `failure` (queued after earlier failNext calls). */
@@ -52,6 +70,12 @@ export interface ShopifyAdminSimulator {
 }
 
 const INPUT_TYPE = "CustomerWhatsAppMarketingConsentUpdateInput";
+const DISCOUNT_INPUT_TYPE = "DiscountCodeBasicInput";
+const DISCOUNT_FIELDS = new Set([
+  "appliesOncePerCustomer", "code", "combinesWith", "context", "customerGets", "endsAt", "minimumRequirement", "recurringCycleLimit",
+  "startsAt", "tags", "title", "usageLimit", "customerSelection",
+]);
+const DISCOUNT_QUERY = /discountCodeBasicCreate\s*\(\s*basicCodeDiscount\s*:\s*\$basicCodeDiscount\s*\)/;
 const CONSENT_FIELDS = new Set(["state", "optInLevel", "updatedAt", "sourceLocationId"]);
 const SETTABLE_STATES = new Set(["SUBSCRIBED", "UNSUBSCRIBED", "PENDING"]);
 const READ_ONLY_STATES = new Set(["NOT_SUBSCRIBED", "REDACTED"]);
@@ -67,8 +91,8 @@ function graphqlError(message: string, code: string, extra: Record<string, unkno
   return json({ errors: [{ message, extensions: { code, ...extra } }] });
 }
 
-function failureResponse(failure: AdminFailure): Response {
-  if (typeof failure === "object") return json({ data: { customerWhatsAppMarketingConsentUpdate: { userErrors: failure.userErrors } } });
+function failureResponse(failure: AdminFailure, mutation = "customerWhatsAppMarketingConsentUpdate"): Response {
+  if (typeof failure === "object") return json({ data: { [mutation]: mutation === "discountCodeBasicCreate" ? { codeDiscountNode: null, userErrors: failure.userErrors } : { userErrors: failure.userErrors } } });
   switch (failure) {
     case "throttled":
       return json({
@@ -106,8 +130,56 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
   const scopes = new Map(Object.entries(options.scopes ?? {}));
   const consents = new Map<string, AppliedConsent>();
   const applied: AppliedConsent[] = [];
+  const discounts: CreatedDiscount[] = [];
+
+  function createDiscount(shop: string, input: unknown): Response {
+    const userErrors = (field: string[], message: string, code: string) =>
+      json({ data: { discountCodeBasicCreate: { codeDiscountNode: null, userErrors: [{ field, message, code }] } } });
+    const invalid = (detail: string) => graphqlError(`Variable $basicCodeDiscount of type ${DISCOUNT_INPUT_TYPE}! was provided invalid value for ${detail}`, "INVALID_VARIABLE");
+    if (!input || typeof input !== "object") return invalid("basicCodeDiscount (Expected value to not be null)");
+    const d = input as Record<string, unknown>;
+    const unknownKey = Object.keys(d).find((key) => !DISCOUNT_FIELDS.has(key));
+    if (unknownKey) return invalid(`${unknownKey} (Field is not defined on ${DISCOUNT_INPUT_TYPE})`);
+    for (const field of ["code", "title", "startsAt"] as const) {
+      if (typeof d[field] !== "string" || d[field] === "") return userErrors(["basicCodeDiscount", field], `${field} can't be blank`, "BLANK");
+    }
+    if (d.context === undefined && d.customerSelection === undefined) return userErrors(["basicCodeDiscount", "context"], "Context can't be blank", "BLANK");
+    const context = d.context as Record<string, unknown> | undefined;
+    if (context && context.all !== undefined && context.all !== "ALL") return invalid(`context.all (Expected "${String(context.all)}" to be one of: ALL)`);
+    for (const field of ["startsAt", "endsAt"] as const) {
+      if (d[field] !== undefined && d[field] !== null && (typeof d[field] !== "string" || Number.isNaN(Date.parse(d[field] as string)))) return invalid(`${field} (invalid DateTime)`);
+    }
+    if (typeof d.endsAt === "string" && Date.parse(d.endsAt) <= Date.parse(d.startsAt as string)) {
+      return userErrors(["basicCodeDiscount", "endsAt"], "Ends at needs to be after starts_at", "END_DATE_BEFORE_START_DATE");
+    }
+    const gets = d.customerGets as { value?: { percentage?: unknown }; items?: { all?: unknown } } | undefined;
+    const percentage = gets?.value?.percentage;
+    if (typeof percentage !== "number" || percentage <= 0 || percentage > 1) {
+      return userErrors(["basicCodeDiscount", "customerGets", "value", "percentage"], "Value must be between 0.0 and 1.0", "VALUE_OUTSIDE_RANGE");
+    }
+    if (gets?.items?.all !== true) return userErrors(["basicCodeDiscount", "customerGets", "items"], "Items must be specified", "BLANK");
+    const code = d.code as string;
+    if (discounts.some((x) => x.shop === shop && x.code.toLowerCase() === code.toLowerCase())) {
+      return userErrors(["basicCodeDiscount", "code"], "Code must be unique. Please try a different code.", "TAKEN");
+    }
+    const created: CreatedDiscount = {
+      shop,
+      id: `gid://shopify/DiscountCodeNode/${1_000_000 + discounts.length + 1}`,
+      code,
+      title: d.title as string,
+      percentage,
+      startsAt: d.startsAt as string,
+      endsAt: typeof d.endsAt === "string" ? d.endsAt : null,
+      usageLimit: typeof d.usageLimit === "number" ? d.usageLimit : null,
+      appliesOncePerCustomer: d.appliesOncePerCustomer === true,
+    };
+    discounts.push(created);
+    return json({ data: { discountCodeBasicCreate: { codeDiscountNode: { id: created.id }, userErrors: [] } } });
+  }
+
   const simulator: ShopifyAdminSimulator = {
     applied,
+    discounts,
     calls: 0,
     failNext(failure, times = 1) {
       for (let i = 0; i < times; i++) failures.push(failure);
@@ -129,14 +201,28 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
         return json({ errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }, 401);
       }
       simulator.calls += 1;
+      const raw = await request.text();
+      const isDiscount = DISCOUNT_QUERY.test(raw);
+      if (isDiscount) await simulator.onDiscountCall?.();
       const failure = failures.shift();
-      if (failure) return failureResponse(failure);
+      if (failure) return failureResponse(failure, isDiscount ? "discountCodeBasicCreate" : undefined);
 
-      let body: { query?: unknown; variables?: { input?: unknown } };
+      let body: { query?: unknown; variables?: { input?: unknown; basicCodeDiscount?: unknown } };
       try {
-        body = (await request.json()) as typeof body;
+        body = JSON.parse(raw) as typeof body;
       } catch {
         return json({ errors: [{ message: "Invalid JSON in request body" }] }, 400);
+      }
+      if (typeof body.query === "string" && DISCOUNT_QUERY.test(body.query)) {
+        if (!body.query.includes(`$basicCodeDiscount: ${DISCOUNT_INPUT_TYPE}!`)) return graphqlError(`Variable $basicCodeDiscount must be declared as ${DISCOUNT_INPUT_TYPE}!`, "INVALID_VARIABLE");
+        const granted = scopes.get(shop);
+        if (granted && !granted.includes("write_discounts")) {
+          return json({
+            errors: [{ message: "Access denied for discountCodeBasicCreate field. Required access: `write_discounts` access scope.", path: ["discountCodeBasicCreate"], extensions: { code: "ACCESS_DENIED" } }],
+            data: { discountCodeBasicCreate: null },
+          });
+        }
+        return createDiscount(shop, body.variables?.basicCodeDiscount);
       }
       if (typeof body.query !== "string" || !/customerWhatsAppMarketingConsentUpdate\s*\(\s*input\s*:\s*\$input\s*\)/.test(body.query)) {
         return graphqlError("The simulator answers only customerWhatsAppMarketingConsentUpdate(input: $input)", "UNSUPPORTED");

@@ -57,8 +57,9 @@ async function ok(response: Promise<Response>) {
 async function seedShop(shop: string) {
   await db.session.create({ data: { id: `offline_${shop}`, shop, state: "s", isOnline: false, accessToken: `token-${shop}` } });
   for (const [who, first, last] of [[JOHN, "John", "Smith"], [ANNA, "Anna", "Adler"]] as const) {
-    await ok(deliverShopifyWebhook({ shop, topic: "checkouts/create", payload: checkoutOf(who) }));
+    // The order first: its checkout then plans no cart reminders (the seed has one message per customer).
     await ok(deliverShopifyWebhook({ shop, topic: "orders/create", payload: orderOf(who, first, last) }));
+    await ok(deliverShopifyWebhook({ shop, topic: "checkouts/create", payload: checkoutOf(who) }));
     const change = { shop, phone: who.phone, customerId: String(who.id), locale: "de" };
     await transitionConsent(db, { ...change, to: "REQUESTED", source: "checkout", at: T0, evidence: { at: T0.toISOString(), checkoutToken: `chk-${who.id}`, wording: "Ja, ich will WhatsApp-News", wordingVersion: "v3", locale: "de" } });
     await transitionConsent(db, { ...change, to: "CONFIRMED", source: "whatsapp_button", at: new Date(T0.getTime() + 60_000), evidence: { at: new Date(T0.getTime() + 60_000).toISOString(), inboundWaMessageId: `wamid.${first.toLowerCase()}-yes`, wordingVersion: "v3" } });

@@ -118,6 +118,7 @@ describe("every subscribed topic", () => {
     "orders/cancelled": fixture("shopify/orders_create.json"),
     "checkouts/create": fixture("shopify/checkouts_create.json"),
     "checkouts/update": fixture("shopify/checkouts_update.json"),
+    "checkouts/delete": fixture("shopify/checkouts_delete.json"),
     "fulfillments/create": fixture("shopify/fulfillments_create.json"),
     "fulfillments/update": fixture("shopify/fulfillments_update.json"),
     "inventory_levels/update": fixture("shopify/inventory_levels_update.json"),

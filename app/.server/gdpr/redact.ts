@@ -175,6 +175,8 @@ export async function redactShop(tx: DbTx, shop: string): Promise<Record<string,
   deleted.webhookEvents = (await tx.webhookEvent.deleteMany({ where: { shop } })).count;
   deleted.orders = (await tx.order.deleteMany({ where: { shop } })).count;
   deleted.checkouts = (await tx.checkout.deleteMany({ where: { shop } })).count;
+  deleted.cartRecoveries = (await tx.cartRecovery.deleteMany({ where: { shop } })).count;
+  deleted.discountCodes = (await tx.discountCode.deleteMany({ where: { shop } })).count;
   deleted.customers = (await tx.customer.deleteMany({ where: { shop } })).count;
   deleted.sessions = (await tx.session.deleteMany({ where: { shop } })).count;
   deleted.shops = (await tx.shop.deleteMany({ where: { domain: shop } })).count;

@@ -2,7 +2,7 @@
 // Webhooks arrive late and out of order (API-FACTS.md B3): an older payload never overwrites a newer one.
 import type { DbTx } from "../db";
 import { customerKey, normalizePhone } from "../identity";
-import { buyerPhoneCandidates, OPT_IN_ATTRIBUTE, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
+import { buyerPhoneCandidates, checkoutIdKey, OPT_IN_ATTRIBUTE, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
 
 export interface ShopContext {
   domain: string;
@@ -88,6 +88,7 @@ export async function projectCheckout(tx: DbTx, shop: ShopContext, p: CheckoutPa
     completedAt: p.completed_at ?? null,
     createdAt: p.created_at,
     sourceUpdatedAt: p.updated_at,
+    shopifyCheckoutId: checkoutIdKey(p.id, p.name) ?? existing?.shopifyCheckoutId ?? null,
   };
   const checkout = existing
     ? await tx.checkout.update({ where, data: fields })

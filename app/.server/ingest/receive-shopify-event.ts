@@ -5,12 +5,13 @@ import type { Clock } from "../clock";
 import { retryOnContention, type Db, type DbTx } from "../db";
 import { planOrderConfirmation } from "../automations/order-confirmation";
 import type { MessagePlan } from "../automations/types";
+import { onCheckoutDeleted, onCheckoutPayload, onOrderForCheckout } from "../cart-recovery/checkout-events";
 import { consentPlansFromMarker } from "../consent/marker";
 import { handleWhatsAppConsentUpdate } from "../consent/shopify-consent-webhook";
 import { handleCustomersDataRequest, handleCustomersRedact, handleShopRedact } from "../gdpr/handlers";
 import { enqueuePlans } from "./enqueue";
 import { projectCheckout, projectOrder, type ShopContext } from "./projections";
-import { checkoutPayload, describeZodError, OPT_IN_ATTRIBUTE, orderPayload, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
+import { checkoutDeletePayload, checkoutPayload, describeZodError, OPT_IN_ATTRIBUTE, orderPayload, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
 
 export interface ShopifyEvent {
   shop: string;
@@ -46,6 +47,8 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
   if (!parsed.success) return { plans: [], note: `skipped: order payload not usable (${describeZodError(parsed.error)})` };
   const { order, stale, phoneInvalid, firstName } = await projectOrder(tx, shop, parsed.data);
   const consentPlans = await consentPlansFromMarker(tx, markerOf(shop, parsed.data, order.phone, parsed.data.checkout_token), now);
+  // Cart recovery: any order for the checkout closes it; its pending reminders are cancelled.
+  if (parsed.data.checkout_token) await onOrderForCheckout(tx, shop.domain, parsed.data.checkout_token, now);
   if (event.topic !== "orders/create") return { plans: consentPlans, note: stale ? "older than the order state we have; ignored" : undefined };
   const plans = planOrderConfirmation(
     { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null },
@@ -65,7 +68,16 @@ async function handleCheckout(tx: DbTx, shop: ShopContext, event: ShopifyEvent, 
   if (!parsed.success) return { plans: [], note: `skipped: checkout payload not usable (${describeZodError(parsed.error)})` };
   const { checkout, stale } = await projectCheckout(tx, shop, parsed.data);
   const plans = await consentPlansFromMarker(tx, markerOf(shop, parsed.data, checkout.phone, parsed.data.token), now);
-  return { plans, note: stale ? "older than the checkout state we have; ignored" : undefined };
+  // Cart recovery: plan or move the reminders from the newest checkout state; a stale payload changes nothing.
+  const reminders = stale ? [] : await onCheckoutPayload(tx, shop, parsed.data, checkout, now);
+  return { plans: [...plans, ...reminders], note: stale ? "older than the checkout state we have; ignored" : undefined };
+}
+
+async function handleCheckoutDelete(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now: Date): Promise<TopicResult> {
+  const parsed = checkoutDeletePayload.safeParse(event.payload);
+  if (!parsed.success) return { plans: [], note: `skipped: checkout delete payload not usable (${describeZodError(parsed.error)})` };
+  const closed = await onCheckoutDeleted(tx, shop.domain, parsed.data, now);
+  return { plans: [], note: closed === 0 ? "no known checkout with this id" : `${closed} checkout(s) closed; pending reminders cancelled` };
 }
 
 async function handleAppUninstalled(tx: DbTx, shop: ShopContext, _event: ShopifyEvent, now: Date): Promise<TopicResult> {
@@ -91,6 +103,7 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "orders/cancelled": handleOrder,
   "checkouts/create": handleCheckout,
   "checkouts/update": handleCheckout,
+  "checkouts/delete": handleCheckoutDelete,
   "fulfillments/create": recordOnly("the shipping-update flow is not built yet"),
   "fulfillments/update": recordOnly("the shipping-update flow is not built yet"),
   "inventory_levels/update": recordOnly("the back-in-stock flow is not built yet"),

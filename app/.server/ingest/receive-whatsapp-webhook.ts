@@ -3,7 +3,8 @@
 // with the messages they plan. Meta retries anything that is not a 200 for 7 days.
 import type { Clock } from "../clock";
 import { retryOnContention, type Db } from "../db";
-import { applyConsentInbounds, consentInboundsFromWebhook, emptyInboundConsentCounts, type InboundConsentCounts } from "../consent/inbound";
+import { noteShopperMessages } from "../cart-recovery/replies";
+import { applyConsentInbounds, classifyMessage, consentInboundsFromWebhook, emptyInboundConsentCounts, type InboundConsentCounts } from "../consent/inbound";
 import { applyStatusUpdates } from "../outbox/statuses";
 import type { ParsedWebhook } from "../whatsapp/types";
 
@@ -25,6 +26,11 @@ export async function receiveWhatsAppWebhook(deps: { db: Db; clock: Clock }, web
   if (consent.noAction + consent.noShop > 0) {
     // Counts only: phone numbers and message texts stay out of logs.
     console.info(`[whatsapp] ${consent.noAction} inbound signal(s) matched no consent action, ${consent.noShop} matched no shop`);
+  }
+  // Cart recovery: a shopper who writes after a reminder (not a consent keyword) gets no second reminder.
+  const written = webhook.inbound.filter((m) => classifyMessage(m).action === null);
+  if (written.length > 0) {
+    await noteShopperMessages(deps.db, written.map((m) => ({ phone: m.from.replace(/\D/g, "") ? `+${m.from.replace(/\D/g, "")}` : null, waUserId: m.userId ?? null, at: m.timestamp })), deps.clock.now());
   }
   return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent };
 }

@@ -6,7 +6,7 @@ const gidTail = (gid: string) => gid.slice(gid.lastIndexOf("/") + 1);
 const nullableString = z.string().nullish().transform((v) => v ?? null);
 const timestamp = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 
-const address = z.object({ phone: nullableString, country_code: nullableString }).passthrough().nullish();
+const address = z.object({ phone: nullableString, country_code: nullableString, first_name: nullableString }).passthrough().nullish();
 const noteAttributes = z
   .array(z.object({ name: z.string(), value: z.union([z.string(), z.number(), z.boolean()]).nullish() }))
   .nullish()
@@ -59,6 +59,13 @@ export const checkoutPayload = z
     currency: nullableString,
     abandoned_checkout_url: nullableString,
     completed_at: timestamp.nullish(),
+    // checkouts/delete names a checkout by its numeric id only; the create/update samples carry it as `id` or in `name` ("#<id>").
+    id: z.union([z.number(), z.string()]).nullish(),
+    name: nullableString,
+    line_items: z
+      .array(z.object({ title: nullableString, presentment_title: nullableString, quantity: z.number().nullish() }).passthrough())
+      .nullish()
+      .transform((items) => (items ?? []).map((i) => ({ title: i.presentment_title ?? i.title ?? "", quantity: i.quantity ?? 1 }))),
     created_at: timestamp,
     updated_at: timestamp,
     note_attributes: noteAttributes,
@@ -69,6 +76,21 @@ export const checkoutPayload = z
   .passthrough()
   .transform((c) => ({ ...c, shopifyCustomerId: c.customer?.admin_graphql_api_id ? gidTail(c.customer.admin_graphql_api_id) : null }));
 export type CheckoutPayload = z.output<typeof checkoutPayload>;
+
+/**
+ * Shopify's numeric checkout id, as a JSON number carries it: ids above 2^53 arrive rounded to a double in
+ * every payload alike, so the rounded form is what create/update and delete can be matched on.
+ */
+export function checkoutIdKey(id: number | string | null | undefined, name?: string | null): string | null {
+  const raw = id ?? (name && /^#\d+$/.test(name) ? name.slice(1) : null);
+  if (raw === null || raw === undefined || raw === "") return null;
+  const value = Number(raw);
+  return Number.isFinite(value) ? String(value) : null;
+}
+
+export const checkoutDeletePayload = z
+  .object({ id: z.union([z.number(), z.string()]), cart_token: nullableString })
+  .passthrough();
 
 /** Attributes the checkout extension writes; they reappear as note_attributes on checkouts and orders. */
 export const OPT_IN_ATTRIBUTE = "_momento_whatsapp_opt_in";

@@ -23,7 +23,16 @@ export interface DispatchDeps {
   log?: (line: string) => void;
   /** When aborted mid-round, the claimed but untouched rows go back to SCHEDULED. */
   signal?: AbortSignal;
+  /** Last work on a message the gate let through, right before the call (cart recovery: discount code, final re-check). */
+  prepareSend?: PrepareSend;
 }
+
+/** What prepareSend decides: send (possibly with other content), or not now, or not at all. */
+export type PrepareResult =
+  | { action: "send"; template?: string; components?: TemplateComponent[]; note?: string }
+  | { action: "defer"; until: Date; reason: string; detail: string }
+  | { action: "cancel"; reason: string; detail: string };
+export type PrepareSend = (message: Message, components: TemplateComponent[], now: Date) => Promise<PrepareResult>;
 
 export interface DispatchCounts {
   claimed: number;
@@ -68,7 +77,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
   let called = false;
   try {
     const now = clock.now();
-    const facts = await loadSendFacts(db, message, policy);
+    const facts = await loadSendFacts(db, message, policy, now);
     const decision = decideAtSendTime(message, facts, now, policy);
     switch (decision.action) {
       case "skip":
@@ -100,14 +109,39 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
       return "deferred";
     }
 
+    let template = message.template;
+    let content = components;
+    if (deps.prepareSend) {
+      const prepared = await deps.prepareSend(message, components, clock.now());
+      if (prepared.action === "defer") {
+        await backToScheduled(deps, message, prepared.until, {}, prepared.reason, prepared.detail);
+        return "deferred";
+      }
+      if (prepared.action === "cancel") {
+        await leaveSending(deps, message, { statusReason: prepared.reason }, {
+          status: "CANCELLED", reason: eventReason(prepared.reason, prepared.detail), source: "worker", at: clock.now(),
+        });
+        return "cancelled";
+      }
+      if (prepared.template || prepared.components) {
+        template = prepared.template ?? template;
+        content = prepared.components ?? content;
+        // The row shows what is really sent; only while it is still ours.
+        const { count } = await retryOnContention(() =>
+          db.message.updateMany({ where: { id: message.id, status: "SENDING", claimedBy: deps.workerId }, data: { template, components: JSON.stringify(content) } }),
+        );
+        if (count !== 1) return "inDoubt";
+      }
+    }
+
     // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by
     // biz_opaque_callback_data) or the lease reconciliation settles it. It is never sent a second time.
     called = true;
     const result = await deps.sender.sendTemplate({
       to: (message.to ?? message.waUserId)!,
-      template: message.template,
+      template,
       language: message.language,
-      components,
+      components: content,
       bizOpaqueCallbackData: message.id,
     });
     const doneAt = clock.now();

@@ -1,10 +1,11 @@
 // Loads what the send-time gate needs to know about one message, just before it is sent.
 import type { Message, Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
-import type { ConsentState, SendFacts } from "./gate";
+import { loadCartRecoveryFacts } from "../cart-recovery/send-facts";
+import { CART_RECOVERY_FLOW, type ConsentState, type SendFacts } from "./gate";
 import { defaultOutboxPolicy, type OutboxPolicy } from "./policy";
 
-export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId">;
+export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken">>;
 
 const CONSENT_STATES: readonly ConsentState[] = ["NONE", "REQUESTED", "CONFIRMED", "REVOKED", "REDACTED"];
 const CONSENT_STRENGTH: Record<ConsentState, number> = { NONE: 0, REQUESTED: 1, CONFIRMED: 2, REVOKED: -1, REDACTED: -1 };
@@ -39,12 +40,17 @@ export async function loadSendFacts(
   db: DbTx,
   message: FactsMessage,
   policy: Pick<OutboxPolicy, "after131049Ms"> = defaultOutboxPolicy,
+  /** With `now`, a cart reminder whose step-1 time has come gets its checkout decided here if nobody did yet. */
+  now?: Date,
 ): Promise<SendFacts> {
   const identifiers: Prisma.ConsentWhereInput[] = [];
   if (message.to !== null) identifiers.push({ phone: message.to });
   if (message.waUserId !== null) identifiers.push({ waUserId: message.waUserId });
   const recipient = sameRecipient(message);
 
+  const isCartReminder = message.flow === CART_RECOVERY_FLOW && !!message.checkoutToken;
+  // First and on its own: it may write (the step-1 decision) in a transaction of its own.
+  const cartRecovery = isCartReminder ? await loadCartRecoveryFacts(db, message.shop, message.checkoutToken!, now) : undefined;
   const [consents, order, lastSent, limited] = await Promise.all([
     identifiers.length === 0
       ? Promise.resolve([])
@@ -80,5 +86,6 @@ export async function loadSendFacts(
     orderCancelled: order === null ? null : order.cancelledAt !== null,
     lastSentToRecipientAt: lastSent?.sentAt ?? null,
     marketingBlockedUntil,
+    ...(isCartReminder ? { cartRecovery } : {}),
   };
 }

@@ -16,6 +16,22 @@ export interface GateMessage {
   /** UTILITY | MARKETING; anything else is treated as MARKETING (the stricter one). */
   category: string;
   orderId: string | null;
+  /** Cart recovery: the checkout the reminder is about, and its dedupeKey (which names the step). */
+  checkoutToken?: string | null;
+  dedupeKey?: string;
+}
+
+/** What the cart-recovery relevance check needs (loaded by cart-recovery/send-facts.ts). */
+export interface CartRecoveryFacts {
+  /** An order for the checkout is known, or the checkout completed. */
+  ordered: boolean;
+  /** checkouts/delete arrived. */
+  deleted: boolean;
+  /** The step-1 decision (cart-recovery/step1.ts); null while step-1 time has not come. */
+  decision: string | null;
+  step1DueAt: Date;
+  /** The shopper wrote to us (not a consent keyword) after a reminder. */
+  shopperRepliedAt: Date | null;
 }
 
 export interface SendFacts {
@@ -26,11 +42,13 @@ export interface SendFacts {
   lastSentToRecipientAt: Date | null;
   /** Set after a 131049 for this recipient: no marketing before then. */
   marketingBlockedUntil?: Date | null;
+  /** Cart-recovery messages only: null when the checkout is not tracked (any more). */
+  cartRecovery?: CartRecoveryFacts | null;
 }
 
 export type SkipReason = "not_contactable" | "consent_revoked" | "no_consent";
-export type CancelReason = "order_cancelled";
-export type DeferReason = "marketing_paused" | "pair_limit";
+export type CancelReason = "order_cancelled" | "order_placed" | "checkout_deleted" | "holdout" | "not_eligible" | "shopper_replied" | "not_tracked";
+export type DeferReason = "marketing_paused" | "pair_limit" | "step1_pending";
 
 export type GateDecision =
   | { action: "send" }
@@ -50,6 +68,30 @@ export const OPT_OUT_CONFIRMATION_FLOW = "opt_out_confirmation";
 
 export function messageCategory(category: string): MessageCategory {
   return category === "UTILITY" ? "UTILITY" : "MARKETING";
+}
+
+export const CART_RECOVERY_FLOW = "cart_recovery";
+
+/** A cart reminder goes out only for an open checkout that was decided "remind" at step-1 time (METRICS.md). */
+function cartRecoveryRelevance(message: GateMessage, facts: CartRecoveryFacts | null): GateDecision | null {
+  if (facts === null) {
+    return { action: "cancel", reason: "not_tracked", detail: "Momento holds no cart-recovery record for this checkout (any more)." };
+  }
+  if (facts.ordered) return { action: "cancel", reason: "order_placed", detail: "An order was placed for the checkout; a reminder now would be wrong." };
+  if (facts.deleted) return { action: "cancel", reason: "checkout_deleted", detail: "Shopify deleted the checkout." };
+  if (facts.decision === null) {
+    return { action: "defer", until: facts.step1DueAt, reason: "step1_pending", detail: "Abandonment, eligibility and holdout are decided at step-1 time first." };
+  }
+  if (facts.decision === "holdout") {
+    return { action: "cancel", reason: "holdout", detail: "The checkout is in the holdout group: it gets no reminder, so the lift can be measured." };
+  }
+  if (facts.decision !== "remind") {
+    return { action: "cancel", reason: "not_eligible", detail: `The checkout was not eligible for a reminder at step-1 time (${facts.decision}).` };
+  }
+  if (facts.shopperRepliedAt !== null && message.dedupeKey?.endsWith(":step2")) {
+    return { action: "cancel", reason: "shopper_replied", detail: "The shopper wrote to the shop after a reminder: they want a person, not another reminder." };
+  }
+  return null;
 }
 
 export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Date, policy: GatePolicy): GateDecision {
@@ -79,6 +121,10 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
   // 3. Relevance: is the message still about something that holds?
   if (message.orderId !== null && facts.orderCancelled === true) {
     return { action: "cancel", reason: "order_cancelled", detail: "The order was cancelled after the message was scheduled." };
+  }
+  if (message.flow === CART_RECOVERY_FLOW && message.checkoutToken) {
+    const relevance = cartRecoveryRelevance(message, facts.cartRecovery ?? null);
+    if (relevance) return relevance;
   }
 
   // 4. Recipient's time and attention — quiet hours (defer to their end) and the marketing frequency cap

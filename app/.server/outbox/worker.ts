@@ -5,7 +5,7 @@ import type { Clock } from "../clock";
 import type { Db } from "../db";
 import type { WhatsAppSender } from "../whatsapp/types";
 import { formatShopifySyncCounts, processShopifySyncs, type ShopifySyncDeps } from "../shopify-admin/consent-write-back";
-import { dispatchDueMessages, emptyDispatchCounts, type DispatchCounts } from "./dispatch";
+import { dispatchDueMessages, emptyDispatchCounts, type DispatchCounts, type PrepareSend } from "./dispatch";
 import type { OutboxPolicy } from "./policy";
 import { reconcileExpiredLeases } from "./reconcile";
 import { createTokenBucket, type TokenBucket } from "./token-bucket";
@@ -26,6 +26,10 @@ export interface WorkerDeps {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** When given, each round also mirrors queued consent changes to Shopify (shopify-admin/consent-write-back.ts). */
   shopifySync?: Omit<ShopifySyncDeps, "db" | "clock" | "log">;
+  /** Run at the start of every round, before dispatching (cart recovery's step-1 scheduler). */
+  schedulers?: (() => Promise<unknown>)[];
+  /** Handed to dispatch: the last step before a send (cart recovery's discount code and final re-check). */
+  prepareSend?: PrepareSend;
 }
 
 export interface WorkerTotals extends DispatchCounts {
@@ -62,7 +66,8 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
   const totals: WorkerTotals = { ...emptyDispatchCounts(), rounds: 0, reconciled: 0 };
 
   while (!signal.aborted) {
-    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, random, log: deps.log, signal });
+    for (const schedule of deps.schedulers ?? []) await schedule();
+    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, random, log: deps.log, signal, prepareSend: deps.prepareSend });
     const { failed: reconciled } = await reconcileExpiredLeases(db, clock, policy);
     totals.rounds += 1;
     totals.reconciled += reconciled;

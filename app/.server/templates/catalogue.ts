@@ -29,6 +29,10 @@ export const TEMPLATE_NAMES = {
   optInConfirmation: "momento_opt_in_confirmation",
   optOutConfirmation: "momento_opt_out_confirmation",
   orderConfirmation: "momento_order_confirmation",
+  cartRecovery1: "momento_cart_recovery_1",
+  cartRecovery2: "momento_cart_recovery_2",
+  /** Step 2 with a unique discount code: {{4}} code, {{5}} percent, {{6}} last day. */
+  cartRecovery2Discount: "momento_cart_recovery_2_discount",
 } as const;
 
 type Wording = { body: string; example: string[]; buttons: Omit<TemplateButton, "url" | "example">[] };
@@ -76,6 +80,50 @@ const WORDING: Record<string, { category: TemplateCategory; link: boolean; de: W
       buttons: [{ type: "URL", text: "View order" }],
     },
   },
+  // Cart recovery (marketing): {{1}} name, {{2}} the first items, {{3}} the cart total. The URL button leads
+  // through /r/<message id> to the checkout's recovery URL.
+  [TEMPLATE_NAMES.cartRecovery1]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, in deinem Warenkorb liegt noch {{2}} (insgesamt {{3}}). Möchtest du deine Bestellung abschließen? Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "Sneaker Classic und Socken", "89,90 €"],
+      buttons: [{ type: "URL", text: "Zum Warenkorb" }],
+    },
+    en: {
+      body: "Hi {{1}}, you left {{2}} in your cart ({{3}} in total). Would you like to complete your order? Reply STOP to opt out.",
+      example: ["Anna", "Sneaker Classic and Socks", "€89.90"],
+      buttons: [{ type: "URL", text: "Back to my cart" }],
+    },
+  },
+  [TEMPLATE_NAMES.cartRecovery2]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, dein Warenkorb mit {{2}} wartet noch auf dich (insgesamt {{3}}). Hier kannst du deine Bestellung abschließen. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "Sneaker Classic und Socken", "89,90 €"],
+      buttons: [{ type: "URL", text: "Zum Warenkorb" }],
+    },
+    en: {
+      body: "Hi {{1}}, your cart with {{2}} is still waiting for you ({{3}} in total). You can complete your order here. Reply STOP to opt out.",
+      example: ["Anna", "Sneaker Classic and Socks", "€89.90"],
+      buttons: [{ type: "URL", text: "Back to my cart" }],
+    },
+  },
+  [TEMPLATE_NAMES.cartRecovery2Discount]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, dein Warenkorb mit {{2}} wartet noch auf dich (insgesamt {{3}}). Mit dem Code {{4}} sparst du {{5}} %, gültig bis {{6}}. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "Sneaker Classic und Socken", "89,90 €", "MOMENTO-7KQ2M9XD", "10", "12.03.2026"],
+      buttons: [{ type: "URL", text: "Zum Warenkorb" }],
+    },
+    en: {
+      body: "Hi {{1}}, your cart with {{2}} is still waiting for you ({{3}} in total). Use code {{4}} for {{5}}% off until {{6}}. Reply STOP to opt out.",
+      example: ["Anna", "Sneaker Classic and Socks", "€89.90", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
+      buttons: [{ type: "URL", text: "Back to my cart" }],
+    },
+  },
 };
 
 /** Every suggested template in every language, with URL buttons pointing at `appUrl`/r/{{1}}. */
@@ -110,6 +158,18 @@ export function templateWordingVersion(name: string, language: TemplateLanguage)
   if (!wording) return null;
   const digest = createHash("sha256").update(JSON.stringify({ body: wording.body, buttons: wording.buttons.map((b) => b.text) })).digest("hex");
   return `${name}/${language}/${digest.slice(0, 12)}`;
+}
+
+/** The body text of a suggested template with its {{n}} filled in (previews); null for an unknown template. */
+export function renderTemplateBody(name: string, language: TemplateLanguage, parameters: string[]): string | null {
+  const body = WORDING[name]?.[language]?.body;
+  if (body === undefined) return null;
+  return body.replace(/\{\{\s*(\d+)\s*\}\}/g, (placeholder, n: string) => parameters[Number(n) - 1] ?? placeholder);
+}
+
+/** The text of a suggested template's URL button, if it has one. */
+export function templateUrlButtonText(name: string, language: TemplateLanguage): string | null {
+  return WORDING[name]?.[language]?.buttons.find((b) => b.type === "URL")?.text ?? null;
 }
 
 /** Number of {{n}} placeholders in a template text. */

@@ -1,0 +1,183 @@
+// Step-1 time (METRICS.md "Cart recovery"): once per checkout, when its step 1 is due, decide and record
+// whether it was abandoned, eligible and held out. Phone and consent are looked up as they were at step-1
+// time (the consent log is append-only), so a late run decides exactly like a punctual one.
+// The scheduler works through due checkouts in small batches; the send-time gate decides a single
+// checkout itself when its reminder is claimed before the scheduler got to it.
+import type { CartRecovery } from "@prisma/client";
+import type { Clock } from "../clock";
+import type { Db, DbTx } from "../db";
+import { cancelPendingReminders } from "./checkout-events";
+import { isHoldout } from "./holdout";
+import { cartRecoverySettings } from "./settings";
+
+export type Step1Decision = "remind" | "holdout" | "no_consent" | "not_contactable" | "ordered" | "deleted" | "disabled";
+
+export interface Step1Facts {
+  /** An order for the token created no later than step-1 time (or the checkout completed by then). */
+  ordered: boolean;
+  deleted: boolean;
+  contactable: boolean;
+  /** The consent state of the checkout's phone at step-1 time; null when there was none. */
+  consentState: string | null;
+  bucket: number;
+  holdoutPercent: number;
+  enabled: boolean;
+}
+
+/** Pure: the decision from the facts, in METRICS.md's order (abandoned → eligible → holdout). */
+export function decideStep1(f: Step1Facts): { decision: Step1Decision; holdout: boolean } {
+  const holdout = isHoldout(f.bucket, f.holdoutPercent);
+  if (f.ordered) return { decision: "ordered", holdout };
+  if (f.deleted) return { decision: "deleted", holdout };
+  if (!f.contactable) return { decision: "not_contactable", holdout };
+  if (f.consentState !== "CONFIRMED") return { decision: "no_consent", holdout };
+  if (holdout) return { decision: "holdout", holdout };
+  if (!f.enabled) return { decision: "disabled", holdout };
+  return { decision: "remind", holdout };
+}
+
+/** Why the pending reminders of a checkout go, per decision (the cancel reason in the message log). */
+const CANCEL_REASON: Record<Exclude<Step1Decision, "remind">, string> = {
+  ordered: "order_placed",
+  deleted: "checkout_deleted",
+  not_contactable: "not_contactable",
+  no_consent: "no_consent",
+  holdout: "holdout",
+  disabled: "flow_disabled",
+};
+
+interface ConsentEventLite {
+  toState: string;
+  at: Date;
+}
+
+/** The state after the last transition at or before `at`; a row without any logged transition counts as it is now. */
+export function consentStateAt(current: string | null, events: ConsentEventLite[], at: Date): string | null {
+  if (current === null) return null;
+  if (events.length === 0) return current;
+  let state: string | null = null;
+  for (const e of events) if (e.at.getTime() <= at.getTime()) state = e.toState;
+  return state;
+}
+
+const byShop = <T extends { shop: string }>(rows: T[]) => {
+  const map = new Map<string, T[]>();
+  for (const row of rows) map.set(row.shop, [...(map.get(row.shop) ?? []), row]);
+  return map;
+};
+
+/** Runs `work` in a transaction when the handle can open one (a client), else on the handle itself (already one). */
+async function inTransaction<T>(db: DbTx | Db, work: (tx: DbTx) => Promise<T>): Promise<T> {
+  const client = db as Partial<Db>;
+  return typeof client.$transaction === "function" ? client.$transaction((tx) => work(tx)) : work(db);
+}
+
+/** Decides the given undecided rows (each applied once: a row decided meanwhile by someone else is left alone). */
+export async function decideRows(db: DbTx | Db, rows: CartRecovery[], now: Date): Promise<Map<string, Step1Decision>> {
+  const decided = new Map<string, Step1Decision>();
+  if (rows.length === 0) return decided;
+  const groups = byShop(rows);
+  const shops = [...groups.keys()];
+  const perShop = (build: (shop: string, tokens: string[]) => object) => ({ OR: shops.map((shop) => build(shop, groups.get(shop)!.map((r) => r.checkoutToken))) });
+
+  const [shopRows, checkouts, orders] = await Promise.all([
+    db.shop.findMany({ where: { domain: { in: shops } }, select: { domain: true, settings: true } }),
+    db.checkout.findMany({ where: perShop((shop, tokens) => ({ shop, token: { in: tokens } })), select: { shop: true, token: true, phone: true, completedAt: true, deletedAt: true } }),
+    db.order.findMany({ where: perShop((shop, tokens) => ({ shop, checkoutToken: { in: tokens } })), select: { shop: true, checkoutToken: true, createdAt: true } }),
+  ]);
+  const checkoutOf = new Map(checkouts.map((c) => [`${c.shop}:${c.token}`, c]));
+  const phonesByShop = new Map<string, string[]>();
+  for (const c of checkouts) if (c.phone) phonesByShop.set(c.shop, [...(phonesByShop.get(c.shop) ?? []), c.phone]);
+  const consents = phonesByShop.size
+    ? await db.consent.findMany({ where: { OR: [...phonesByShop].map(([shop, phones]) => ({ shop, phone: { in: phones } })) }, select: { id: true, shop: true, phone: true, state: true } })
+    : [];
+  const events = consents.length
+    ? await db.consentEvent.findMany({ where: { consentId: { in: consents.map((c) => c.id) } }, orderBy: [{ at: "asc" }, { id: "asc" }], select: { consentId: true, toState: true, at: true } })
+    : [];
+  const consentOf = new Map(consents.map((c) => [`${c.shop}:${c.phone}`, c]));
+  const eventsOf = new Map<string, ConsentEventLite[]>();
+  for (const e of events) eventsOf.set(e.consentId, [...(eventsOf.get(e.consentId) ?? []), e]);
+  const settingsOf = new Map(shopRows.map((s) => [s.domain, cartRecoverySettings(s.settings)]));
+
+  const outcomes = rows.map((row) => {
+    const at = row.step1DueAt;
+    const checkout = checkoutOf.get(`${row.shop}:${row.checkoutToken}`);
+    const settings = settingsOf.get(row.shop) ?? cartRecoverySettings(null);
+    const consent = checkout?.phone ? consentOf.get(`${row.shop}:${checkout.phone}`) : undefined;
+    const ordered =
+      orders.some((o) => o.shop === row.shop && o.checkoutToken === row.checkoutToken && o.createdAt <= at) ||
+      (checkout?.completedAt != null && checkout.completedAt <= at) ||
+      (row.closedReason === "order_placed" && row.closedAt !== null && row.closedAt <= at);
+    const facts: Step1Facts = {
+      ordered,
+      deleted: row.closedReason === "checkout_deleted" || (checkout?.deletedAt != null && checkout.deletedAt <= at),
+      contactable: Boolean(checkout?.phone),
+      consentState: consent ? consentStateAt(consent.state, eventsOf.get(consent.id) ?? [], at) : null,
+      bucket: row.bucket,
+      holdoutPercent: settings.holdoutPercent,
+      enabled: settings.enabled,
+    };
+    return { row, facts, ...decideStep1(facts) };
+  });
+
+  await inTransaction(db, async (tx) => {
+    for (const { row, facts, decision, holdout } of outcomes) {
+      const { count } = await tx.cartRecovery.updateMany({
+        where: { id: row.id, decidedAt: null },
+        data: { decidedAt: now, decision, contactable: facts.contactable, consentState: facts.consentState, holdout, holdoutPercent: facts.holdoutPercent, updatedAt: now },
+      });
+      if (count !== 1) continue;
+      decided.set(row.id, decision);
+      if (decision !== "remind") await cancelPendingReminders(tx, row.shop, row.checkoutToken, CANCEL_REASON[decision], now);
+    }
+  });
+  return decided;
+}
+
+/** The send-time path: decides one checkout if its step-1 time has come and nobody decided it yet; returns its row. */
+export async function ensureDecided(db: DbTx | Db, shop: string, checkoutToken: string, now: Date): Promise<CartRecovery | null> {
+  const row = await db.cartRecovery.findUnique({ where: { shop_checkoutToken: { shop, checkoutToken } } });
+  if (!row || row.decidedAt !== null || row.step1DueAt > now) return row;
+  await decideRows(db, [row], now);
+  return db.cartRecovery.findUnique({ where: { shop_checkoutToken: { shop, checkoutToken } } });
+}
+
+export interface SchedulerOptions {
+  /** Rows decided per transaction: small, so webhook writes are never queued behind a long one. */
+  batchSize?: number;
+  /** Batches per call (the worker calls once per round, so dispatching is never starved). */
+  maxBatches?: number;
+  /** Pause between batches, so other writers get the database. */
+  pauseMs?: number;
+}
+
+export interface SchedulerCounts {
+  decided: number;
+  byDecision: Partial<Record<Step1Decision, number>>;
+  batches: number;
+}
+
+/** Decides every checkout whose step-1 time has come (up to maxBatches × batchSize of them). */
+export async function runCartRecoveryScheduler(db: Db, clock: Clock, options: SchedulerOptions = {}): Promise<SchedulerCounts> {
+  const { batchSize = 200, maxBatches = Number.POSITIVE_INFINITY, pauseMs = 0 } = options;
+  const counts: SchedulerCounts = { decided: 0, byDecision: {}, batches: 0 };
+  while (counts.batches < maxBatches) {
+    const now = clock.now();
+    const due = await db.cartRecovery.findMany({ where: { decidedAt: null, step1DueAt: { lte: now } }, orderBy: [{ step1DueAt: "asc" }, { id: "asc" }], take: batchSize });
+    if (due.length === 0) break;
+    const decided = await decideRows(db, due, now);
+    counts.batches += 1;
+    counts.decided += decided.size;
+    for (const decision of decided.values()) counts.byDecision[decision] = (counts.byDecision[decision] ?? 0) + 1;
+    // Rows decided by someone else in the meantime make no progress here: stop rather than spin.
+    if (decided.size === 0 || due.length < batchSize) break;
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  return counts;
+}
+
+/** When the scheduler has work next (the earliest undecided step-1 time), for loops in virtual time. */
+export async function nextStep1DueAt(db: DbTx, shop?: string): Promise<Date | null> {
+  const next = await db.cartRecovery.findFirst({ where: { decidedAt: null, ...(shop ? { shop } : {}) }, orderBy: { step1DueAt: "asc" }, select: { step1DueAt: true } });
+  return next?.step1DueAt ?? null;
+}

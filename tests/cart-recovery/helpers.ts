@@ -1,0 +1,150 @@
+// Cart-recovery test fixtures: Shopify's real checkout sample made into a German checkout with a phone, consent
+// rows with their log, and the app as the shopper meets it (scheduler, worker with the discount step, the Cloud
+// API simulator and the Admin API stand-in, all on one virtual clock).
+import type { VirtualClock } from "~/.server/clock";
+import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
+import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
+import { dispatchDueMessages } from "~/.server/outbox/dispatch";
+import { defaultOutboxPolicy } from "~/.server/outbox/policy";
+import { createTokenBucket } from "~/.server/outbox/token-bucket";
+import { createAdminGraphql } from "~/.server/shopify-admin/client";
+import { offlineSessionId } from "~/.server/shopify-admin/offline-session";
+import { suggestedTemplates } from "~/.server/templates/catalogue";
+import { createWhatsAppClient } from "~/.server/whatsapp/client";
+import type { WhatsAppSender } from "~/.server/whatsapp/types";
+import { getEnv } from "~/env.server";
+import { db } from "~/shopify.server";
+import { createCloudApiSimulator } from "../../simulator/cloud-api";
+import { callRoute } from "../../simulator/in-process-app";
+import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../simulator/shopify-admin";
+import { fixture } from "../fixtures";
+import { TEST_SHOP } from "../helpers/shopify";
+
+export const SHOP = TEST_SHOP;
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+
+let idSeq = 0;
+
+/** The real checkouts/create sample as a German checkout with a phone; token, times and cart are the caller's. */
+export function checkoutPayload(token: string, overrides: Record<string, unknown> = {}) {
+  const sample = fixture<Record<string, unknown>>("shopify/checkouts_create.json");
+  idSeq += 1;
+  return {
+    ...sample,
+    token,
+    cart_token: `cart-${token}`,
+    name: `#${7_000_000 + idSeq}`,
+    phone: "+49 151 12345678",
+    customer_locale: "de",
+    currency: "EUR",
+    presentment_currency: "EUR",
+    total_price: "89.90",
+    completed_at: null,
+    abandoned_checkout_url: `https://shop.example/checkouts/${token}/recover?key=secret-${token}`,
+    created_at: "2026-03-02T10:00:00Z",
+    updated_at: "2026-03-02T10:00:00Z",
+    line_items: [
+      { ...(sample.line_items as Record<string, unknown>[])[0], title: "Sneaker Classic", presentment_title: "Sneaker Classic", quantity: 1 },
+      { ...(sample.line_items as Record<string, unknown>[])[0], title: "Socken", presentment_title: "Socken", quantity: 2 },
+    ],
+    ...overrides,
+  };
+}
+
+/** A consent row with its log: REQUESTED then CONFIRMED (or only REQUESTED), at the given instant. */
+export async function consentFor(phone: string, state: "CONFIRMED" | "REQUESTED", at: Date, shop = SHOP): Promise<void> {
+  const consent = await db.consent.create({ data: { shop, phone, state, updatedAt: at } });
+  await db.consentEvent.create({ data: { consentId: consent.id, shop, fromState: "NONE", toState: "REQUESTED", source: "test", at } });
+  if (state === "CONFIRMED") await db.consentEvent.create({ data: { consentId: consent.id, shop, fromState: "REQUESTED", toState: "CONFIRMED", source: "test", at } });
+}
+
+export async function resetDatabase(): Promise<void> {
+  await db.messageEvent.deleteMany();
+  await db.message.deleteMany();
+  await db.consentEvent.deleteMany();
+  await db.consent.deleteMany();
+  await db.shopifySync.deleteMany();
+  await db.cartRecovery.deleteMany();
+  await db.discountCode.deleteMany();
+  await db.order.deleteMany();
+  await db.checkout.deleteMany();
+  await db.customer.deleteMany();
+  await db.webhookEvent.deleteMany();
+  await db.session.deleteMany();
+  await db.shop.deleteMany();
+}
+
+/** Shop.settings for the test shop (created if needed). */
+export async function setShopSettings(settings: Record<string, unknown>, shop = SHOP): Promise<void> {
+  await db.shop.upsert({ where: { domain: shop }, create: { domain: shop, settings: JSON.stringify(settings) }, update: { settings: JSON.stringify(settings) } });
+}
+
+/** The offline session the worker's Admin API calls use. */
+export async function installSession(shop = SHOP, scope = "read_orders,read_customers,write_discounts"): Promise<void> {
+  await db.session.upsert({
+    where: { id: offlineSessionId(shop) },
+    create: { id: offlineSessionId(shop), shop, state: "", isOnline: false, scope, accessToken: "shpat_test" },
+    update: { scope },
+  });
+}
+
+export function reminders(token?: string) {
+  return db.message.findMany({ where: { flow: "cart_recovery", ...(token ? { checkoutToken: token } : {}) }, orderBy: { dedupeKey: "asc" } });
+}
+
+/** The app as the shopper meets it; `sender` wraps the real client (e.g. to race an order against the send). */
+export function createCartHarness(clock: VirtualClock, options: { admin?: ShopifyAdminSimulator; wrapSender?: (real: WhatsAppSender) => WhatsAppSender } = {}) {
+  const env = getEnv();
+  const sim = createCloudApiSimulator({
+    clock,
+    appSecret: env.WHATSAPP_APP_SECRET,
+    accessToken: env.WHATSAPP_ACCESS_TOKEN,
+    phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
+    templates: suggestedTemplates(env.SHOPIFY_APP_URL),
+    deliverWebhook: async (rawBody, signature) => {
+      const response = await callRoute(
+        new Request(new URL("/webhooks/whatsapp", env.SHOPIFY_APP_URL), { method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: rawBody }),
+      );
+      if (!response.ok) throw new Error(`the app answered ${response.status}`);
+    },
+  });
+  const real = createWhatsAppClient({
+    baseUrl: env.WHATSAPP_API_BASE_URL, apiVersion: env.WHATSAPP_API_VERSION, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
+    accessToken: env.WHATSAPP_ACCESS_TOKEN, fetch: sim.fetch,
+  });
+  const admin = options.admin ?? createShopifyAdminSimulator();
+  const policy = defaultOutboxPolicy;
+  const deps = {
+    db, clock, sender: options.wrapSender ? options.wrapSender(real) : real, policy, workerId: "cart-test", bucket: createTokenBucket(policy), random: () => 0.5,
+    prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }) }),
+  };
+  return {
+    sim,
+    admin,
+    deps,
+    async settle(): Promise<void> {
+      for (let round = 0; round < 100; round++) {
+        await runCartRecoveryScheduler(db, clock);
+        const dispatched = await dispatchDueMessages(deps);
+        const delivered = await sim.flushDue();
+        if (dispatched.claimed === 0 && delivered === 0) return;
+      }
+      throw new Error("the outbox did not settle");
+    },
+    /** Every due message, step-1 time and webhook on its own instant, up to now + ms. */
+    async advance(ms: number): Promise<void> {
+      const target = clock.now().getTime() + ms;
+      for (;;) {
+        await this.settle();
+        const next = await db.message.findFirst({ where: { status: "SCHEDULED" }, orderBy: { sendAfter: "asc" }, select: { sendAfter: true } });
+        const step1 = await db.cartRecovery.findFirst({ where: { decidedAt: null }, orderBy: { step1DueAt: "asc" }, select: { step1DueAt: true } });
+        const due = [next?.sendAfter?.getTime(), step1?.step1DueAt.getTime(), sim.nextDueAt()?.getTime()].filter((t): t is number => t !== undefined && t <= target);
+        if (due.length === 0) break;
+        clock.set(new Date(Math.max(Math.min(...due), clock.now().getTime() + 1)));
+      }
+      clock.set(new Date(target));
+      await this.settle();
+    },
+  };
+}
