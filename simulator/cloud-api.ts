@@ -685,9 +685,30 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     return bearer ? bearer[1] : url.searchParams.get("access_token");
   }
 
+  function phoneNumberNode(request: Request, url: URL, objectId: string): Response {
+    if (tokenOf(request, url) !== accessToken) {
+      const message = "Invalid OAuth access token - Cannot parse access token";
+      return jsonResponse(401, { error: { message, type: "OAuthException", code: 190, fbtrace_id: fbtraceId() } }, { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${message}"` });
+    }
+    if (objectId !== phoneNumberId) return graphMethodError("GET", objectId);
+    const full: Record<string, unknown> = {
+      verified_name: "Momento Demo",
+      display_phone_number: `+${displayPhoneNumber}`,
+      quality_rating: "GREEN",
+      code_verification_status: "VERIFIED",
+      platform_type: "CLOUD_API",
+      id: phoneNumberId,
+    };
+    const fields = url.searchParams.get("fields")?.split(",").map((f) => f.trim()).filter(Boolean);
+    return jsonResponse(200, fields ? Object.fromEntries(Object.entries(full).filter(([key]) => key === "id" || fields.includes(key))) : full);
+  }
+
   async function handle(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init);
     const url = new URL(request.url);
+    // GET /<PHONE_NUMBER_ID>: the number's own node, which onboarding reads to check the id and the token.
+    const node = /^\/(?:v\d+\.\d+\/)?(\d+)\/?$/.exec(url.pathname);
+    if (node && request.method === "GET") return phoneNumberNode(request, url, node[1]);
     const route = /^\/(?:v\d+\.\d+\/)?([^/]+)\/(messages|message_templates)\/?$/.exec(url.pathname);
     if (!route) {
       return jsonResponse(400, {

@@ -154,10 +154,16 @@ describe("demo routes with DEMO_MODE on (loopback app URL)", () => {
     const stored = await sessionStorage.loadSession(`offline_${DEMO_SHOP}`);
     expect(stored).toMatchObject({ shop: DEMO_SHOP, isOnline: false, expires: undefined });
 
-    // The page it redirects to authenticates and asks for the local App Bridge stand-in.
-    const page = await call(appLayout, location.href);
+    // The page it redirects to authenticates. A shop with no history yet opens Setup first (the layout's
+    // first-open rule), whose layout asks for the local App Bridge stand-in.
+    const first = await call(appLayout, location.href);
+    expect(first.status).toBe(302);
+    const setup = new URL(first.headers.get("Location")!, APP_URL);
+    expect(setup.pathname).toBe("/app/onboarding");
+    expect(setup.search).toBe(location.search);
+    const page = await call(appLayout, setup.href);
     expect(page.status).toBe(200);
-    expect(await page.json()).toEqual({ apiKey: API_KEY, appBridgeUrl: "/demo/app-bridge.js" });
+    expect(await page.json()).toMatchObject({ apiKey: API_KEY, appBridgeUrl: "/demo/app-bridge.js" });
   });
 
   it("GET /demo/app-bridge.js defines window.shopify and adds the token to same-origin fetches only", async () => {

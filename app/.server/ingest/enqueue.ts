@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { DbTx } from "../db";
 import type { MessagePlan } from "../automations/types";
 import type { TemplateComponent } from "../whatsapp/types";
+import { applyFlowSettings } from "../settings/flows";
 
 const SKIP_SENTENCES: Record<string, string> = {
   no_phone: "The order has no phone number to reach the shopper on WhatsApp.",
   invalid_phone: "The phone number on the order is not a valid number.",
+  flow_off: "The merchant switched this flow off in Automations.",
 };
 
 export function newMessageId(): string {
@@ -16,8 +18,10 @@ export function newMessageId(): string {
  * Writes planned messages into the outbox (SCHEDULED, or SKIPPED with the reason known at planning).
  * A plan whose dedupeKey exists already is left alone: that is what makes duplicate webhooks harmless.
  */
-export async function enqueuePlans(tx: DbTx, shop: string, plans: MessagePlan[], now: Date): Promise<number> {
+export async function enqueuePlans(tx: DbTx, shop: string, planned: MessagePlan[], now: Date): Promise<number> {
   let created = 0;
+  // The merchant's Automations settings: flows switched off, delays, template mapping.
+  const plans = await applyFlowSettings(tx, shop, planned);
   for (const plan of plans) {
     const existing = await tx.message.findUnique({ where: { shop_dedupeKey: { shop, dedupeKey: plan.dedupeKey } }, select: { id: true } });
     if (existing) continue;

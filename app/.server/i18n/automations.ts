@@ -1,0 +1,66 @@
+// The Automations page.
+import type { AdminLanguage } from "./locale";
+
+const en = {
+  title: "Automations",
+  intro: "Every WhatsApp message Momento can send. Switch each one on or off, set when it goes out and which approved template it uses. The preview shows the message as the shopper will see it, with sample data.",
+  turnOn: "Turn on",
+  turnOff: "Turn off",
+  turnedOn: "{flow} is on.",
+  turnedOff: "{flow} is off. New events plan no message; the message log shows them as not sent.",
+  isOn: "On: Momento sends this message.",
+  isOff: "Off: Momento sends nothing for this flow.",
+  trigger: "When",
+  category: "Category",
+  consent: "Consent",
+  delay: "Send after (minutes)",
+  delayHelp: "0 sends at once. Order updates are not held back by quiet hours.",
+  step1: "First reminder after (minutes)",
+  step2: "Second reminder after (minutes)",
+  stepsHelp: "Counted from the moment the checkout was abandoned. Default: 60 and 1440 (24 hours).",
+  template: "Template",
+  templateSuggested: "{name} (suggested by Momento)",
+  templateHelp: "Only approved templates with the same placeholders and buttons are offered. Sync templates in Setup to see new ones.",
+  noTemplateYet: "Momento's templates for this flow are not in the catalogue yet; the preview follows when they are.",
+  preview: "Preview",
+  previewLanguage: "Preview language",
+  previewLabel: "Preview of the WhatsApp message",
+  optInWarning: "Without the opt-in confirmation, shoppers who tick the box stay unconfirmed and never receive marketing.",
+  planned: "Not built yet. This flow appears here so you know what is coming; it sends nothing and cannot be switched on.",
+  plannedTiming: "Planned timing: {timing}",
+  save: "Save",
+};
+
+export type AutomationsStrings = typeof en;
+
+const de: AutomationsStrings = {
+  title: "Automationen",
+  intro: "Jede WhatsApp-Nachricht, die Momento senden kann. Schalte jede ein oder aus, lege fest, wann sie rausgeht und welche genehmigte Vorlage sie nutzt. Die Vorschau zeigt die Nachricht so, wie deine Kundschaft sie sieht, mit Beispieldaten.",
+  turnOn: "Einschalten",
+  turnOff: "Ausschalten",
+  turnedOn: "{flow} ist eingeschaltet.",
+  turnedOff: "{flow} ist ausgeschaltet. Neue Ereignisse planen keine Nachricht; das Nachrichtenprotokoll zeigt sie als nicht gesendet.",
+  isOn: "An: Momento sendet diese Nachricht.",
+  isOff: "Aus: Momento sendet für diesen Ablauf nichts.",
+  trigger: "Wann",
+  category: "Kategorie",
+  consent: "Einwilligung",
+  delay: "Senden nach (Minuten)",
+  delayHelp: "0 sendet sofort. Bestell-Updates werden von der Ruhezeit nicht aufgehalten.",
+  step1: "Erste Erinnerung nach (Minuten)",
+  step2: "Zweite Erinnerung nach (Minuten)",
+  stepsHelp: "Gezählt ab dem Abbruch des Checkouts. Voreinstellung: 60 und 1440 (24 Stunden).",
+  template: "Vorlage",
+  templateSuggested: "{name} (von Momento vorgeschlagen)",
+  templateHelp: "Angeboten werden nur genehmigte Vorlagen mit denselben Platzhaltern und Buttons. Synchronisiere die Vorlagen unter Einrichtung, um neue zu sehen.",
+  noTemplateYet: "Momentos Vorlagen für diesen Ablauf sind noch nicht im Katalog; die Vorschau folgt, sobald sie da sind.",
+  preview: "Vorschau",
+  previewLanguage: "Sprache der Vorschau",
+  previewLabel: "Vorschau der WhatsApp-Nachricht",
+  optInWarning: "Ohne die Anmeldebestätigung bleiben alle, die das Kästchen ankreuzen, unbestätigt und erhalten nie Marketing.",
+  planned: "Noch nicht gebaut. Dieser Ablauf steht hier, damit du weißt, was kommt; er sendet nichts und lässt sich nicht einschalten.",
+  plannedTiming: "Geplanter Zeitpunkt: {timing}",
+  save: "Speichern",
+};
+
+export const AUTOMATIONS: Record<AdminLanguage, AutomationsStrings> = { en, de };

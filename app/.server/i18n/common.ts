@@ -1,0 +1,86 @@
+// Words several pages share: flow names and descriptions, message statuses, navigation.
+import type { FlowId } from "../settings/schema";
+import type { AdminLanguage } from "./locale";
+
+const en = {
+  nav: { home: "Home", setup: "Setup", setupProgress: "Setup ({done}/{total})", automations: "Automations", messages: "Message log", subscribers: "Subscribers", settings: "Settings" },
+  flows: {
+    order_confirmation: { name: "Order confirmation", description: "Thanks the shopper for their order with its number, total and a link to the order status page.", trigger: "When an order is placed" },
+    opt_in_confirmation: { name: "Opt-in confirmation", description: "Asks a shopper who ticked the WhatsApp box at checkout to confirm with one tap (double opt-in). Without it, subscribers stay unconfirmed and get no marketing.", trigger: "When a shopper ticks the WhatsApp box at checkout" },
+    cart_recovery: { name: "Cart recovery", description: "Reminds subscribers of an abandoned checkout, in two steps. The order placed, a reply or an unsubscribe stops the reminders.", trigger: "When a checkout with WhatsApp consent gets no order" },
+    shipping_update: { name: "Shipping update", description: "Tells the shopper their parcel is on its way, with the tracking link.", trigger: "When an order is fulfilled or tracking is added" },
+    back_in_stock: { name: "Back in stock", description: "Tells subscribers who asked for it that a sold-out variant is available again.", trigger: "When a subscribed variant is restocked" },
+    feedback: { name: "Feedback request", description: "Asks for a short rating some days after delivery.", trigger: "7 days after fulfilment" },
+    win_back: { name: "Win-back", description: "Reminds one-time buyers of your shop after a long pause.", trigger: "60 days after the last order" },
+  } satisfies Record<FlowId, { name: string; description: string; trigger: string }>,
+  otherFlows: { opt_out_confirmation: "Opt-out confirmation", test_message: "Test message" } as Record<string, string>,
+  category: { UTILITY: "Utility (order updates)", MARKETING: "Marketing" } as Record<string, string>,
+  consentNeeded: { UTILITY: "Needs the shopper's opt-in request (requested or confirmed)", MARKETING: "Needs a confirmed opt-in" } as Record<string, string>,
+  statuses: {
+    SCHEDULED: "Scheduled",
+    SENDING: "Sending",
+    SENT: "Sent",
+    DELIVERED: "Delivered",
+    READ: "Read",
+    FAILED: "Failed",
+    SKIPPED: "Not sent",
+    CANCELLED: "Cancelled",
+    CLICKED: "Link opened",
+  } as Record<string, string>,
+  languages: { de: "German", en: "English" } as Record<string, string>,
+  on: "On",
+  off: "Off",
+  comingSoon: "Coming soon",
+  save: "Save",
+  saved: "Saved",
+  notSaved: "Nothing was saved. Please correct the fields marked below.",
+  never: "never",
+  errorCode: "Error",
+  whatToDo: "What to do:",
+};
+
+export type CommonStrings = typeof en;
+
+const de: CommonStrings = {
+  nav: { home: "Start", setup: "Einrichtung", setupProgress: "Einrichtung ({done}/{total})", automations: "Automationen", messages: "Nachrichtenprotokoll", subscribers: "Abonnenten", settings: "Einstellungen" },
+  flows: {
+    order_confirmation: { name: "Bestellbestätigung", description: "Bedankt sich für die Bestellung, mit Bestellnummer, Summe und einem Link zur Bestellstatusseite.", trigger: "Wenn eine Bestellung eingeht" },
+    opt_in_confirmation: { name: "Anmeldebestätigung", description: "Bittet alle, die im Checkout das WhatsApp-Kästchen angekreuzt haben, mit einem Tipp zu bestätigen (Double-Opt-in). Ohne sie bleiben Abonnenten unbestätigt und erhalten kein Marketing.", trigger: "Wenn jemand im Checkout das WhatsApp-Kästchen ankreuzt" },
+    cart_recovery: { name: "Warenkorb-Erinnerung", description: "Erinnert Abonnenten in zwei Schritten an einen abgebrochenen Checkout. Eine Bestellung, eine Antwort oder eine Abmeldung beendet die Erinnerungen.", trigger: "Wenn ein Checkout mit WhatsApp-Einwilligung ohne Bestellung bleibt" },
+    shipping_update: { name: "Versandbenachrichtigung", description: "Teilt mit, dass das Paket unterwegs ist, mit Sendungsverfolgung.", trigger: "Wenn eine Bestellung versendet oder eine Sendungsnummer ergänzt wird" },
+    back_in_stock: { name: "Wieder verfügbar", description: "Informiert Abonnenten, die danach gefragt haben, dass eine ausverkaufte Variante wieder da ist.", trigger: "Wenn eine abonnierte Variante wieder auf Lager ist" },
+    feedback: { name: "Feedback-Anfrage", description: "Bittet einige Tage nach der Zustellung um eine kurze Bewertung.", trigger: "7 Tage nach dem Versand" },
+    win_back: { name: "Rückgewinnung", description: "Erinnert Einmalkäufer nach einer langen Pause an deinen Shop.", trigger: "60 Tage nach der letzten Bestellung" },
+  },
+  otherFlows: { opt_out_confirmation: "Abmeldebestätigung", test_message: "Testnachricht" },
+  category: { UTILITY: "Service (Bestell-Updates)", MARKETING: "Marketing" },
+  consentNeeded: { UTILITY: "Braucht die Anmeldung im Checkout (angefragt oder bestätigt)", MARKETING: "Braucht eine bestätigte Anmeldung" },
+  statuses: {
+    SCHEDULED: "Geplant",
+    SENDING: "Wird gesendet",
+    SENT: "Gesendet",
+    DELIVERED: "Zugestellt",
+    READ: "Gelesen",
+    FAILED: "Fehlgeschlagen",
+    SKIPPED: "Nicht gesendet",
+    CANCELLED: "Abgebrochen",
+    CLICKED: "Link geöffnet",
+  },
+  languages: { de: "Deutsch", en: "Englisch" },
+  on: "An",
+  off: "Aus",
+  comingSoon: "Demnächst",
+  save: "Speichern",
+  saved: "Gespeichert",
+  notSaved: "Nichts wurde gespeichert. Bitte korrigiere die markierten Felder.",
+  never: "nie",
+  errorCode: "Fehler",
+  whatToDo: "Was tun:",
+};
+
+export const COMMON: Record<AdminLanguage, CommonStrings> = { en, de };
+
+export function flowName(language: AdminLanguage, flow: string): string {
+  const s = COMMON[language];
+  return (s.flows as Record<string, { name: string }>)[flow]?.name ?? s.otherFlows[flow] ?? flow;
+}

@@ -1,0 +1,119 @@
+// The two Cloud API reads onboarding needs: the business phone number's node (proves the phone number id
+// and the token) and the WABA's template list (proves the WABA id; also the template sync). Answers are
+// reduced to what the merchant needs to hear; Meta's own messages can echo request values, so only the
+// error code is kept.
+import { z } from "zod";
+import { placeholderCount } from "../templates/catalogue";
+import type { SyncedTemplate } from "../settings/schema";
+
+export interface GraphTarget {
+  baseUrl: string;
+  apiVersion: string;
+  accessToken: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export type GraphFailure = { ok: false; kind: "meta"; code: number; subcode: number | null; httpStatus: number } | { ok: false; kind: "network" } | { ok: false; kind: "unexpected"; httpStatus: number };
+
+const errorBody = z.object({ error: z.object({ code: z.number().int(), error_subcode: z.number().int().optional() }) });
+
+async function graphGet(target: GraphTarget, path: string, query: Record<string, string>): Promise<{ ok: true; json: unknown } | GraphFailure> {
+  const url = new URL(`${target.baseUrl.replace(/\/+$/, "")}/${target.apiVersion}/${path}`);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  return graphGetUrl(target, url.toString());
+}
+
+async function graphGetUrl(target: GraphTarget, url: string): Promise<{ ok: true; json: unknown } | GraphFailure> {
+  let response: Response;
+  let text: string;
+  try {
+    response = await (target.fetch ?? globalThis.fetch)(url, {
+      headers: { Authorization: `Bearer ${target.accessToken}` },
+      signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
+    });
+    text = await response.text();
+  } catch {
+    return { ok: false, kind: "network" };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, kind: "unexpected", httpStatus: response.status };
+  }
+  if (response.ok) return { ok: true, json };
+  const error = errorBody.safeParse(json);
+  if (!error.success) return { ok: false, kind: "unexpected", httpStatus: response.status };
+  return { ok: false, kind: "meta", code: error.data.error.code, subcode: error.data.error.error_subcode ?? null, httpStatus: response.status };
+}
+
+/** Which form field a failure points at, for an inline error. */
+export type CredentialField = "accessToken" | "phoneNumberId" | "wabaId" | null;
+
+export type CredentialCheck =
+  | { ok: true; displayPhone: string | null; verifiedName: string | null }
+  | { ok: false; field: CredentialField; failure: GraphFailure };
+
+const phoneNode = z.object({ id: z.string(), display_phone_number: z.string().optional(), verified_name: z.string().optional() });
+
+/** Code 100 with subcode 33: "Object with ID … does not exist" — the id in the path is wrong (or not this token's). */
+const isUnknownObject = (f: GraphFailure) => f.kind === "meta" && (f.code === 100 || f.code === 803) && (f.subcode === 33 || f.subcode === null);
+const isTokenProblem = (f: GraphFailure) => f.kind === "meta" && (f.code === 190 || f.code === 102 || f.code === 0);
+
+export async function checkCredentials(target: GraphTarget, ids: { phoneNumberId: string; wabaId: string }): Promise<CredentialCheck> {
+  const phone = await graphGet(target, encodeURIComponent(ids.phoneNumberId), { fields: "display_phone_number,verified_name" });
+  if (!phone.ok) {
+    if (isTokenProblem(phone)) return { ok: false, field: "accessToken", failure: phone };
+    if (isUnknownObject(phone)) return { ok: false, field: "phoneNumberId", failure: phone };
+    return { ok: false, field: null, failure: phone };
+  }
+  const node = phoneNode.safeParse(phone.json);
+  const templates = await graphGet(target, `${encodeURIComponent(ids.wabaId)}/message_templates`, { limit: "1", fields: "name" });
+  if (!templates.ok) {
+    if (isTokenProblem(templates)) return { ok: false, field: "accessToken", failure: templates };
+    if (isUnknownObject(templates)) return { ok: false, field: "wabaId", failure: templates };
+    return { ok: false, field: null, failure: templates };
+  }
+  return { ok: true, displayPhone: node.success ? (node.data.display_phone_number ?? null) : null, verifiedName: node.success ? (node.data.verified_name ?? null) : null };
+}
+
+const templateList = z.object({
+  data: z.array(
+    z.object({
+      name: z.string(),
+      language: z.string(),
+      status: z.string(),
+      category: z.string(),
+      components: z
+        .array(z.object({ type: z.string(), text: z.string().optional(), buttons: z.array(z.object({ type: z.string(), text: z.string(), url: z.string().optional() })).optional() }))
+        .default([]),
+    }),
+  ),
+  paging: z.object({ next: z.string().optional() }).optional(),
+});
+
+const MAX_PAGES = 20;
+
+/** Every template of the WABA (all pages), reduced to what previews and mapping need. */
+export async function fetchTemplates(target: GraphTarget, wabaId: string): Promise<{ ok: true; templates: SyncedTemplate[] } | GraphFailure> {
+  const templates: SyncedTemplate[] = [];
+  let page = await graphGet(target, `${encodeURIComponent(wabaId)}/message_templates`, { limit: "100", fields: "name,language,status,category,components" });
+  for (let n = 0; n < MAX_PAGES; n++) {
+    if (!page.ok) return page;
+    const parsed = templateList.safeParse(page.json);
+    if (!parsed.success) return { ok: false, kind: "unexpected", httpStatus: 200 };
+    for (const t of parsed.data.data) {
+      const body = t.components.find((c) => c.type === "BODY")?.text ?? "";
+      const buttons = t.components.find((c) => c.type === "BUTTONS")?.buttons ?? [];
+      templates.push({ name: t.name, language: t.language, status: t.status, category: t.category, body, parameters: placeholderCount(body), buttons });
+    }
+    const next = parsed.data.paging?.next;
+    if (!next) break;
+    // Only follow a next page on the host we asked: a cursor must not send the token elsewhere.
+    if (new URL(next).origin !== new URL(target.baseUrl).origin) break;
+    page = await graphGetUrl(target, next);
+  }
+  templates.sort((a, b) => a.name.localeCompare(b.name) || a.language.localeCompare(b.language));
+  return { ok: true, templates };
+}

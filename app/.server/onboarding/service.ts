@@ -1,0 +1,344 @@
+// The Setup checklist (issue 7): connect WhatsApp (checked against the Cloud API, stored encrypted),
+// sync templates, send a test message to the merchant, add the checkout block, switch flows on.
+// Progress lives in Shop.settings.onboarding; each step also counts as done when its evidence exists
+// (a connection, a synced list, opt-ins arriving from checkout).
+import { randomBytes, randomUUID } from "node:crypto";
+import { formatMoney } from "../automations/order-confirmation";
+import { bodyText } from "../automations/types";
+import { COMMON, flowName } from "../i18n/common";
+import { fill, localizeErrors } from "../i18n/form-errors";
+import { dateTimeFormatter, type AdminLanguage } from "../i18n/locale";
+import { explainMetaError, type ErrorExplanation } from "../i18n/meta-errors";
+import { ONBOARDING, type OnboardingStrings } from "../i18n/onboarding";
+import { parseCredentialsForm, parsePhoneForm } from "../settings/form";
+import { LIVE_FLOWS, type FlowId, type ShopSettings, type SyncedTemplate } from "../settings/schema";
+import { readShop, readSettings, writeSettings } from "../settings/store";
+import { suggestedTemplates, TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
+import { createWhatsAppClient } from "../whatsapp/client";
+import { classifyMetaError } from "../whatsapp/errors";
+import type { TemplateComponent } from "../whatsapp/types";
+import { checkCredentials, fetchTemplates, type GraphFailure } from "./cloud-api";
+import { connectionSummary, loadConnection, saveConnection, type WhatsAppCredentials } from "./connection";
+import type { MerchantDeps } from "./deps";
+
+export const STEP_IDS = ["connect", "templates", "test", "checkout", "flows"] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+export const TEST_MESSAGE_FLOW = "test_message";
+
+export type ActionResult =
+  | { ok: true; intent: string; message: string }
+  | { ok: false; intent: string; message: string; errors: Record<string, string>; explanation?: ErrorExplanation & { code: number | null } };
+
+const fail = (intent: string, message: string, errors: Record<string, string> = {}, explanation?: ErrorExplanation & { code: number | null }): ActionResult => ({
+  ok: false,
+  intent,
+  message,
+  errors,
+  ...(explanation ? { explanation } : {}),
+});
+
+export function callbackUrl(appUrl: string): string {
+  return `${appUrl.replace(/\/+$/, "")}/webhooks/whatsapp`;
+}
+
+/** Shopify's checkout editor for this shop (the store handle is the myshopify subdomain). */
+export function checkoutEditorUrl(shop: string): string {
+  return `https://admin.shopify.com/store/${shop.replace(/\.myshopify\.com$/, "")}/settings/checkout/editor`;
+}
+
+/** Momento's suggested templates by "name/language": the ones the flows need approved. */
+function requiredTemplates(appUrl: string): string[] {
+  return suggestedTemplates(appUrl).map((t) => `${t.name} (${t.language})`);
+}
+
+function missingTemplates(appUrl: string, synced: readonly SyncedTemplate[]): string[] {
+  const approved = new Set(synced.filter((t) => t.status === "APPROVED").map((t) => `${t.name} (${t.language})`));
+  return requiredTemplates(appUrl).filter((t) => !approved.has(t));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress
+// ---------------------------------------------------------------------------------------------
+
+interface Evidence {
+  connected: boolean;
+  checkoutOptIns: boolean;
+  testStatus: string | null;
+}
+
+async function evidence(deps: MerchantDeps, shop: string, settings: ShopSettings): Promise<Evidence> {
+  const [connection, optIn, test] = await Promise.all([
+    deps.db.whatsAppConnection.findUnique({ where: { shop }, select: { verifiedAt: true } }),
+    deps.db.consentEvent.findFirst({ where: { shop, source: { in: ["checkout", "checkout_marker"] } }, select: { id: true } }),
+    settings.onboarding.testMessageId ? deps.db.message.findFirst({ where: { shop, id: settings.onboarding.testMessageId }, select: { status: true } }) : Promise.resolve(null),
+  ]);
+  return { connected: !!connection?.verifiedAt, checkoutOptIns: !!optIn, testStatus: test?.status ?? null };
+}
+
+function stepsDone(settings: ShopSettings, e: Evidence): Record<StepId, boolean> {
+  return {
+    connect: e.connected,
+    templates: e.connected && settings.templateSync !== null,
+    test: e.testStatus !== null && e.testStatus !== "FAILED",
+    checkout: settings.onboarding.checkoutConfirmedAt !== null || e.checkoutOptIns,
+    flows: settings.onboarding.flowsConfirmedAt !== null,
+  };
+}
+
+export async function setupProgress(deps: MerchantDeps, shop: string): Promise<{ done: number; total: number }> {
+  const settings = await readSettings(deps.db, shop);
+  const done = stepsDone(settings, await evidence(deps, shop, settings));
+  return { done: STEP_IDS.filter((s) => done[s]).length, total: STEP_IDS.length };
+}
+
+/**
+ * Whether opening the app should land on Setup: a shop that has never connected WhatsApp, never sent a
+ * message and never started the checklist. A shop already running (e.g. on the app-wide credentials)
+ * opens its dashboard as before.
+ */
+export async function shouldOpenOnboarding(deps: Pick<MerchantDeps, "db">, shop: string): Promise<boolean> {
+  const [connection, message, settings] = await Promise.all([
+    deps.db.whatsAppConnection.findUnique({ where: { shop }, select: { shop: true } }),
+    deps.db.message.findFirst({ where: { shop }, select: { id: true } }),
+    readSettings(deps.db, shop),
+  ]);
+  const started = Object.values(settings.onboarding).some((v) => v !== null);
+  return !connection && !message && !started;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page
+// ---------------------------------------------------------------------------------------------
+
+export interface OnboardingPage {
+  language: AdminLanguage;
+  strings: OnboardingStrings;
+  common: { statuses: Record<string, string>; categories: Record<string, string>; languages: Record<string, string>; notSaved: string; errorCode: string; whatToDo: string };
+  progress: { done: number; total: number; label: string };
+  steps: Record<StepId, boolean>;
+  callbackUrl: string;
+  connection: null | { phoneNumberId: string; wabaId: string; tokenHint: string; appSecretHint: string; summary: string };
+  suggestedVerifyToken: string;
+  templates: { syncedLabel: string; rows: (SyncedTemplate & { momento: boolean })[]; missing: string | null };
+  test: { phone: string; status: string | null; statusLabel: string | null; messageId: string | null };
+  checkout: { editorUrl: string; seenOptIns: boolean };
+  flows: { id: FlowId; name: string; enabled: boolean }[];
+  demoCredentials: WhatsAppCredentials | null;
+}
+
+export async function onboardingPage(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<OnboardingPage> {
+  const s = ONBOARDING[language];
+  const c = COMMON[language];
+  const { settings, timezone } = await readShop(deps.db, shop);
+  const e = await evidence(deps, shop, settings);
+  const steps = stepsDone(settings, e);
+  const done = STEP_IDS.filter((id) => steps[id]).length;
+  const when = dateTimeFormatter(language, timezone);
+  const summary = await connectionSummary(deps.db, deps.secretsKey, shop);
+  const synced = settings.templateSync?.templates ?? [];
+  const momentoNames = new Set(Object.values(TEMPLATE_NAMES) as string[]);
+  const missing = settings.templateSync ? missingTemplates(deps.appUrl, synced) : [];
+  const test = settings.onboarding.testMessageId
+    ? await deps.db.message.findFirst({ where: { shop, id: settings.onboarding.testMessageId }, select: { id: true, status: true, createdAt: true } })
+    : null;
+  return {
+    language,
+    strings: s,
+    common: { statuses: c.statuses, categories: c.category, languages: c.languages, notSaved: c.notSaved, errorCode: c.errorCode, whatToDo: c.whatToDo },
+    progress: { done, total: STEP_IDS.length, label: fill(s.progress, { done, total: STEP_IDS.length }) },
+    steps,
+    callbackUrl: callbackUrl(deps.appUrl),
+    connection: summary
+      ? {
+          phoneNumberId: summary.phoneNumberId,
+          wabaId: summary.wabaId,
+          tokenHint: summary.tokenHint,
+          appSecretHint: summary.appSecretHint,
+          summary: fill(s.connection.connected, {
+            phone: summary.displayPhone ?? summary.phoneNumberId,
+            waba: summary.wabaId,
+            at: summary.verifiedAt ? when(summary.verifiedAt) : c.never,
+          }),
+        }
+      : null,
+    // A fresh suggestion each time the page loads; what counts is the one submitted with the form.
+    suggestedVerifyToken: `momento-${randomBytes(9).toString("base64url")}`,
+    templates: {
+      syncedLabel: settings.templateSync ? fill(s.templates.synced, { count: synced.length, at: when(settings.templateSync.at) }) : s.templates.none,
+      rows: synced.map((t) => ({ ...t, momento: momentoNames.has(t.name) })),
+      missing: !settings.templateSync ? null : missing.length > 0 ? fill(s.templates.missing, { list: missing.join(", ") }) : s.templates.allApproved,
+    },
+    test: {
+      phone: settings.merchantPhone ?? "",
+      statusLabel: test ? fill(s.test.status, { status: c.statuses[test.status] ?? test.status, at: when(test.createdAt) }) : null,
+      status: test?.status ?? null,
+      messageId: test?.id ?? null,
+    },
+    checkout: { editorUrl: checkoutEditorUrl(shop), seenOptIns: e.checkoutOptIns },
+    flows: LIVE_FLOWS.map((id) => ({ id, name: flowName(language, id), enabled: settings.flows[id].enabled })),
+    demoCredentials: deps.demoCredentials,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: connect
+// ---------------------------------------------------------------------------------------------
+
+function explainFailure(s: OnboardingStrings, language: AdminLanguage, failure: GraphFailure, field: string | null): { message: string; errors: Record<string, string>; explanation?: ErrorExplanation & { code: number | null } } {
+  if (failure.kind === "network") return { message: s.connection.unreachable, errors: {} };
+  if (failure.kind === "unexpected") return { message: fill(s.connection.unexpected, { status: failure.httpStatus }), errors: {} };
+  const explanation = { ...explainMetaError(failure.code, language), code: failure.code };
+  if (field === "accessToken") return { message: s.connection.failed, errors: { accessToken: s.connection.badToken }, explanation };
+  if (field === "phoneNumberId") return { message: s.connection.failed, errors: { phoneNumberId: s.connection.wrongPhoneId }, explanation };
+  if (field === "wabaId") return { message: s.connection.failed, errors: { wabaId: s.connection.wrongWabaId }, explanation };
+  return { message: fill(s.connection.metaError, { code: failure.code }), errors: {}, explanation };
+}
+
+/** Checks the credentials against the Cloud API and stores them encrypted; nothing is stored on any error. */
+export async function connectWhatsApp(deps: MerchantDeps, shop: string, form: FormData, language: AdminLanguage, intent = "connect"): Promise<ActionResult> {
+  const s = ONBOARDING[language];
+  const existing = await loadConnection(deps.db, deps.secretsKey, shop);
+  const parsed = parseCredentialsForm(form, { appSecretOptional: existing !== null });
+  if (!parsed.ok) return fail(intent, COMMON[language].notSaved, localizeErrors(language, parsed.errors));
+  const input = parsed.value;
+  const credentials: WhatsAppCredentials = { ...input, appSecret: input.appSecret ?? existing!.appSecret };
+  const check = await checkCredentials({ ...deps.cloudApi, accessToken: credentials.accessToken }, credentials);
+  if (!check.ok) {
+    const failure = explainFailure(s, language, check.failure, check.field);
+    return fail(intent, failure.message, failure.errors, failure.explanation);
+  }
+  const now = deps.clock.now();
+  await saveConnection(deps.db, deps.secretsKey, shop, credentials, { displayPhone: check.displayPhone, verifiedAt: now });
+  const settings = await readSettings(deps.db, shop);
+  await writeSettings(deps.db, shop, { onboarding: { connectedAt: settings.onboarding.connectedAt ?? now.toISOString() } });
+  return { ok: true, intent, message: s.connection.success };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: templates
+// ---------------------------------------------------------------------------------------------
+
+export async function syncTemplates(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<ActionResult> {
+  const s = ONBOARDING[language];
+  const connection = await loadConnection(deps.db, deps.secretsKey, shop);
+  if (!connection) return fail("syncTemplates", s.locked);
+  const result = await fetchTemplates({ ...deps.cloudApi, accessToken: connection.accessToken }, connection.wabaId);
+  if (!result.ok) {
+    const failure = explainFailure(s, language, result, null);
+    return fail("syncTemplates", `${s.templates.failed} ${failure.message}`, {}, failure.explanation);
+  }
+  const at = deps.clock.now().toISOString();
+  await writeSettings(deps.db, shop, { templateSync: { at, templates: result.templates }, onboarding: { templatesSyncedAt: at } });
+  return { ok: true, intent: "syncTemplates", message: fill(s.templates.success, { count: result.templates.length }) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: test message
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Sends the order confirmation with sample data to the merchant's own number, through the shop's own
+ * connection. It is a Message row like any other (flow test_message), so status webhooks update it and
+ * the message log shows its timeline; it bypasses the consent gate because the merchant asked for it.
+ */
+export async function sendTestMessage(deps: MerchantDeps, shop: string, form: FormData, language: AdminLanguage): Promise<ActionResult> {
+  const s = ONBOARDING[language];
+  const { country, currency, locale } = await readShop(deps.db, shop);
+  const parsed = parsePhoneForm(form, country);
+  if (!parsed.ok) return fail("sendTest", COMMON[language].notSaved, localizeErrors(language, parsed.errors));
+  const connection = await loadConnection(deps.db, deps.secretsKey, shop);
+  if (!connection) return fail("sendTest", s.locked);
+  await writeSettings(deps.db, shop, { merchantPhone: parsed.value.phone });
+
+  const now = deps.clock.now();
+  const id = randomUUID().replace(/-/g, "");
+  const messageLanguage = templateLanguage(language, locale);
+  const components: TemplateComponent[] = [
+    bodyText("Anna", "#1001", formatMoney("49.90", currency, messageLanguage)),
+    { type: "button", sub_type: "url", index: "0", parameters: [{ type: "text", text: id }] },
+  ];
+  await deps.db.message.create({
+    data: {
+      id,
+      shop,
+      flow: TEST_MESSAGE_FLOW,
+      dedupeKey: `${TEST_MESSAGE_FLOW}:${id}`,
+      to: parsed.value.phone,
+      category: "UTILITY",
+      template: TEMPLATE_NAMES.orderConfirmation,
+      language: messageLanguage,
+      components: JSON.stringify(components),
+      linkUrl: `https://${shop}`,
+      status: "SENDING",
+      claimedBy: "onboarding",
+      claimedUntil: new Date(now.getTime() + 5 * 60_000),
+      sendAfter: now,
+      plannedFor: now,
+      createdAt: now,
+      attempts: 1,
+      events: { create: { status: "SCHEDULED", reason: "test_message: requested by the merchant in Setup", source: "planner", at: now } },
+    },
+  });
+  const client = createWhatsAppClient({ ...deps.cloudApi, phoneNumberId: connection.phoneNumberId, accessToken: connection.accessToken });
+  const sent = await client.sendTemplate({ to: parsed.value.phone, template: TEMPLATE_NAMES.orderConfirmation, language: messageLanguage, components, bizOpaqueCallbackData: id });
+  const at = deps.clock.now();
+  if (!sent.ok) {
+    await deps.db.message.update({
+      where: { id },
+      data: {
+        status: "FAILED",
+        errorCode: sent.code,
+        statusReason: sent.reason,
+        lastError: sent.reason,
+        failedAt: at,
+        claimedBy: null,
+        claimedUntil: null,
+        events: { create: { status: "FAILED", reason: sent.reason, errorCode: sent.code, source: "worker", at } },
+      },
+    });
+    await writeSettings(deps.db, shop, { onboarding: { testMessageId: id, testSentAt: at.toISOString() } });
+    const explanation = sent.code !== null ? { ...explainMetaError(sent.code, language), code: sent.code } : undefined;
+    return fail("sendTest", explanation ? `${s.test.failed} ${explanation.meaning}` : `${s.test.failed} ${classifyMetaError(null, sent.httpStatus).reason}`, {}, explanation);
+  }
+  await deps.db.message.update({
+    where: { id },
+    data: { status: "SENT", waMessageId: sent.waMessageId, sentAt: at, claimedBy: null, claimedUntil: null, events: { create: { status: "SENT", reason: null, source: "worker", at } } },
+  });
+  await writeSettings(deps.db, shop, { onboarding: { testMessageId: id, testSentAt: at.toISOString() } });
+  return { ok: true, intent: "sendTest", message: s.test.success };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps 4 and 5
+// ---------------------------------------------------------------------------------------------
+
+export async function confirmCheckout(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<ActionResult> {
+  await writeSettings(deps.db, shop, { onboarding: { checkoutConfirmedAt: deps.clock.now().toISOString() } });
+  return { ok: true, intent: "confirmCheckout", message: ONBOARDING[language].checkout.success };
+}
+
+export async function switchFlowsOn(deps: MerchantDeps, shop: string, form: FormData, language: AdminLanguage): Promise<ActionResult> {
+  const chosen = new Set(form.getAll("flow").map(String));
+  const flows = Object.fromEntries(LIVE_FLOWS.map((id) => [id, { enabled: chosen.has(id) }]));
+  await writeSettings(deps.db, shop, { flows, onboarding: { flowsConfirmedAt: deps.clock.now().toISOString() } });
+  return { ok: true, intent: "switchFlows", message: ONBOARDING[language].flows.success };
+}
+
+/** The Setup page's one action: dispatches on the form's intent. */
+export async function onboardingAction(deps: MerchantDeps, shop: string, form: FormData, language: AdminLanguage): Promise<ActionResult> {
+  switch (form.get("intent")) {
+    case "connect":
+      return connectWhatsApp(deps, shop, form, language);
+    case "syncTemplates":
+      return syncTemplates(deps, shop, language);
+    case "sendTest":
+      return sendTestMessage(deps, shop, form, language);
+    case "confirmCheckout":
+      return confirmCheckout(deps, shop, language);
+    case "switchFlows":
+      return switchFlowsOn(deps, shop, form, language);
+    default:
+      return fail("unknown", "Unknown action");
+  }
+}

@@ -1,0 +1,120 @@
+// Small pieces the merchant pages share (Setup, Settings, Automations, Message log).
+import { useEffect, useRef } from "react";
+import { Badge, Banner, BlockStack, Text } from "@shopify/polaris";
+import { useAppBridge } from "@shopify/app-bridge-react";
+
+export type ActionData =
+  | { ok: true; intent: string; message: string }
+  | { ok: false; intent: string; message: string; errors: Record<string, string>; explanation?: { meaning: string; action: string; code: number | null } };
+
+type FetcherLike = { state: string; data?: unknown };
+
+/** Shows each finished action's message once as a toast (errors in red). */
+export function useActionToast(fetcher: FetcherLike): void {
+  const shopify = useAppBridge();
+  const shown = useRef<unknown>(null);
+  useEffect(() => {
+    const data = fetcher.data as ActionData | undefined;
+    if (fetcher.state !== "idle" || !data || shown.current === data) return;
+    shown.current = data;
+    shopify.toast.show(data.message, { isError: !data.ok });
+  }, [fetcher.state, fetcher.data, shopify]);
+}
+
+/** The action's result for a form with this intent, if it was the last one submitted. */
+export function resultFor(fetcher: FetcherLike, intent: string): ActionData | null {
+  const data = fetcher.data as ActionData | undefined;
+  return data && data.intent === intent ? data : null;
+}
+
+export function fieldErrors(result: ActionData | null): Record<string, string> {
+  return result && !result.ok ? result.errors : {};
+}
+
+/** The banner above a form whose submission failed: what went wrong, and Meta's code explained. */
+export function FailureBanner({ result, codeLabel, whatToDo }: { result: ActionData | null; codeLabel: string; whatToDo: string }) {
+  if (!result || result.ok) return null;
+  return (
+    <Banner tone="critical" title={result.message}>
+      {result.explanation ? (
+        <BlockStack gap="100">
+          <Text as="p">
+            {result.explanation.code !== null ? `${codeLabel} ${result.explanation.code}: ` : ""}
+            {result.explanation.meaning}
+          </Text>
+          <Text as="p">
+            <Text as="span" fontWeight="semibold">
+              {whatToDo}
+            </Text>{" "}
+            {result.explanation.action}
+          </Text>
+        </BlockStack>
+      ) : null}
+    </Banner>
+  );
+}
+
+const STATUS_TONE: Record<string, "success" | "info" | "attention" | "critical" | "warning" | undefined> = {
+  READ: "success",
+  DELIVERED: "success",
+  SENT: "info",
+  SENDING: "info",
+  SCHEDULED: "attention",
+  FAILED: "critical",
+  SKIPPED: "warning",
+  CANCELLED: undefined,
+  CLICKED: "success",
+  ANSWER: "success",
+};
+
+export function StatusBadge({ status, label }: { status: string; label: string }) {
+  return <Badge tone={STATUS_TONE[status]}>{label}</Badge>;
+}
+
+export interface BubbleButton {
+  type: string;
+  text: string;
+}
+
+/** A message as the shopper sees it in WhatsApp: the bubble, the time and the buttons under it. */
+export function WhatsAppBubble({ text, buttons, time, label }: { text: string; buttons: BubbleButton[]; time: string; label: string }) {
+  return (
+    <div aria-label={label} role="figure" style={{ background: "#efeae2", borderRadius: 12, padding: 16 }}>
+      <div style={{ maxWidth: 320 }}>
+        <div
+          style={{
+            background: "#ffffff",
+            borderRadius: "0 8px 8px 8px",
+            padding: "8px 10px 6px",
+            boxShadow: "0 1px 0.5px rgba(11,20,26,.13)",
+            font: "14.2px/19px -apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+            color: "#111b21",
+            whiteSpace: "pre-wrap",
+            overflowWrap: "anywhere",
+          }}
+        >
+          {text}
+          <div style={{ textAlign: "right", fontSize: 11, color: "#667781", marginTop: 2 }}>{time}</div>
+        </div>
+        {buttons.map((b, i) => (
+          <div
+            key={i}
+            style={{
+              marginTop: 2,
+              background: "#ffffff",
+              borderRadius: 8,
+              padding: "9px 10px",
+              textAlign: "center",
+              color: "#027eb5",
+              font: "500 14px/19px -apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+              boxShadow: "0 1px 0.5px rgba(11,20,26,.13)",
+            }}
+          >
+            <span aria-hidden="true">{b.type === "URL" ? "↗ " : b.type === "QUICK_REPLY" ? "↩ " : ""}</span>
+            {b.text}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}

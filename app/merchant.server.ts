@@ -1,0 +1,30 @@
+// Adapters shared by the merchant pages (Setup, Settings, Automations, Message log): the dependencies
+// their server functions get, built once from the environment.
+import { getEnv } from "./env.server";
+import { db, getClock } from "./shopify.server";
+import { encryptionKey } from "./.server/crypto";
+import type { MerchantDeps } from "./.server/onboarding/deps";
+
+let key: Buffer | undefined;
+
+export function merchantDeps(): MerchantDeps {
+  const env = getEnv();
+  key ??= encryptionKey(env.TOKEN_ENCRYPTION_KEY);
+  return {
+    db,
+    clock: getClock(),
+    secretsKey: key,
+    cloudApi: { baseUrl: env.WHATSAPP_API_BASE_URL, apiVersion: env.WHATSAPP_API_VERSION },
+    appUrl: env.SHOPIFY_APP_URL,
+    // The simulator accepts exactly the app-wide test credentials; offering them is demo-only.
+    demoCredentials: env.DEMO_MODE
+      ? {
+          phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
+          wabaId: process.env.WHATSAPP_BUSINESS_ACCOUNT_ID || "100000000000002",
+          accessToken: env.WHATSAPP_ACCESS_TOKEN,
+          appSecret: env.WHATSAPP_APP_SECRET,
+          verifyToken: env.WHATSAPP_VERIFY_TOKEN,
+        }
+      : null,
+  };
+}

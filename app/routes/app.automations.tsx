@@ -1,0 +1,199 @@
+import { useState } from "react";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { useFetcher, useLoaderData } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Button, Card, FormLayout, InlineGrid, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { TitleBar } from "@shopify/app-bridge-react";
+import { authenticate } from "../shopify.server";
+import { merchantDeps } from "../merchant.server";
+import { adminLanguage } from "../.server/i18n/admin-language";
+import { automationsAction, automationsPage } from "../.server/settings/automations-page";
+import { fieldErrors, resultFor, useActionToast, WhatsAppBubble } from "../components/merchant-ui";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const deps = merchantDeps();
+  return automationsPage(deps, session.shop, await adminLanguage(deps.db, session.shop, request));
+};
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const deps = merchantDeps();
+  return automationsAction(deps, session.shop, await request.formData(), await adminLanguage(deps.db, session.shop, request));
+};
+
+type Data = ReturnType<typeof useLoaderData<typeof loader>>;
+type Flow = Data["flows"][number];
+
+export default function Automations() {
+  const data = useLoaderData<typeof loader>();
+  return (
+    <Page>
+      <TitleBar title={data.strings.title} />
+      <Layout>
+        <Layout.Section>
+          <Text as="p" tone="subdued">
+            {data.strings.intro}
+          </Text>
+        </Layout.Section>
+        <Layout.Section>
+          <BlockStack gap="400">
+            {data.flows.map((flow) => (flow.live ? <LiveFlow key={flow.id} flow={flow} data={data} /> : <PlannedFlow key={flow.id} flow={flow} data={data} />))}
+          </BlockStack>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}
+
+function FlowFacts({ flow, data }: { flow: Flow; data: Data }) {
+  const s = data.strings;
+  return (
+    <BlockStack gap="100">
+      <Text as="p" variant="bodySm">
+        <Text as="span" fontWeight="semibold">
+          {s.trigger}:
+        </Text>{" "}
+        {flow.trigger}
+      </Text>
+      {flow.category ? (
+        <Text as="p" variant="bodySm">
+          <Text as="span" fontWeight="semibold">
+            {s.category}:
+          </Text>{" "}
+          {flow.category} · {flow.consent}
+        </Text>
+      ) : null}
+    </BlockStack>
+  );
+}
+
+function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
+  const s = data.strings;
+  const toggle = useFetcher();
+  const save = useFetcher();
+  useActionToast(toggle);
+  useActionToast(save);
+  const result = resultFor(save, "flow");
+  const errors = fieldErrors(result);
+  const [delay, setDelay] = useState(flow.delayMinutes ?? "0");
+  const [steps, setSteps] = useState<[string, string]>(flow.steps ?? ["60", "1440"]);
+  const [template, setTemplate] = useState(flow.template ?? "");
+  const languages = Object.keys(data.common.languages);
+  const [previewLanguage, setPreviewLanguage] = useState(data.language === "de" ? "de" : "en");
+  const previewTemplate = flow.previews[template] ? template : Object.keys(flow.previews)[0];
+  const previewSet = previewTemplate ? flow.previews[previewTemplate] : undefined;
+  const preview = previewSet?.[previewLanguage] ?? (previewSet ? Object.values(previewSet)[0] : undefined);
+  const headingId = `flow-${flow.id}`;
+
+  return (
+    <Card>
+      <section aria-labelledby={headingId}>
+        <BlockStack gap="400">
+          <InlineStack align="space-between" blockAlign="center">
+            <InlineStack gap="200" blockAlign="center">
+              <Text as="h2" variant="headingMd" id={headingId}>
+                {flow.name}
+              </Text>
+              <Badge tone={flow.enabled ? "success" : undefined}>{flow.enabled ? data.common.on : data.common.off}</Badge>
+            </InlineStack>
+            <toggle.Form method="post">
+              <input type="hidden" name="intent" value="toggle" />
+              <input type="hidden" name="flow" value={flow.id} />
+              {flow.enabled ? null : <input type="hidden" name="enabled" value="on" />}
+              <Button submit loading={toggle.state !== "idle"} variant={flow.enabled ? "secondary" : "primary"} accessibilityLabel={`${flow.enabled ? s.turnOff : s.turnOn}: ${flow.name}`}>
+                {flow.enabled ? s.turnOff : s.turnOn}
+              </Button>
+            </toggle.Form>
+          </InlineStack>
+          <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+            <BlockStack gap="300">
+              <Text as="p">{flow.description}</Text>
+              <Text as="p" tone={flow.enabled ? "success" : "caution"}>
+                {flow.enabled ? s.isOn : s.isOff}
+              </Text>
+              {flow.id === "opt_in_confirmation" && !flow.enabled ? <Banner tone="warning">{s.optInWarning}</Banner> : null}
+              <FlowFacts flow={flow} data={data} />
+              <save.Form method="post">
+                <input type="hidden" name="intent" value="flow" />
+                <input type="hidden" name="flow" value={flow.id} />
+                {flow.enabled ? <input type="hidden" name="enabled" value="on" /> : null}
+                <BlockStack gap="300">
+                  {result && !result.ok ? <Banner tone="critical" title={result.message} /> : null}
+                  <FormLayout>
+                    {flow.delayMinutes !== null ? (
+                      <TextField label={s.delay} name="delayMinutes" type="number" value={delay} onChange={setDelay} error={errors.delayMinutes} helpText={s.delayHelp} autoComplete="off" />
+                    ) : null}
+                    {flow.steps ? (
+                      <FormLayout.Group>
+                        <TextField label={s.step1} name="step1Minutes" type="number" value={steps[0]} onChange={(v) => setSteps([v, steps[1]])} error={errors.step1Minutes} autoComplete="off" />
+                        <TextField label={s.step2} name="step2Minutes" type="number" value={steps[1]} onChange={(v) => setSteps([steps[0], v])} error={errors.step2Minutes} helpText={s.stepsHelp} autoComplete="off" />
+                      </FormLayout.Group>
+                    ) : null}
+                    {flow.templateOptions.length > 0 ? (
+                      <Select label={s.template} name="template" options={flow.templateOptions} value={template} onChange={setTemplate} error={errors.template} helpText={s.templateHelp} />
+                    ) : null}
+                  </FormLayout>
+                  <InlineStack>
+                    <Button submit loading={save.state !== "idle"}>
+                      {s.save}
+                    </Button>
+                  </InlineStack>
+                </BlockStack>
+              </save.Form>
+            </BlockStack>
+            <BlockStack gap="200">
+              <InlineStack align="space-between" blockAlign="center">
+                <Text as="h3" variant="headingSm">
+                  {s.preview}
+                </Text>
+                <div style={{ minWidth: 140 }}>
+                  <Select
+                    label={s.previewLanguage}
+                    labelHidden
+                    options={languages.map((l) => ({ label: data.common.languages[l], value: l }))}
+                    value={previewLanguage}
+                    onChange={setPreviewLanguage}
+                  />
+                </div>
+              </InlineStack>
+              {preview ? (
+                <WhatsAppBubble text={preview.text} buttons={preview.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}`} />
+              ) : (
+                <Text as="p" tone="subdued">
+                  {s.noTemplateYet}
+                </Text>
+              )}
+            </BlockStack>
+          </InlineGrid>
+        </BlockStack>
+      </section>
+    </Card>
+  );
+}
+
+function PlannedFlow({ flow, data }: { flow: Flow; data: Data }) {
+  return (
+    <Card background="bg-surface-secondary">
+      <BlockStack gap="200">
+        <InlineStack gap="200" blockAlign="center">
+          <Text as="h2" variant="headingMd" tone="subdued">
+            {flow.name}
+          </Text>
+          <Badge tone="info">{data.common.comingSoon}</Badge>
+        </InlineStack>
+        <Text as="p" tone="subdued">
+          {flow.description}
+        </Text>
+        <FlowFacts flow={flow} data={data} />
+        {flow.plannedTiming ? (
+          <Text as="p" variant="bodySm" tone="subdued">
+            {flow.plannedTiming}
+          </Text>
+        ) : null}
+        <Text as="p" variant="bodySm" tone="subdued">
+          {data.strings.planned}
+        </Text>
+      </BlockStack>
+    </Card>
+  );
+}

@@ -1,0 +1,188 @@
+// The Setup checklist against the Cloud API simulator: credentials checked (190, wrong ids), stored
+// encrypted, templates synced, a test message sent as a tracked Message, progress persisted.
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { createVirtualClock } from "~/.server/clock";
+import { createDb } from "~/.server/db";
+import { encryptionKey } from "~/.server/crypto";
+import { loadConnection } from "~/.server/onboarding/connection";
+import type { MerchantDeps } from "~/.server/onboarding/deps";
+import { checkoutEditorUrl, onboardingAction, onboardingPage, setupProgress, shouldOpenOnboarding } from "~/.server/onboarding/service";
+import { readSettings } from "~/.server/settings/store";
+import { suggestedTemplates } from "~/.server/templates/catalogue";
+import { createCloudApiSimulator } from "../../simulator/cloud-api";
+
+const db = createDb(process.env.DATABASE_URL!);
+afterAll(() => db.$disconnect());
+
+const SHOP = "onboarding-test.myshopify.com";
+const APP_URL = "https://momento.example.com";
+const TOKEN = "EAAG-test-token-9876";
+const SECRET = "meta-app-secret-4321";
+const PHONE_ID = "106540352242922";
+const WABA_ID = "102290129340398";
+const clock = createVirtualClock(new Date("2026-03-02T09:00:00Z"));
+const key = encryptionKey(process.env.TOKEN_ENCRYPTION_KEY!);
+
+function setup(options: { fetch?: typeof fetch } = {}) {
+  const sim = createCloudApiSimulator({
+    clock,
+    appSecret: SECRET,
+    accessToken: TOKEN,
+    phoneNumberId: PHONE_ID,
+    wabaId: WABA_ID,
+    templates: suggestedTemplates(APP_URL),
+    deliverWebhook: async () => undefined,
+  });
+  const deps: MerchantDeps = {
+    db,
+    clock,
+    secretsKey: key,
+    cloudApi: { baseUrl: "https://graph.facebook.com", apiVersion: "v24.0", fetch: options.fetch ?? sim.fetch },
+    appUrl: APP_URL,
+    demoCredentials: null,
+  };
+  return { sim, deps };
+}
+
+const form = (fields: Record<string, string | string[]>) => {
+  const data = new FormData();
+  for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) data.append(k, item);
+  return data;
+};
+const credentials = { intent: "connect", phoneNumberId: PHONE_ID, wabaId: WABA_ID, accessToken: TOKEN, appSecret: SECRET, verifyToken: "momento-verify-1" };
+
+beforeEach(async () => {
+  await db.whatsAppConnection.deleteMany();
+  await db.messageEvent.deleteMany();
+  await db.message.deleteMany();
+  await db.shop.deleteMany();
+});
+
+describe("connecting WhatsApp", () => {
+  it("checks the credentials with the Cloud API and stores the token and app secret encrypted", async () => {
+    const { deps } = setup();
+    const result = await onboardingAction(deps, SHOP, form(credentials), "en");
+    expect(result).toEqual({ ok: true, intent: "connect", message: "WhatsApp is connected." });
+    const row = await db.whatsAppConnection.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect(row.accessTokenEnc).not.toContain(TOKEN);
+    expect(row.appSecretEnc).not.toContain(SECRET);
+    expect(JSON.stringify(row)).not.toContain("9876");
+    expect(row.displayPhone).toBe("+15550000001");
+    expect(await loadConnection(db, key, SHOP)).toMatchObject({ accessToken: TOKEN, appSecret: SECRET, phoneNumberId: PHONE_ID, wabaId: WABA_ID });
+    const page = await onboardingPage(deps, SHOP, "en");
+    expect(page.steps.connect).toBe(true);
+    expect(page.connection).toMatchObject({ tokenHint: "••••9876", appSecretHint: "••••4321" });
+    expect(JSON.stringify(page)).not.toContain(TOKEN);
+    expect((await readSettings(db, SHOP)).onboarding.connectedAt).toBe(clock.now().toISOString());
+  });
+
+  it("names the token field for error 190 and explains it; nothing is stored", async () => {
+    const { deps } = setup();
+    const result = await onboardingAction(deps, SHOP, form({ ...credentials, accessToken: "expired-token" }), "en");
+    expect(result).toMatchObject({ ok: false, errors: { accessToken: "WhatsApp says this token is expired or invalid (error 190)." }, explanation: { code: 190 } });
+    if (!result.ok) expect(result.explanation?.action).toMatch(/system-user token/);
+    expect(await db.whatsAppConnection.count()).toBe(0);
+  });
+
+  it("names the phone number id or the WABA id when WhatsApp knows no such object", async () => {
+    const { deps } = setup();
+    const phone = await onboardingAction(deps, SHOP, form({ ...credentials, phoneNumberId: "999999" }), "de");
+    expect(phone).toMatchObject({ ok: false, errors: { phoneNumberId: "WhatsApp kennt für diesen Token keine Telefonnummer mit dieser ID." } });
+    const waba = await onboardingAction(deps, SHOP, form({ ...credentials, wabaId: "888888" }), "en");
+    expect(waba).toMatchObject({ ok: false, errors: { wabaId: "WhatsApp knows no Business Account with this ID for this token." }, explanation: { code: 100 } });
+    expect(await db.whatsAppConnection.count()).toBe(0);
+  });
+
+  it("rejects an empty token inline without calling WhatsApp", async () => {
+    let calls = 0;
+    const { deps } = setup({ fetch: async () => (calls++, new Response("{}")) });
+    const result = await onboardingAction(deps, SHOP, form({ ...credentials, accessToken: "" }), "en");
+    expect(result).toMatchObject({ ok: false, errors: { accessToken: expect.stringMatching(/Enter the access token/) } });
+    expect(calls).toBe(0);
+  });
+
+  it("says so when the Cloud API cannot be reached", async () => {
+    const { deps } = setup({ fetch: async () => Promise.reject(new TypeError("fetch failed")) });
+    const result = await onboardingAction(deps, SHOP, form(credentials), "en");
+    expect(result).toMatchObject({ ok: false, message: expect.stringMatching(/could not be reached/), errors: {} });
+  });
+
+  it("replacing keeps the stored app secret when it is left empty, but always needs the token", async () => {
+    const { deps } = setup();
+    await onboardingAction(deps, SHOP, form(credentials), "en");
+    expect(await onboardingAction(deps, SHOP, form({ ...credentials, accessToken: "" , appSecret: "" }), "en")).toMatchObject({ ok: false, errors: { accessToken: expect.any(String) } });
+    expect(await onboardingAction(deps, SHOP, form({ ...credentials, appSecret: "" }), "en")).toMatchObject({ ok: true });
+    expect((await loadConnection(db, key, SHOP))?.appSecret).toBe(SECRET);
+  });
+});
+
+describe("the rest of the checklist", () => {
+  it("syncs templates, sends the test message as a tracked message, and counts progress", async () => {
+    const { deps, sim } = setup();
+    expect(await shouldOpenOnboarding(deps, SHOP)).toBe(true);
+    expect(await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en")).toMatchObject({ ok: false });
+
+    await onboardingAction(deps, SHOP, form(credentials), "en");
+    expect(await shouldOpenOnboarding(deps, SHOP)).toBe(false);
+    const synced = await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    expect(synced).toMatchObject({ ok: true, message: `${suggestedTemplates(APP_URL).length} templates synced.` });
+    const settings = await readSettings(db, SHOP);
+    expect(settings.templateSync?.templates.find((t) => t.name === "momento_order_confirmation" && t.language === "de")).toMatchObject({ status: "APPROVED", parameters: 3, buttons: [{ type: "URL" }] });
+
+    const badPhone = await onboardingAction(deps, SHOP, form({ intent: "sendTest", phone: "0151" }), "en");
+    expect(badPhone).toMatchObject({ ok: false, errors: { phone: expect.stringMatching(/not a valid phone number/) } });
+    expect(sim.sent).toHaveLength(0);
+
+    const sent = await onboardingAction(deps, SHOP, form({ intent: "sendTest", phone: "0151 23456789" }), "de");
+    expect(sent).toMatchObject({ ok: true });
+    expect(sim.sent).toHaveLength(1);
+    expect(sim.sent[0]).toMatchObject({ to: "+4915123456789", template: "momento_order_confirmation", language: "de" });
+    expect(sim.sent[0].text).toBe("Hallo Anna, danke für deine Bestellung #1001 über 49,90\u00a0€! Wir melden uns, sobald sie unterwegs ist.");
+    const message = await db.message.findFirstOrThrow({ where: { shop: SHOP, flow: "test_message" }, include: { events: true } });
+    expect(message).toMatchObject({ status: "SENT", waMessageId: sim.sent[0].wamid, to: "+4915123456789" });
+    expect(message.events.map((e) => e.status)).toEqual(["SCHEDULED", "SENT"]);
+
+    expect(await setupProgress(deps, SHOP)).toEqual({ done: 3, total: 5 });
+    await onboardingAction(deps, SHOP, form({ intent: "confirmCheckout" }), "en");
+    await onboardingAction(deps, SHOP, form({ intent: "switchFlows", flow: ["order_confirmation", "opt_in_confirmation"] }), "en");
+    expect(await setupProgress(deps, SHOP)).toEqual({ done: 5, total: 5 });
+    const after = await readSettings(db, SHOP);
+    expect([after.flows.order_confirmation.enabled, after.flows.opt_in_confirmation.enabled, after.flows.cart_recovery.enabled]).toEqual([true, true, false]);
+
+    const page = await onboardingPage(deps, SHOP, "de");
+    expect(page.progress.label).toBe("5 von 5 Schritten erledigt");
+    expect(page.test).toMatchObject({ status: "SENT", phone: "+4915123456789" });
+    expect(page.templates.missing).toBe("Alle von Momento vorgeschlagenen Vorlagen sind genehmigt.");
+  });
+
+  it("records a refused test message as FAILED with Meta's code explained", async () => {
+    const { deps, sim } = setup();
+    await onboardingAction(deps, SHOP, form(credentials), "en");
+    sim.setTemplateStatus("momento_order_confirmation", "en", "PAUSED");
+    const result = await onboardingAction(deps, SHOP, form({ intent: "sendTest", phone: "+4915123456789" }), "en");
+    expect(result).toMatchObject({ ok: false, explanation: { code: 132015, meaning: expect.stringMatching(/paused the template/) } });
+    const message = await db.message.findFirstOrThrow({ where: { shop: SHOP, flow: "test_message" } });
+    expect(message).toMatchObject({ status: "FAILED", errorCode: 132015 });
+    expect((await onboardingPage(deps, SHOP, "en")).steps.test).toBe(false);
+  });
+
+  it("lists missing templates and links the shop's checkout editor", async () => {
+    const { deps, sim } = setup();
+    await onboardingAction(deps, SHOP, form(credentials), "en");
+    sim.setTemplateStatus("momento_opt_in_confirmation", "de", "REJECTED");
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    const page = await onboardingPage(deps, SHOP, "en");
+    expect(page.templates.missing).toMatch(/^Not approved yet: momento_opt_in_confirmation \(de\)\./);
+    expect(page.checkout.editorUrl).toBe("https://admin.shopify.com/store/onboarding-test/settings/checkout/editor");
+    expect(checkoutEditorUrl("a-b.myshopify.com")).toBe("https://admin.shopify.com/store/a-b/settings/checkout/editor");
+    expect(page.callbackUrl).toBe(`${APP_URL}/webhooks/whatsapp`);
+  });
+
+  it("counts the checkout step done once opt-ins arrive from checkout", async () => {
+    const { deps } = setup();
+    const consent = await db.consent.create({ data: { shop: SHOP, phone: "+4915100000001", state: "REQUESTED", updatedAt: clock.now() } });
+    await db.consentEvent.create({ data: { consentId: consent.id, shop: SHOP, fromState: "NONE", toState: "REQUESTED", source: "checkout", at: clock.now() } });
+    expect((await onboardingPage(deps, SHOP, "en")).steps.checkout).toBe(true);
+    await db.consent.deleteMany();
+  });
+});

@@ -1,0 +1,172 @@
+// The merchant pages through authenticated requests (a locally signed session token, as App Bridge sends
+// it): the first open lands on Setup, the admin language is remembered, forms with bad input save
+// nothing, and a flow switched off in Automations really stops its messages.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createDb } from "~/.server/db";
+import { ensureDemoSession } from "~/.server/demo/demo-session";
+import { signSessionToken } from "~/.server/demo/session-token";
+import { sessionStorage } from "~/shopify.server";
+import { callRoute, routeFile } from "../../simulator/in-process-app";
+import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
+
+const db = createDb(process.env.DATABASE_URL!);
+afterAll(() => db.$disconnect());
+
+const APP_URL = process.env.SHOPIFY_APP_URL!;
+const SHOP = TEST_SHOP;
+const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+function authed(path: string, init: RequestInit = {}): Request {
+  const token = signSessionToken({ shop: SHOP, apiKey: process.env.SHOPIFY_API_KEY!, apiSecret: process.env.SHOPIFY_API_SECRET! });
+  return new Request(`${APP_URL}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, "User-Agent": BROWSER_UA, ...init.headers } });
+}
+
+async function get<T>(path: string, file: string): Promise<T> {
+  const response = await callRoute(authed(path), { file: routeFile(file) });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+async function post<T>(path: string, file: string, fields: Record<string, string | string[]>): Promise<T> {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
+  const response = await callRoute(authed(path, { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }), { file: routeFile(file) });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+const storedSettings = async () => (await db.shop.findUnique({ where: { domain: SHOP } }))?.settings ?? null;
+
+type Result = { ok: boolean; message: string; errors?: Record<string, string> };
+
+beforeAll(async () => {
+  await ensureDemoSession(sessionStorage, SHOP, process.env.SCOPES!);
+});
+
+beforeEach(async () => {
+  for (const table of ["messageEvent", "message", "whatsAppConnection", "webhookEvent", "order", "customer", "consentEvent", "consent", "shop"] as const) {
+    await (db[table] as { deleteMany(): Promise<unknown> }).deleteMany();
+  }
+});
+
+describe("the layout", () => {
+  it("opens Setup on a new shop's first visit, keeping Shopify's parameters", async () => {
+    const response = await callRoute(authed("/app?shop=x&host=y&locale=de"), { file: routeFile("app.tsx") });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe("/app/onboarding?shop=x&host=y&locale=de");
+  });
+
+  it("opens the dashboard for a shop that already sends, with German navigation once Shopify asked for German", async () => {
+    await deliverShopifyWebhook({ topic: "orders/create", payload: germanOrder() });
+    const layout = await get<{ nav: Record<string, string>; language: string }>("/app?locale=de-DE", "app.tsx");
+    expect(layout.language).toBe("de");
+    expect(layout.nav).toEqual({ home: "Start", setup: "Einrichtung (0/5)", automations: "Automationen", messages: "Nachrichtenprotokoll", subscribers: "Abonnenten", settings: "Einstellungen" });
+    // A client-side navigation carries no locale: the remembered one applies.
+    const settings = await get<{ strings: { title: string } }>("/app/settings", "app.settings.tsx");
+    expect(settings.strings.title).toBe("Einstellungen");
+    const english = await get<{ strings: { title: string } }>("/app/settings?locale=en", "app.settings.tsx");
+    expect(english.strings.title).toBe("Settings");
+  });
+});
+
+describe("Settings", () => {
+  const rules = { intent: "rules", shopName: "", defaultLanguage: "de", quietHoursEnabled: "on", quietStart: "21:00", quietEnd: "08:00", capEnabled: "on", marketingCap: "2", attributionWindowDays: "5", holdoutPercent: "10" };
+
+  it("saves valid rules, and a form with any bad field saves nothing", async () => {
+    expect(await post<Result>("/app/settings", "app.settings.tsx", { ...rules, quietStart: "22:00", quietEnd: "07:00", holdoutPercent: "15", defaultLanguage: "en" })).toMatchObject({ ok: true });
+    const saved = await storedSettings();
+    expect(JSON.parse(saved!)).toMatchObject({ quietHours: { start: "22:00", end: "07:00" }, holdoutPercent: 15 });
+    expect((await db.shop.findUniqueOrThrow({ where: { domain: SHOP } })).locale).toBe("en");
+
+    const bad = await post<Result>("/app/settings", "app.settings.tsx", { ...rules, quietStart: "09:00", quietEnd: "09:00", marketingCap: "-2", holdoutPercent: "1" });
+    expect(bad.ok).toBe(false);
+    expect(bad.errors).toEqual({ quietEnd: expect.stringMatching(/Start and end are the same/), marketingCap: "Enter 1 or more." });
+    expect(await storedSettings()).toBe(saved);
+    expect((await db.shop.findUniqueOrThrow({ where: { domain: SHOP } })).locale).toBe("en");
+  });
+
+  it("rejects an empty token on the credentials form without storing anything", async () => {
+    const result = await post<Result>("/app/settings", "app.settings.tsx", { intent: "credentials", phoneNumberId: "100000000000001", wabaId: "100000000000002", accessToken: "", appSecret: "x", verifyToken: "momento-verify" });
+    expect(result).toMatchObject({ ok: false, errors: { accessToken: expect.stringMatching(/Enter the access token/) } });
+    expect(await db.whatsAppConnection.count()).toBe(0);
+  });
+
+  it("saves the cost table and rejects a bad one whole", async () => {
+    expect(await post<Result>("/app/settings", "app.settings.tsx", { intent: "costs", costCurrency: "EUR", country: ["DE", "AT", "*"], marketing: ["0.1131", "0,12", "0.1"], utility: ["0.0456", "0.05", "0.04"] })).toMatchObject({ ok: true });
+    const saved = await storedSettings();
+    expect(JSON.parse(saved!).costRates).toEqual([
+      { country: "DE", marketing: 0.1131, utility: 0.0456 },
+      { country: "AT", marketing: 0.12, utility: 0.05 },
+      { country: "*", marketing: 0.1, utility: 0.04 },
+    ]);
+    const bad = await post<Result>("/app/settings", "app.settings.tsx", { intent: "costs", costCurrency: "EUR", country: ["DE"], marketing: ["-1"], utility: ["0"] });
+    expect(bad).toMatchObject({ ok: false, errors: { "marketing.0": "Enter 0 or more.", costRates: "Keep a row with * for all other countries." } });
+    expect(await storedSettings()).toBe(saved);
+  });
+
+  it("shows the stored token only by its last four characters", async () => {
+    const page = await get<{ connection: null }>("/app/settings", "app.settings.tsx");
+    expect(page.connection).toBeNull();
+  });
+});
+
+describe("Automations", () => {
+  type Page = { flows: { id: string; live: boolean; enabled: boolean; previews: Record<string, Record<string, { text: string; buttons: { text: string }[] }>>; templateOptions: unknown[] }[] };
+
+  it("lists every flow, the built ones with a preview, the planned ones as coming soon", async () => {
+    const page = await get<Page>("/app/automations", "app.automations.tsx");
+    expect(page.flows.map((f) => [f.id, f.live, f.enabled])).toEqual([
+      ["order_confirmation", true, true],
+      ["opt_in_confirmation", true, true],
+      ["cart_recovery", true, true],
+      ["shipping_update", false, false],
+      ["back_in_stock", false, false],
+      ["feedback", false, false],
+      ["win_back", false, false],
+    ]);
+    const order = page.flows[0].previews.momento_order_confirmation;
+    expect(order.en.text).toBe("Hi Anna, thanks for your order #1001 of €49.90! We'll let you know as soon as it ships.");
+    expect(order.en.buttons.map((b) => b.text)).toEqual(["View order"]);
+    const optIn = page.flows[1].previews.momento_opt_in_confirmation;
+    expect(optIn.de.text).toMatch(/^Hallo! momento-test möchte dir/);
+    expect(optIn.de.buttons.map((b) => b.text)).toEqual(["Ja, anmelden", "Nein, danke"]);
+  });
+
+  it("switching a flow off makes its next message a visible 'not sent', and on again sends", async () => {
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "toggle", flow: "order_confirmation" })).toMatchObject({ ok: true, message: expect.stringMatching(/Order confirmation is off/) });
+    await deliverShopifyWebhook({ topic: "orders/create", payload: germanOrder({ admin_graphql_api_id: "gid://shopify/Order/9001", name: "#9001" }) });
+    const skipped = await db.message.findFirstOrThrow({ where: { shop: SHOP, flow: "order_confirmation" }, include: { events: true } });
+    expect(skipped).toMatchObject({ status: "SKIPPED", statusReason: "flow_off" });
+
+    await post<Result>("/app/automations", "app.automations.tsx", { intent: "toggle", flow: "order_confirmation", enabled: "on" });
+    await deliverShopifyWebhook({ topic: "orders/create", payload: germanOrder({ admin_graphql_api_id: "gid://shopify/Order/9002", name: "#9002" }) });
+    expect(await db.message.count({ where: { shop: SHOP, flow: "order_confirmation", status: "SCHEDULED" } })).toBe(1);
+
+    const log = await get<{ rows: { why: string; statusLabel: string }[] }>("/app/messages?flow=order_confirmation&status=SKIPPED", "app.messages.tsx");
+    expect(log.rows).toEqual([expect.objectContaining({ statusLabel: "Not sent", why: "This flow is switched off in Automations." })]);
+  });
+
+  it("saves timing, rejects a negative delay and refuses to switch on a planned flow", async () => {
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "order_confirmation", enabled: "on", delayMinutes: "-10", template: "momento_order_confirmation" })).toMatchObject({
+      ok: false,
+      errors: { delayMinutes: "A delay cannot be negative. Enter 0 to send at once." },
+    });
+    expect(await storedSettings()).toBeNull();
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "cart_recovery", enabled: "on", step1Minutes: "30", step2Minutes: "720" })).toMatchObject({ ok: true });
+    expect(JSON.parse((await storedSettings())!)).toEqual({ cartRecoverySteps: [30, 720] });
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "toggle", flow: "win_back", enabled: "on" })).toMatchObject({ ok: false, errors: { flow: expect.stringMatching(/not built yet/) } });
+  });
+});
+
+describe("Setup and Message log pages", () => {
+  it("serve their data through the routes", async () => {
+    const setup = await get<{ steps: Record<string, boolean>; callbackUrl: string; demoCredentials: unknown }>("/app/onboarding", "app.onboarding.tsx");
+    expect(setup.steps).toEqual({ connect: false, templates: false, test: false, checkout: false, flows: false });
+    expect(setup.callbackUrl).toBe(`${APP_URL}/webhooks/whatsapp`);
+    expect(setup.demoCredentials).toBeNull();
+    const bad = await post<Result>("/app/onboarding", "app.onboarding.tsx", { intent: "connect", phoneNumberId: "12ab", wabaId: "", accessToken: "", appSecret: "", verifyToken: "x" });
+    expect(Object.keys(bad.errors ?? {}).sort()).toEqual(["accessToken", "appSecret", "phoneNumberId", "verifyToken", "wabaId"]);
+    const log = await get<{ hasAny: boolean; strings: { empty: string } }>("/app/messages", "app.messages.tsx");
+    expect(log.hasAny).toBe(false);
+  });
+});
