@@ -8,16 +8,21 @@ import { db, getClock, useVirtualClock } from "../app/shopify.server";
 import { createVirtualClock } from "../app/.server/clock";
 import { computeStats, type Stats } from "../app/.server/analytics/stats";
 import { localDate } from "../app/.server/analytics/period";
+import { cartRecoveryPrepareSend } from "../app/.server/cart-recovery/prepare-send";
+import { nextStep1DueAt, runCartRecoveryScheduler } from "../app/.server/cart-recovery/step1";
 import { requestConsent } from "../app/.server/consent/lifecycle";
 import { enqueuePlans } from "../app/.server/ingest/enqueue";
 import { normalizePhone } from "../app/.server/identity";
 import { dispatchDueMessages } from "../app/.server/outbox/dispatch";
 import { defaultOutboxPolicy } from "../app/.server/outbox/policy";
 import { createTokenBucket } from "../app/.server/outbox/token-bucket";
+import { createAdminGraphql } from "../app/.server/shopify-admin/client";
+import { offlineSessionId } from "../app/.server/shopify-admin/offline-session";
 import { suggestedTemplates } from "../app/.server/templates/catalogue";
 import { createWhatsAppClient } from "../app/.server/whatsapp/client";
 import { createCloudApiSimulator } from "./cloud-api";
 import { callRoute, routeFile } from "./in-process-app";
+import { createShopifyAdminSimulator } from "./shopify-admin";
 import { shopifyWebhookRequest } from "./shopify-webhooks";
 
 const at = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
@@ -128,6 +133,13 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
     accessToken: env.WHATSAPP_ACCESS_TOKEN,
     fetch: simulator.fetch,
   });
+  // The store's Admin API (discount codes of the second cart reminder): the local stand-in, with an offline session.
+  const admin = createShopifyAdminSimulator();
+  await db.session.upsert({
+    where: { id: offlineSessionId(shop) },
+    create: { id: offlineSessionId(shop), shop, state: "replay", isOnline: false, scope: env.SCOPES, accessToken: "replay-offline-token" },
+    update: {},
+  });
   const policy = defaultOutboxPolicy;
   const dispatchDeps = {
     db,
@@ -137,6 +149,7 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
     workerId: "replay",
     bucket: createTokenBucket({ ratePerSecond: policy.ratePerSecond, burst: policy.burst }),
     random: seededRandom(42),
+    prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }) }),
   };
 
   // The instant at which all due work was last done with no event applied since: advancing to it again is a no-op.
@@ -145,6 +158,8 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
     for (let round = 0; round < 10_000; round++) {
       // Webhooks first: a shopper's reply (e.g. STOP) at this instant is known before anything is sent at it.
       await simulator.flushDue();
+      // Step-1 time of abandoned checkouts (cart recovery) before anything due at this instant is sent.
+      await runCartRecoveryScheduler(db, clock);
       const dispatched = await dispatchDueMessages(dispatchDeps);
       // Done when this round claimed everything due (less than a batch) and no webhook is due yet: sends only
       // schedule webhooks for later instants, so one more round would find nothing.
@@ -162,7 +177,7 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
     for (;;) {
       await runDueWork();
       const nextMessage = await db.message.findFirst({ where: { shop, status: "SCHEDULED" }, orderBy: { sendAfter: "asc" }, select: { sendAfter: true } });
-      const candidates = [nextMessage?.sendAfter, simulator.nextDueAt()].filter((d): d is Date => d != null);
+      const candidates = [nextMessage?.sendAfter, simulator.nextDueAt(), await nextStep1DueAt(db, shop)].filter((d): d is Date => d != null);
       const next = candidates.length ? new Date(Math.max(Math.min(...candidates.map((d) => d.getTime())), clock.now().getTime() + 1)) : null;
       if (!next || next > target) break;
       clock.set(next);

@@ -1,8 +1,9 @@
 // The one stats function: every figure on screen, in exports and in the stats/replay JSON comes from
 // here, exactly as defined in METRICS.md. Sections of METRICS.md whose flows are not built yet
-// (cart recovery, retention) are added together with those flows.
+// (retention) are added together with those flows.
 import type { DbTx } from "../db";
 import type { Flow } from "../automations/types";
+import { cartRecoveryFigures, type CartRecoveryStats } from "../cart-recovery/figures";
 
 export const MESSAGE_BUCKETS = ["sent", "delivered", "read", "failed", "skipped", "cancelled", "scheduled"] as const;
 export type MessageBucket = (typeof MESSAGE_BUCKETS)[number];
@@ -26,6 +27,7 @@ export interface Stats {
   to: string;
   messages: { total: MessageCounts; byFlow: Partial<Record<Flow, MessageCounts>> };
   consent: { requested: number; confirmed: number; revoked: number; confirmationRate: number };
+  cartRecovery: CartRecoveryStats;
 }
 
 export interface StatsPeriod {
@@ -84,5 +86,6 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
       revoked: transitionCount("REVOKED"),
       confirmationRate: ratio(confirmedByTo, requestedIds.length),
     },
+    cartRecovery: (await cartRecoveryFigures(db, { shop, from, to })).stats,
   };
 }
