@@ -1,17 +1,18 @@
-// npx tsx scripts/probe-sqlite-writers.ts [--n 200] [--processes 2] [--driver app|node-sqlite|node-sqlite-native|libsql]
-//                                         [--retry] [--url file:…] [--json]
+// npx tsx scripts/probe-sqlite-writers.ts [--n 200] [--processes 2] [--clients 1]
+//                                         [--driver app|node-sqlite|node-sqlite-native|libsql] [--retry] [--url file:…] [--json]
 // Several processes (like the web process and the worker) write one SQLite file at the same time: each runs N
 // interactive transactions (read, then two inserts: a Consent and its ConsentEvent) and counts what succeeded.
-// Prints succeeded/failed per process, error codes, time, and how long each process's event loop stood still
-// (a native busy wait blocks it). Exits 1 when a transaction failed or a committed row is missing.
+// --clients K spreads a process's N transactions over K PrismaClients running side by side (K connections in one
+// process, as in tests that open two clients). Prints succeeded/failed per process, error codes, time, and the
+// longest single call into node:sqlite (a native busy wait shows there: the process is blocked that long).
+// Exits 1 when a transaction failed or a committed row is missing.
 // Without --url it migrates a fresh file under .data/probe/. Measurements: docs/decisions/005-sqlite-concurrent-writers.md.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, StatementSync } from "node:sqlite";
 import { migrateDatabase, repoRoot } from "./lib/migrate";
 
 const DRIVERS = ["app", "node-sqlite", "node-sqlite-native", "libsql"] as const;
@@ -23,8 +24,8 @@ type ChildResult = {
   failed: number;
   errors: Record<string, number>;
   ms: number;
-  /** Longest stretch in which the event loop could not run (ms). */
-  maxEventLoopDelayMs: number;
+  /** Longest single synchronous call into node:sqlite (ms); null for libsql, whose calls are not measured. */
+  longestSqliteCallMs: number | null;
 };
 
 export type ProbeReport = {
@@ -67,51 +68,76 @@ async function openClient(driver: Driver, url: string) {
   }
 }
 
+/** Wraps node:sqlite's synchronous entry points to time them; `longest()` since the last `reset()`. */
+function timeSqliteCalls(): { longest: () => number; reset: () => void } {
+  let longest = 0;
+  const wrap = (proto: object, name: string) => {
+    const target = proto as Record<string, (...args: unknown[]) => unknown>;
+    const original = target[name];
+    target[name] = function (this: unknown, ...args: unknown[]) {
+      const started = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        longest = Math.max(longest, performance.now() - started);
+      }
+    };
+  };
+  wrap(DatabaseSync.prototype, "exec");
+  for (const name of ["all", "get", "run"]) wrap(StatementSync.prototype, name);
+  return { longest: () => longest, reset: () => (longest = 0) };
+}
+
 async function child(args: string[]): Promise<void> {
   const k = Number(option(args, "--index"));
   const n = Number(option(args, "--n"));
+  const clientCount = Number(option(args, "--clients") ?? 1);
   const driver = option(args, "--driver") as Driver;
   const url = option(args, "--url")!;
   const retry = args.includes("--retry");
   const { retryOnContention } = await import("../app/.server/db");
-  const db = await openClient(driver, url);
+  const sqliteCalls = timeSqliteCalls();
+  const clients = await Promise.all(Array.from({ length: clientCount }, () => openClient(driver, url)));
   const shop = shopOf(k);
-  await db.consent.count({ where: { shop } }); // connect and load the query compiler before the start signal
+  for (const db of clients) await db.consent.count({ where: { shop } }); // connect and load the query compiler first
 
   await new Promise<void>((resolve) => {
     process.once("message", () => resolve());
     process.send!({ ready: true });
   });
 
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
-  const result: ChildResult = { process: k, succeeded: 0, failed: 0, errors: {}, ms: 0, maxEventLoopDelayMs: 0 };
+  const usesNodeSqlite = driver !== "libsql";
+  const result: ChildResult = { process: k, succeeded: 0, failed: 0, errors: {}, ms: 0, longestSqliteCallMs: null };
+  sqliteCalls.reset();
   const started = performance.now();
-  for (let i = 0; i < n; i += 1) {
-    const transaction = () =>
-      db.$transaction(async (tx) => {
-        const before = await tx.consent.count({ where: { shop } });
-        const at = new Date();
-        const consent = await tx.consent.create({
-          data: { shop, phone: `+49${k}${String(i).padStart(9, "0")}`, state: "REQUESTED", updatedAt: at },
-        });
-        await tx.consentEvent.create({
-          data: { consentId: consent.id, shop, fromState: "NONE", toState: "REQUESTED", source: "test", evidence: JSON.stringify({ before }), at },
-        });
-      });
-    try {
-      await (retry ? retryOnContention(transaction) : transaction());
-      result.succeeded += 1;
-    } catch (error) {
-      result.failed += 1;
-      const code = String((error as { code?: unknown }).code ?? (error as Error).name);
-      result.errors[code] = (result.errors[code] ?? 0) + 1;
-    }
-  }
+  await Promise.all(
+    clients.map(async (db, c) => {
+      for (let i = c; i < n; i += clientCount) {
+        const transaction = () =>
+          db.$transaction(async (tx) => {
+            const before = await tx.consent.count({ where: { shop } });
+            const at = new Date();
+            const consent = await tx.consent.create({
+              data: { shop, phone: `+49${k}${String(i).padStart(9, "0")}`, state: "REQUESTED", updatedAt: at },
+            });
+            await tx.consentEvent.create({
+              data: { consentId: consent.id, shop, fromState: "NONE", toState: "REQUESTED", source: "test", evidence: JSON.stringify({ before }), at },
+            });
+          });
+        try {
+          await (retry ? retryOnContention(transaction) : transaction());
+          result.succeeded += 1;
+        } catch (error) {
+          result.failed += 1;
+          const code = String((error as { code?: unknown }).code ?? (error as Error).name);
+          result.errors[code] = (result.errors[code] ?? 0) + 1;
+        }
+      }
+    }),
+  );
   result.ms = Math.round(performance.now() - started);
-  loop.disable();
-  result.maxEventLoopDelayMs = Math.round(loop.max / 1e6);
-  await db.$disconnect();
+  if (usesNodeSqlite) result.longestSqliteCallMs = Math.round(sqliteCalls.longest());
+  for (const db of clients) await db.$disconnect();
   process.send!({ result }, () => process.exit(0));
 }
 
@@ -119,7 +145,14 @@ async function child(args: string[]): Promise<void> {
 // Parent: start the writers together, then check the file
 // ------------------------------------------------------------------------------------------------------------
 
-export async function probe(options: { n: number; processes: number; driver: Driver; url: string; retry?: boolean }): Promise<ProbeReport> {
+export async function probe(options: {
+  n: number;
+  processes: number;
+  clients?: number;
+  driver: Driver;
+  url: string;
+  retry?: boolean;
+}): Promise<ProbeReport> {
   const require = createRequire(import.meta.url);
   const tsx = pathToFileURL(require.resolve("tsx")).href;
   const file = path.join(repoRoot, "scripts", "probe-sqlite-writers.ts");
@@ -127,6 +160,7 @@ export async function probe(options: { n: number; processes: number; driver: Dri
   const children = Array.from({ length: options.processes }, (_, k) => {
     const args = ["--import", tsx, file, "--child", "--index", String(k), "--n", String(options.n), "--driver", options.driver, "--url", options.url];
     if (options.retry) args.push("--retry");
+    if (options.clients) args.push("--clients", String(options.clients));
     const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit", "ipc"], env: process.env });
     let resolveReady!: () => void;
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
@@ -164,6 +198,7 @@ async function main(args: string[]): Promise<void> {
   if (args.includes("--child")) return child(args);
   const n = Number(option(args, "--n") ?? 200);
   const processes = Number(option(args, "--processes") ?? 2);
+  const clients = Number(option(args, "--clients") ?? 1);
   const driver = (option(args, "--driver") ?? "app") as Driver;
   if (!DRIVERS.includes(driver)) throw new Error(`--driver must be one of ${DRIVERS.join(", ")}`);
   let url = option(args, "--url");
@@ -173,16 +208,17 @@ async function main(args: string[]): Promise<void> {
     url = `file:${path.join(dir, `probe-${Date.now()}.sqlite`)}`;
     migrateDatabase(url);
   }
-  const report = await probe({ n, processes, driver, url, retry: args.includes("--retry") });
+  const report = await probe({ n, processes, clients, driver, url, retry: args.includes("--retry") });
   if (args.includes("--json")) {
     console.log(JSON.stringify(report));
   } else {
-    console.log(`driver ${driver}${args.includes("--retry") ? " + retryOnContention" : ""}, ${processes} processes × ${n} transactions on ${url}`);
+    const perProcess = clients > 1 ? ` over ${clients} clients each` : "";
+    console.log(`driver ${driver}${args.includes("--retry") ? " + retryOnContention" : ""}, ${processes} processes × ${n} transactions${perProcess} on ${url}`);
     for (const [k, r] of report.processes.entries()) {
       const errors = Object.entries(r.errors).map(([code, count]) => `${code}×${count}`).join(" ");
       console.log(
         `  process ${r.process}: ${r.succeeded} succeeded, ${r.failed} failed${errors ? ` (${errors})` : ""} in ${r.ms} ms;` +
-          ` rows ${report.rows[k][0]}+${report.rows[k][1]}; event loop stood still up to ${r.maxEventLoopDelayMs} ms`,
+          ` rows ${report.rows[k][0]}+${report.rows[k][1]}; longest call into SQLite ${r.longestSqliteCallMs ?? "n/a"} ms`,
       );
     }
     console.log(`  total ${report.totalMs} ms, missing rows ${report.missingRows}: ${report.ok ? "OK" : "FAILED"}`);
