@@ -1,6 +1,6 @@
 import { PrismaClient } from "@prisma/client";
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaNodeSqlite } from "./sqlite-adapter";
 
 export type Db = PrismaClient;
 /** A transaction handle or the client itself: domain functions accept either. */
@@ -10,15 +10,18 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:/.test(url);
 }
 
-/** The one place that turns a DATABASE_URL into a Prisma client (SQLite via libsql, or PostgreSQL). */
+/**
+ * The one place that turns a DATABASE_URL into a Prisma client: PostgreSQL, or SQLite through Node's built-in
+ * node:sqlite (several processes may write one file; decision 005).
+ */
 export function createDb(url: string): Db {
-  const adapter = isPostgresUrl(url) ? new PrismaPg({ connectionString: url }) : new PrismaLibSQL({ url });
+  const adapter = isPostgresUrl(url) ? new PrismaPg({ connectionString: url }) : new PrismaNodeSqlite({ url });
   return new PrismaClient({ adapter });
 }
 
 /**
- * Whether a database error means "another writer was in the way": SQLite busy (the libsql adapter reports it as
- * P1008, and opens its connections without a busy timeout) or a PostgreSQL write conflict / deadlock (P2034).
+ * Whether a database error means "another writer was in the way": SQLite busy (P1008; the SQLite adapter reports
+ * it only after waiting up to 5 s for the lock) or a PostgreSQL write conflict / deadlock (P2034).
  * The statement or transaction did not happen and may be tried again.
  */
 export function isContention(error: unknown): boolean {
