@@ -44,7 +44,7 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-const shopOf = (k: number) => `probe-${k}.myshopify.com`;
+const shopOf = (prefix: string, k: number) => `${prefix}-${k}.myshopify.com`;
 
 // ------------------------------------------------------------------------------------------------------------
 // Child: one process writing
@@ -98,7 +98,7 @@ async function child(args: string[]): Promise<void> {
   const { retryOnContention } = await import("../app/.server/db");
   const sqliteCalls = timeSqliteCalls();
   const clients = await Promise.all(Array.from({ length: clientCount }, () => openClient(driver, url)));
-  const shop = shopOf(k);
+  const shop = shopOf(option(args, "--shop-prefix") ?? "probe", k);
   for (const db of clients) await db.consent.count({ where: { shop } }); // connect and load the query compiler first
 
   await new Promise<void>((resolve) => {
@@ -152,7 +152,10 @@ export async function probe(options: {
   driver: Driver;
   url: string;
   retry?: boolean;
+  /** Shops are <prefix>-<process>.myshopify.com, so several probes can share one file. */
+  shopPrefix?: string;
 }): Promise<ProbeReport> {
+  const shopPrefix = options.shopPrefix ?? "probe";
   const require = createRequire(import.meta.url);
   const tsx = pathToFileURL(require.resolve("tsx")).href;
   const file = path.join(repoRoot, "scripts", "probe-sqlite-writers.ts");
@@ -161,6 +164,7 @@ export async function probe(options: {
     const args = ["--import", tsx, file, "--child", "--index", String(k), "--n", String(options.n), "--driver", options.driver, "--url", options.url];
     if (options.retry) args.push("--retry");
     if (options.clients) args.push("--clients", String(options.clients));
+    args.push("--shop-prefix", shopPrefix);
     const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit", "ipc"], env: process.env });
     let resolveReady!: () => void;
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
@@ -183,7 +187,7 @@ export async function probe(options: {
 
   const check = new DatabaseSync(options.url.replace(/^file:/, ""), { readOnly: true, timeout: 5_000 });
   const rows = results.map((r): [number, number] => {
-    const shop = shopOf(r.process);
+    const shop = shopOf(shopPrefix, r.process);
     const consents = check.prepare(`SELECT count(*) AS n FROM "Consent" WHERE shop = ?`).get(shop) as { n: number };
     const events = check.prepare(`SELECT count(*) AS n FROM "ConsentEvent" WHERE shop = ?`).get(shop) as { n: number };
     return [consents.n, events.n];
