@@ -5,14 +5,15 @@ import type { Db, DbTx } from "../db";
 import type { CartRecoveryFacts } from "../outbox/gate";
 import { ensureDecided } from "./step1";
 
-/** Whether anything we know says the checkout became an order: an order row for the token, completed_at, or a close. */
-export async function checkoutOrdered(db: DbTx, shop: string, checkoutToken: string): Promise<boolean> {
-  const [order, checkout, recovery] = await Promise.all([
-    db.order.findFirst({ where: { shop, checkoutToken }, select: { id: true } }),
-    db.checkout.findUnique({ where: { shop_token: { shop, token: checkoutToken } }, select: { completedAt: true } }),
-    db.cartRecovery.findUnique({ where: { shop_checkoutToken: { shop, checkoutToken } }, select: { closedReason: true } }),
-  ]);
-  return order !== null || checkout?.completedAt != null || recovery?.closedReason === "order_placed";
+/**
+ * Why the checkout is closed (order_placed, checkout_deleted), or null while it is open. The CartRecovery row is
+ * read last and on its own: every signal (orders/*, completed_at, checkouts/delete) closes it in the same
+ * transaction that records the signal, so a signal committed before this read began is always seen by it.
+ */
+export async function checkoutClosed(db: DbTx, shop: string, checkoutToken: string): Promise<string | null> {
+  const order = await db.order.findFirst({ where: { shop, checkoutToken }, select: { id: true } });
+  const recovery = await db.cartRecovery.findUnique({ where: { shop_checkoutToken: { shop, checkoutToken } }, select: { closedReason: true } });
+  return recovery?.closedReason ?? (order ? "order_placed" : null);
 }
 
 export async function loadCartRecoveryFacts(db: DbTx | Db, shop: string, checkoutToken: string, now?: Date): Promise<CartRecoveryFacts | null> {

@@ -29,7 +29,13 @@ export interface DispatchDeps {
 
 /** What prepareSend decides: send (possibly with other content), or not now, or not at all. */
 export type PrepareResult =
-  | { action: "send"; template?: string; components?: TemplateComponent[]; note?: string }
+  | {
+      action: "send";
+      template?: string;
+      components?: TemplateComponent[];
+      /** Run after the content is stored, as the very last database read before the call: a cancel result stops the send. */
+      recheck?: () => Promise<PrepareResult | null>;
+    }
   | { action: "defer"; until: Date; reason: string; detail: string }
   | { action: "cancel"; reason: string; detail: string };
 export type PrepareSend = (message: Message, components: TemplateComponent[], now: Date) => Promise<PrepareResult>;
@@ -131,6 +137,13 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
           db.message.updateMany({ where: { id: message.id, status: "SENDING", claimedBy: deps.workerId }, data: { template, components: JSON.stringify(content) } }),
         );
         if (count !== 1) return "inDoubt";
+      }
+      const last = prepared.recheck ? await prepared.recheck() : null;
+      if (last?.action === "cancel") {
+        await leaveSending(deps, message, { statusReason: last.reason }, {
+          status: "CANCELLED", reason: eventReason(last.reason, last.detail), source: "worker", at: clock.now(),
+        });
+        return "cancelled";
       }
     }
 
