@@ -185,7 +185,8 @@ export async function probe(options: {
   const results = await Promise.all(children.map((c) => c.done));
   const totalMs = Math.round(performance.now() - started);
 
-  const check = new DatabaseSync(options.url.replace(/^file:/, ""), { readOnly: true, timeout: 5_000 });
+  // Not read-only: as the last connection to close, it checkpoints the WAL and removes the -wal/-shm files.
+  const check = new DatabaseSync(options.url.replace(/^file:/, ""), { timeout: 5_000 });
   const rows = results.map((r): [number, number] => {
     const shop = shopOf(shopPrefix, r.process);
     const consents = check.prepare(`SELECT count(*) AS n FROM "Consent" WHERE shop = ?`).get(shop) as { n: number };
