@@ -33,6 +33,7 @@ export default function App() {
         </Link>
         <Link to="/app/onboarding">{nav.setup}</Link>
         <Link to="/app/automations">{nav.automations}</Link>
+        <Link to="/app/cart-recovery">{language === "de" ? "Warenkorb-Erinnerungen" : "Cart recovery"}</Link>
         <Link to="/app/messages">{nav.messages}</Link>
         <Link to="/app/subscribers">{nav.subscribers}</Link>
         <Link to="/app/settings">{nav.settings}</Link>
