@@ -2,18 +2,23 @@
 // filled by replaying demo/store-history.jsonl, then the app, the outbox worker and the WhatsApp Cloud
 // API simulator run as children, and http://localhost:<PORT>/demo opens the app as the demo shop.
 // `npm run demo -- --check` (or DEMO_CHECK=1) starts everything, loads the app page once and exits.
-// Environment: PORT (3000), SIM_PORT (4010); other settings from .env, else .env.example.
+// Environment: PORT (3000), SIM_PORT (4010), DEMO_DATA_DIR (.data: the database and replay files, so a
+// second demo, e.g. a browser test's, never touches yours); other settings from .env, else .env.example.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { createConnection } from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { shiftHistory } from "../app/.server/demo/shift-history";
+import { DEMO_SHOP } from "../app/.server/demo/session-token";
+import { LIVE_SHOPPERS, seedLiveShoppers } from "./lib/demo-live";
 
 const root = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
-const DATA = path.join(root, ".data");
+const DATA = path.resolve(root, process.env.DEMO_DATA_DIR || ".data");
 const HISTORY = path.join(root, "demo", "store-history.jsonl");
+/** Held while `npm run build` writes build/, which every demo on this checkout serves. */
+const BUILD_LOCK = path.join(root, ".data", "build.lock");
 const DB_FILE = path.join(DATA, "demo.sqlite");
 const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 
@@ -134,7 +139,48 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Two demos starting at once (e.g. two browser tests) must not both write build/. */
+async function withBuildLock(work: () => Promise<void>): Promise<void> {
+  mkdirSync(path.dirname(BUILD_LOCK), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      const fd = openSync(BUILD_LOCK, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EEXIST") throw error;
+      const holder = Number(readFileSync(BUILD_LOCK, "utf8").trim());
+      if (!holder || !processAlive(holder)) {
+        rmSync(BUILD_LOCK, { force: true }); // left behind by a demo that died mid-build
+        continue;
+      }
+      if (Date.now() > deadline) fail(`another demo has been building for 5 minutes (${path.relative(root, BUILD_LOCK)}, pid ${holder})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    await work();
+  } finally {
+    rmSync(BUILD_LOCK, { force: true });
+  }
+}
+
 async function buildIfStale(env: NodeJS.ProcessEnv): Promise<void> {
+  await withBuildLock(() => buildIfStaleUnlocked(env));
+}
+
+async function buildIfStaleUnlocked(env: NodeJS.ProcessEnv): Promise<void> {
   const output = path.join(root, "build", "server", "index.js");
   const inputs = Math.max(newestMtime(path.join(root, "app")), ...["vite.config.ts", "package-lock.json"].map((f) => statSync(path.join(root, f)).mtimeMs));
   if (existsSync(output) && statSync(output).mtimeMs > inputs) {
@@ -272,9 +318,37 @@ async function smokeCheck(): Promise<boolean> {
   const sim = await fetch(`http://127.0.0.1:${SIM_PORT}/_sim/messages`).then((r) => r.status, () => 0);
   const simOk = sim === 200;
   say(`check: simulator GET /_sim/messages → ${sim || "no answer"} ${simOk ? "ok" : "FAILED"}`);
+  // Every merchant page, as the admin would open it (the same signed parameters /demo redirected to).
+  let pagesOk = pageOk;
+  for (const pathname of MERCHANT_PAGES) {
+    const response = await fetch(`${APP_URL}${pathname}${landed.search}`, { headers });
+    // Every page renders its title into App Bridge's title bar.
+    const ok = response.status === 200 && (await response.text()).includes("<ui-title-bar");
+    pagesOk &&= ok;
+    say(`check: GET ${pathname} → ${response.status} ${ok ? "ok" : "FAILED"}`);
+  }
+  const phone = await fetch(`http://127.0.0.1:${SIM_PORT}/_sim/phone`).then(async (r) => r.status === 200 && (await r.text()).includes("Shoppers' phones"), () => false);
+  say(`check: phone view GET /_sim/phone → ${phone ? "ok" : "FAILED"}`);
+  // The live shoppers' opt-in requests reach the simulator within seconds (worker → Cloud API).
+  const chatsOk = await waitUntil(async () => {
+    const body = (await (await fetch(`http://127.0.0.1:${SIM_PORT}/_sim/messages`)).json()) as { messages: { template: string }[] };
+    return body.messages.filter((m) => m.template === "momento_opt_in_confirmation").length >= LIVE_SHOPPERS.length;
+  }, 30_000);
+  say(`check: the live shoppers' opt-in requests are on their phones ${chatsOk ? "ok" : "FAILED"}`);
   const workerOk = children.some((c) => c.name === "worker" && !c.exited);
   say(`check: worker ${workerOk ? "running ok" : "NOT running"}`);
-  return pageOk && scriptOk && simOk && workerOk;
+  return pageOk && scriptOk && simOk && workerOk && pagesOk && phone && chatsOk;
+}
+
+const MERCHANT_PAGES = ["/app/onboarding", "/app/automations", "/app/cart-recovery", "/app/messages", "/app/subscribers", "/app/settings"];
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +367,9 @@ async function main(): Promise<void> {
 
   await waitFor("the app", async () => (await fetch(`${APP_URL}/demo/app-bridge.js`)).status > 0, 60_000);
   await waitFor("the simulator", () => portOpen(SIM_PORT), 30_000);
+  // A few shoppers order right now with the WhatsApp box ticked: their chats wait in the phone view.
+  const seeded = await seedLiveShoppers(APP_URL, env.SHOPIFY_API_SECRET ?? "", DEMO_SHOP);
+  say(`${seeded} live shoppers just ordered with WhatsApp opt-in; their confirmation requests go out now`);
 
   if (check) {
     const ok = await smokeCheck().catch((error: unknown) => {
@@ -315,7 +392,8 @@ async function main(): Promise<void> {
         "",
         "  Demo shop momento-demo.myshopify.com with two weeks of replayed orders.",
         `  App ${APP_URL} · worker · WhatsApp simulator http://127.0.0.1:${SIM_PORT}`,
-        `  (shopper messages: http://127.0.0.1:${SIM_PORT}/_sim/messages)`,
+        `  Shoppers' phones (tap, reply, open links):  http://127.0.0.1:${SIM_PORT}/_sim/phone`,
+        `  In German:  ${APP_URL}/demo?locale=de`,
         "  Press Ctrl+C to stop everything.",
         rule,
         "",

@@ -1,8 +1,10 @@
 // Serves the Cloud API simulator over node:http, plus /_sim/* endpoints where a person (or the demo)
-// acts as the shopper: reply, tap a quick-reply button, open a URL button, configure a recipient.
+// acts as the shopper: reply, tap a quick-reply button, open a URL button, configure a recipient —
+// and /_sim/phone, a page showing each shopper's chat that does all of this in a browser.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CloudApiSimulator, SentMessage } from "./cloud-api";
+import { phoneViewHtml } from "./phone-view";
 
 export interface SimulatorServer {
   /** Base URL, e.g. http://127.0.0.1:4010 (point WHATSAPP_API_BASE_URL here). */
@@ -147,6 +149,11 @@ export async function serveSimulator(sim: CloudApiSimulator, options: { port: nu
       try {
         const body = await readBody(request);
         const path = new URL(request.url ?? "/", baseUrl).pathname;
+        if (path === "/_sim/phone" && request.method === "GET") {
+          response.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+          response.end(phoneViewHtml());
+          return;
+        }
         if (path.startsWith("/_sim/")) {
           const result = handleShopperAction(sim, path, request.method ?? "GET", body);
           sendJson(response, result.status, result.body);

@@ -156,7 +156,22 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
                   />
                 </div>
               </InlineStack>
-              {preview ? (
+              {flow.templateOptions.length === 0 && Object.keys(flow.previews).length > 1 ? (
+                // A flow with several messages and no mapping (cart recovery's steps): each one, named.
+                <BlockStack gap="300">
+                  {Object.entries(flow.previews).map(([name, set]) => {
+                    const p = set[previewLanguage] ?? Object.values(set)[0];
+                    return p ? (
+                      <BlockStack gap="100" key={name}>
+                        <Text as="p" variant="bodySm" tone="subdued">
+                          {name}
+                        </Text>
+                        <WhatsAppBubble text={p.text} buttons={p.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}, ${name}`} />
+                      </BlockStack>
+                    ) : null;
+                  })}
+                </BlockStack>
+              ) : preview ? (
                 <WhatsAppBubble text={preview.text} buttons={preview.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}`} />
               ) : (
                 <Text as="p" tone="subdued">
@@ -172,11 +187,13 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
 }
 
 function PlannedFlow({ flow, data }: { flow: Flow; data: Data }) {
+  const headingId = `flow-${flow.id}`;
   return (
     <Card background="bg-surface-secondary">
+      <section aria-labelledby={headingId}>
       <BlockStack gap="200">
         <InlineStack gap="200" blockAlign="center">
-          <Text as="h2" variant="headingMd" tone="subdued">
+          <Text as="h2" variant="headingMd" tone="subdued" id={headingId}>
             {flow.name}
           </Text>
           <Badge tone="info">{data.common.comingSoon}</Badge>
@@ -194,6 +211,7 @@ function PlannedFlow({ flow, data }: { flow: Flow; data: Data }) {
           {data.strings.planned}
         </Text>
       </BlockStack>
+      </section>
     </Card>
   );
 }

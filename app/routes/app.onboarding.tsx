@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useId, useState, type ReactNode } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link as RemixLink, useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
 import { Badge, BlockStack, Box, Button, Card, Checkbox, DataTable, Divider, FormLayout, InlineStack, Layout, Page, ProgressBar, Text, TextField } from "@shopify/polaris";
@@ -24,17 +24,20 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 type Data = ReturnType<typeof useLoaderData<typeof loader>>;
 
 function Step({ title, done, doneLabel, todoLabel, children }: { title: string; done: boolean; doneLabel: string; todoLabel: string; children: ReactNode }) {
+  const id = useId();
   return (
     <Card>
-      <BlockStack gap="300">
-        <InlineStack align="space-between" blockAlign="center">
-          <Text as="h2" variant="headingMd">
-            {title}
-          </Text>
-          <Badge tone={done ? "success" : "attention"}>{done ? doneLabel : todoLabel}</Badge>
-        </InlineStack>
-        {children}
-      </BlockStack>
+      <section aria-labelledby={id}>
+        <BlockStack gap="300">
+          <InlineStack align="space-between" blockAlign="center">
+            <Text as="h2" variant="headingMd" id={id}>
+              {title}
+            </Text>
+            <Badge tone={done ? "success" : "attention"}>{done ? doneLabel : todoLabel}</Badge>
+          </InlineStack>
+          {children}
+        </BlockStack>
+      </section>
     </Card>
   );
 }
@@ -98,7 +101,7 @@ function ConnectStep({ data }: { data: Data }) {
     wabaId: data.connection?.wabaId ?? "",
     accessToken: "",
     appSecret: "",
-    verifyToken: data.suggestedVerifyToken,
+    verifyToken: data.connection ? "" : data.suggestedVerifyToken,
   });
   const [editing, setEditing] = useState(!data.connection);
   useEffect(() => {
@@ -158,7 +161,15 @@ function ConnectStep({ data }: { data: Data }) {
                   helpText={data.connection ? s.connection.appSecretKeep.replace("{hint}", data.connection.appSecretHint) : s.connection.appSecretHelp}
                   autoComplete="off"
                 />
-                <TextField label={s.connection.verifyToken} name="verifyToken" value={values.verifyToken} onChange={set("verifyToken")} error={errors.verifyToken} helpText={s.connection.verifyTokenHelp} autoComplete="off" />
+                <TextField
+                  label={s.connection.verifyToken}
+                  name="verifyToken"
+                  value={values.verifyToken}
+                  onChange={set("verifyToken")}
+                  error={errors.verifyToken}
+                  helpText={data.connection ? s.connection.verifyTokenKeep.replace("{hint}", data.connection.verifyTokenHint) : s.connection.verifyTokenHelp}
+                  autoComplete="off"
+                />
               </FormLayout.Group>
             </FormLayout>
             <InlineStack>
@@ -277,7 +288,7 @@ function CheckoutStep({ data }: { data: Data }) {
         </Text>
       ) : null}
       <InlineStack gap="200">
-        <Button url={data.checkout.editorUrl} target={target} external={target === "_blank"}>
+        <Button url={data.checkout.editorUrl} target={target}>
           {s.checkout.open}
         </Button>
         {!data.steps.checkout ? (

@@ -108,7 +108,15 @@ function ConnectionSection({ data }: { data: Data }) {
                       helpText={data.connection ? f.appSecretKeep.replace("{hint}", data.connection.appSecretHint) : f.appSecretHelp}
                       autoComplete="off"
                     />
-                    <TextField label={f.verifyToken} name="verifyToken" value={values.verifyToken} onChange={set("verifyToken")} error={errors.verifyToken} helpText={f.verifyTokenHelp} autoComplete="off" />
+                    <TextField
+                      label={f.verifyToken}
+                      name="verifyToken"
+                      value={values.verifyToken}
+                      onChange={set("verifyToken")}
+                      error={errors.verifyToken}
+                      helpText={data.connection ? f.verifyTokenKeep.replace("{hint}", data.connection.verifyTokenHint) : f.verifyTokenHelp}
+                      autoComplete="off"
+                    />
                   </FormLayout.Group>
                 </FormLayout>
                 <InlineStack gap="200">
@@ -181,7 +189,7 @@ function RulesSection({ data }: { data: Data }) {
                   helpText={s.rules.defaultLanguageHelp}
                 />
                 <BlockStack gap="200">
-                  <Checkbox label={s.rules.quietHours} name="quietHoursEnabled" checked={v.quietHoursEnabled} onChange={set("quietHoursEnabled")} helpText={s.rules.quietHoursHelp} />
+                  <Checkbox label={s.rules.quietHours} name="quietHoursEnabled" value="on" checked={v.quietHoursEnabled} onChange={set("quietHoursEnabled")} helpText={s.rules.quietHoursHelp} />
                   {v.quietHoursEnabled ? (
                     <FormLayout.Group condensed>
                       <TextField label={s.rules.quietStart} name="quietStart" type="time" value={v.quietStart} onChange={set("quietStart")} error={errors.quietStart} autoComplete="off" />
@@ -190,12 +198,17 @@ function RulesSection({ data }: { data: Data }) {
                   ) : null}
                 </BlockStack>
                 <BlockStack gap="200">
-                  <Checkbox label={s.rules.cap} name="capEnabled" checked={v.capEnabled} onChange={set("capEnabled")} helpText={s.rules.capHelp} />
+                  <Checkbox label={s.rules.cap} name="capEnabled" value="on" checked={v.capEnabled} onChange={set("capEnabled")} helpText={s.rules.capHelp} />
                   {v.capEnabled ? (
                     <TextField label={s.rules.capValue} name="marketingCap" type="number" value={v.marketingCap} onChange={set("marketingCap")} error={errors.marketingCap} autoComplete="off" min={1} max={20} />
                   ) : null}
                 </BlockStack>
               </FormLayout>
+              <InlineStack align="end">
+                <Button submit variant="primary" loading={fetcher.state !== "idle"}>
+                  {data.common.save}
+                </Button>
+              </InlineStack>
             </BlockStack>
           </Card>
       </Layout.AnnotatedSection>

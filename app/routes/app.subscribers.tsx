@@ -5,17 +5,18 @@ import { Badge, BlockStack, Box, Button, Card, DataTable, Divider, InlineStack, 
 import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { authenticate, db, getClock } from "../shopify.server";
 import { parseSubscriberFilters, revokeSubscriber, subscribersPage, type RevokeResult, type SubscriberDetail } from "../.server/consent/subscribers";
+import { subscribersLanguage } from "../.server/i18n/subscribers";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return subscribersPage(db, session.shop, parseSubscriberFilters(new URL(request.url)));
+  return subscribersPage(db, session.shop, parseSubscriberFilters(new URL(request.url)), await subscribersLanguage(db, session.shop, request));
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session, sessionToken } = await authenticate.admin(request);
   const form = await request.formData();
   if (form.get("intent") !== "revoke") return Response.json({ ok: false, message: "Unknown action" }, { status: 400 });
-  return revokeSubscriber(db, getClock(), session.shop, String(form.get("consentId") ?? ""), { staffUserId: sessionToken?.sub ?? null });
+  return revokeSubscriber(db, getClock(), session.shop, String(form.get("consentId") ?? ""), { staffUserId: sessionToken?.sub ?? null }, await subscribersLanguage(db, session.shop, request));
 };
 
 const BADGE_TONE = { REQUESTED: "attention", CONFIRMED: "success", REVOKED: "critical" } as const;

@@ -5,18 +5,21 @@ import { AUTOMATIONS } from "~/.server/i18n/automations";
 import { COMMON } from "~/.server/i18n/common";
 import { MESSAGES } from "~/.server/i18n/messages";
 import { explainMetaError, explainedCodes } from "~/.server/i18n/meta-errors";
+import { HOME } from "~/.server/i18n/home";
 import { ONBOARDING } from "~/.server/i18n/onboarding";
+import { GERMAN_SUBSCRIBER_STRINGS } from "~/.server/i18n/subscribers";
+import { pageStrings, subscriberStrings } from "~/.server/consent/subscribers";
 import { SETTINGS } from "~/.server/i18n/settings";
 import { adminLanguageOf, pickAdminLanguage } from "~/.server/i18n/locale";
 import { META_ERROR_POLICY } from "~/.server/whatsapp/errors";
 
 /** Every leaf path of a strings table with its value. */
 function leaves(value: unknown, path = ""): [string, unknown][] {
-  if (value && typeof value === "object" && !Array.isArray(value)) return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
   return [[path, value]];
 }
 
-const TABLES = { COMMON, ONBOARDING, SETTINGS, AUTOMATIONS, MESSAGES };
+const TABLES = { COMMON, ONBOARDING, SETTINGS, AUTOMATIONS, MESSAGES, HOME, SUBSCRIBERS: { en: pageStrings(subscriberStrings("en")), de: pageStrings(GERMAN_SUBSCRIBER_STRINGS) } };
 
 describe("merchant strings", () => {
   for (const [name, table] of Object.entries(TABLES)) {
@@ -31,6 +34,12 @@ describe("merchant strings", () => {
       for (const [key, value] of en) expect(placeholders(deMap.get(key)), key).toBe(placeholders(value));
     });
   }
+
+  it("the Subscribers page speaks German once its German strings are registered", () => {
+    expect(subscriberStrings("de-DE").title).toBe("Abonnenten");
+    expect(subscriberStrings("de").count(3, 10)).toBe("3 von 10");
+    expect(subscriberStrings("en").title).toBe("Subscribers");
+  });
 
   it("explains every code of the error policy in both languages, with something to do", () => {
     for (const code of Object.keys(META_ERROR_POLICY).map(Number)) {

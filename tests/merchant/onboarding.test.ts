@@ -107,12 +107,12 @@ describe("connecting WhatsApp", () => {
     expect(result).toMatchObject({ ok: false, message: expect.stringMatching(/could not be reached/), errors: {} });
   });
 
-  it("replacing keeps the stored app secret when it is left empty, but always needs the token", async () => {
+  it("replacing keeps the stored app secret and verify token when left empty, but always needs the token", async () => {
     const { deps } = setup();
     await onboardingAction(deps, SHOP, form(credentials), "en");
     expect(await onboardingAction(deps, SHOP, form({ ...credentials, accessToken: "" , appSecret: "" }), "en")).toMatchObject({ ok: false, errors: { accessToken: expect.any(String) } });
-    expect(await onboardingAction(deps, SHOP, form({ ...credentials, appSecret: "" }), "en")).toMatchObject({ ok: true });
-    expect((await loadConnection(db, key, SHOP))?.appSecret).toBe(SECRET);
+    expect(await onboardingAction(deps, SHOP, form({ ...credentials, appSecret: "", verifyToken: "" }), "en")).toMatchObject({ ok: true });
+    expect(await loadConnection(db, key, SHOP)).toMatchObject({ appSecret: SECRET, verifyToken: "momento-verify-1" });
   });
 });
 

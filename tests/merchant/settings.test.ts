@@ -173,13 +173,14 @@ describe("the WhatsApp credentials form", () => {
   const good = { phoneNumberId: "100000000000001", wabaId: "100000000000002", accessToken: "EAAG123", appSecret: "s3cret", verifyToken: "momento-verify" };
 
   it("rejects an empty token, ids with letters and a short verify token", () => {
-    const result = parseCredentialsForm(form({ ...good, accessToken: "  ", phoneNumberId: "abc", verifyToken: "short" }), { appSecretOptional: false });
+    const result = parseCredentialsForm(form({ ...good, accessToken: "  ", phoneNumberId: "abc", verifyToken: "short" }), { replacing: false });
     expect(result).toEqual({ ok: false, errors: { phoneNumberId: { code: "digitsOnly" }, accessToken: { code: "tokenEmpty" }, verifyToken: { code: "verifyToken" } } });
   });
 
-  it("lets the app secret stay empty only when replacing stored credentials", () => {
-    expect(parseCredentialsForm(form({ ...good, appSecret: "" }), { appSecretOptional: false }).ok).toBe(false);
-    expect(parseCredentialsForm(form({ ...good, appSecret: "" }), { appSecretOptional: true })).toEqual({ ok: true, value: { ...good, appSecret: null } });
+  it("lets the app secret and verify token stay empty only when replacing stored credentials", () => {
+    expect(parseCredentialsForm(form({ ...good, appSecret: "" }), { replacing: false }).ok).toBe(false);
+    expect(parseCredentialsForm(form({ ...good, verifyToken: "" }), { replacing: false }).ok).toBe(false);
+    expect(parseCredentialsForm(form({ ...good, appSecret: "", verifyToken: "" }), { replacing: true })).toEqual({ ok: true, value: { ...good, appSecret: null, verifyToken: null } });
   });
 });
 

@@ -118,7 +118,7 @@ export interface OnboardingPage {
   progress: { done: number; total: number; label: string };
   steps: Record<StepId, boolean>;
   callbackUrl: string;
-  connection: null | { phoneNumberId: string; wabaId: string; tokenHint: string; appSecretHint: string; summary: string };
+  connection: null | { phoneNumberId: string; wabaId: string; tokenHint: string; appSecretHint: string; verifyTokenHint: string; summary: string };
   suggestedVerifyToken: string;
   templates: { syncedLabel: string; rows: (SyncedTemplate & { momento: boolean })[]; missing: string | null };
   test: { phone: string; status: string | null; statusLabel: string | null; messageId: string | null };
@@ -155,6 +155,7 @@ export async function onboardingPage(deps: MerchantDeps, shop: string, language:
           wabaId: summary.wabaId,
           tokenHint: summary.tokenHint,
           appSecretHint: summary.appSecretHint,
+          verifyTokenHint: summary.verifyTokenHint,
           summary: fill(s.connection.connected, {
             phone: summary.displayPhone ?? summary.phoneNumberId,
             waba: summary.wabaId,
@@ -199,10 +200,10 @@ function explainFailure(s: OnboardingStrings, language: AdminLanguage, failure: 
 export async function connectWhatsApp(deps: MerchantDeps, shop: string, form: FormData, language: AdminLanguage, intent = "connect"): Promise<ActionResult> {
   const s = ONBOARDING[language];
   const existing = await loadConnection(deps.db, deps.secretsKey, shop);
-  const parsed = parseCredentialsForm(form, { appSecretOptional: existing !== null });
+  const parsed = parseCredentialsForm(form, { replacing: existing !== null });
   if (!parsed.ok) return fail(intent, COMMON[language].notSaved, localizeErrors(language, parsed.errors));
   const input = parsed.value;
-  const credentials: WhatsAppCredentials = { ...input, appSecret: input.appSecret ?? existing!.appSecret };
+  const credentials: WhatsAppCredentials = { ...input, appSecret: input.appSecret ?? existing!.appSecret, verifyToken: input.verifyToken ?? existing!.verifyToken };
   const check = await checkCredentials({ ...deps.cloudApi, accessToken: credentials.accessToken }, credentials);
   if (!check.ok) {
     const failure = explainFailure(s, language, check.failure, check.field);

@@ -164,10 +164,12 @@ export interface CredentialsInput {
   accessToken: string;
   /** null: keep the stored one (only when replacing credentials). */
   appSecret: string | null;
-  verifyToken: string;
+  /** null: keep the stored one (only when replacing credentials). */
+  verifyToken: string | null;
 }
 
-export function parseCredentialsForm(form: FormData, options: { appSecretOptional: boolean }): FormResult<CredentialsInput> {
+/** `replacing`: credentials are stored already, so the app secret and verify token may stay as they are. */
+export function parseCredentialsForm(form: FormData, options: { replacing: boolean }): FormResult<CredentialsInput> {
   const errors: FieldErrors = {};
   const ids = { phoneNumberId: text(form, "phoneNumberId"), wabaId: text(form, "wabaId") };
   for (const [name, value] of Object.entries(ids)) {
@@ -178,11 +180,12 @@ export function parseCredentialsForm(form: FormData, options: { appSecretOptiona
   if (accessToken === "") errors.accessToken = { code: "tokenEmpty" };
   else if (/\s/.test(accessToken) || accessToken.length > 1024) errors.accessToken = { code: "tokenEmpty" };
   const appSecret = text(form, "appSecret");
-  if (appSecret === "" && !options.appSecretOptional) errors.appSecret = { code: "required" };
+  if (appSecret === "" && !options.replacing) errors.appSecret = { code: "required" };
   const verifyToken = text(form, "verifyToken");
-  if (verifyToken === "") errors.verifyToken = { code: "required" };
-  else if (verifyToken.length < 8 || /\s/.test(verifyToken) || verifyToken.length > 200) errors.verifyToken = { code: "verifyToken" };
-  return result(errors, () => ({ ...ids, accessToken, appSecret: appSecret || null, verifyToken }));
+  if (verifyToken === "") {
+    if (!options.replacing) errors.verifyToken = { code: "required" };
+  } else if (verifyToken.length < 8 || /\s/.test(verifyToken) || verifyToken.length > 200) errors.verifyToken = { code: "verifyToken" };
+  return result(errors, () => ({ ...ids, accessToken, appSecret: appSecret || null, verifyToken: verifyToken || null }));
 }
 
 export function parsePhoneForm(form: FormData, country: string): FormResult<{ phone: string }> {
