@@ -1,6 +1,6 @@
 // Small pieces the merchant pages share (Setup, Settings, Automations, Message log).
-import { useEffect, useRef } from "react";
-import { Badge, Banner, BlockStack, Text } from "@shopify/polaris";
+import { useEffect, useRef, type ReactNode } from "react";
+import { Badge, Banner, BlockStack, Box, DataTable, InlineStack, Pagination, Text } from "@shopify/polaris";
 import { useAppBridge } from "@shopify/app-bridge-react";
 
 export type ActionData =
@@ -116,5 +116,57 @@ export function WhatsAppBubble({ text, buttons, time, label }: { text: string; b
         ))}
       </div>
     </div>
+  );
+}
+
+/** The current query string with some parameters changed (null or "" removes one), as a relative link. */
+export function linkWithParams(params: URLSearchParams, changes: Record<string, string | null>): string {
+  const next = new URLSearchParams(params);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null || value === "") next.delete(key);
+    else next.set(key, value);
+  }
+  return `?${next.toString()}`;
+}
+
+/** A result table (or a line saying there is nothing), with the count and page links below it. */
+export function PaginatedTable(props: {
+  headings: string[];
+  rows: ReactNode[][];
+  emptyText: string;
+  countLabel: string;
+  page: number;
+  pageCount: number;
+  linkWith: (changes: Record<string, string | null>) => string;
+  previousLabel: string;
+  nextLabel: string;
+}) {
+  const { page, pageCount, linkWith } = props;
+  return (
+    <>
+      {props.rows.length > 0 ? (
+        <DataTable columnContentTypes={props.headings.map(() => "text" as const)} headings={props.headings} rows={props.rows} verticalAlign="middle" />
+      ) : (
+        <Box padding="400">
+          <Text as="p" tone="subdued">
+            {props.emptyText}
+          </Text>
+        </Box>
+      )}
+      <Box padding="400">
+        <InlineStack align="space-between" blockAlign="center">
+          <Text as="p" tone="subdued">
+            {props.countLabel}
+          </Text>
+          <Pagination
+            hasPrevious={page > 1}
+            previousURL={linkWith({ page: String(page - 1) })}
+            hasNext={page < pageCount}
+            nextURL={linkWith({ page: String(page + 1) })}
+            accessibilityLabels={{ previous: props.previousLabel, next: props.nextLabel }}
+          />
+        </InlineStack>
+      </Box>
+    </>
   );
 }

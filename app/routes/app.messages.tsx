@@ -1,12 +1,12 @@
 import { useEffect, useState } from "react";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useRevalidator, useSearchParams } from "@remix-run/react";
-import { BlockStack, Box, Button, Card, DataTable, Divider, InlineGrid, InlineStack, Layout, Page, Pagination, Select, Text, TextField } from "@shopify/polaris";
+import { BlockStack, Box, Button, Card, Divider, InlineGrid, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { authenticate, db } from "../shopify.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { messageLogPage, parseLogFilters } from "../.server/message-log/log";
-import { StatusBadge } from "../components/merchant-ui";
+import { linkWithParams, PaginatedTable, StatusBadge } from "../components/merchant-ui";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -22,14 +22,7 @@ export default function MessageLog() {
   const [form, setForm] = useState({ flow: data.filters.flow, status: data.filters.status, from: data.filters.from, to: data.filters.to, phone: data.filters.phone });
   const set = (field: keyof typeof form) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
 
-  const linkWith = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === null || value === "") next.delete(key);
-      else next.set(key, value);
-    }
-    return `?${next.toString()}`;
-  };
+  const linkWith = (changes: Record<string, string | null>) => linkWithParams(params, changes);
   const apply = (changes: Partial<typeof form> = {}) => setParams(new URLSearchParams(linkWith({ ...form, ...changes, page: null, selected: null }).slice(1)));
 
   const rows = data.rows.map((row) => [
@@ -92,38 +85,17 @@ export default function MessageLog() {
                 </BlockStack>
               </form>
             </Box>
-            {!data.hasAny ? (
-              <Box padding="400">
-                <Text as="p">{s.empty}</Text>
-              </Box>
-            ) : data.rows.length > 0 ? (
-              <DataTable
-                columnContentTypes={["text", "text", "text", "text", "text", "text"]}
-                headings={[s.columns.time, s.columns.flow, s.columns.to, s.columns.status, s.columns.why, s.columns.open]}
-                rows={rows}
-                verticalAlign="middle"
-              />
-            ) : (
-              <Box padding="400">
-                <Text as="p" tone="subdued">
-                  {s.none}
-                </Text>
-              </Box>
-            )}
-            <Box padding="400">
-              <InlineStack align="space-between" blockAlign="center">
-                <Text as="p" tone="subdued">
-                  {data.countLabel}
-                </Text>
-                <Pagination
-                  hasPrevious={data.page > 1}
-                  previousURL={linkWith({ page: String(data.page - 1) })}
-                  hasNext={data.page < data.pageCount}
-                  nextURL={linkWith({ page: String(data.page + 1) })}
-                  accessibilityLabels={{ previous: s.previous, next: s.next }}
-                />
-              </InlineStack>
-            </Box>
+            <PaginatedTable
+              headings={[s.columns.time, s.columns.flow, s.columns.to, s.columns.status, s.columns.why, s.columns.open]}
+              rows={rows}
+              emptyText={data.hasAny ? s.none : s.empty}
+              countLabel={data.countLabel}
+              page={data.page}
+              pageCount={data.pageCount}
+              linkWith={linkWith}
+              previousLabel={s.previous}
+              nextLabel={s.next}
+            />
           </Card>
         </Layout.Section>
       </Layout>

@@ -1,8 +1,9 @@
 import { useEffect, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useSearchParams } from "@remix-run/react";
-import { Badge, BlockStack, Box, Button, Card, DataTable, Divider, InlineStack, Layout, Modal, Page, Pagination, Select, Text, TextField } from "@shopify/polaris";
+import { Badge, BlockStack, Box, Button, Card, Divider, InlineStack, Layout, Modal, Page, Select, Text, TextField } from "@shopify/polaris";
 import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
+import { linkWithParams, PaginatedTable } from "../components/merchant-ui";
 import { authenticate, db, getClock } from "../shopify.server";
 import { parseSubscriberFilters, revokeSubscriber, subscribersPage, type RevokeResult, type SubscriberDetail } from "../.server/consent/subscribers";
 import { subscribersLanguage } from "../.server/i18n/subscribers";
@@ -49,14 +50,7 @@ export default function Subscribers() {
   const [q, setQ] = useState(data.filters.q);
   const [state, setState] = useState(data.filters.state ?? "");
 
-  const linkWith = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === null || value === "") next.delete(key);
-      else next.set(key, value);
-    }
-    return `?${next.toString()}`;
-  };
+  const linkWith = (changes: Record<string, string | null>) => linkWithParams(params, changes);
   const applyFilters = (nextState = state) => setParams(new URLSearchParams(linkWith({ q, state: nextState, page: null, selected: null }).slice(1)));
   const downloadOrWarn = async (url: string) => {
     if (!(await download(url))) shopify.toast.show("Download failed", { isError: true });
@@ -111,34 +105,17 @@ export default function Subscribers() {
                   </InlineStack>
                 </form>
               </Box>
-              {data.rows.length > 0 ? (
-                <DataTable
-                  columnContentTypes={["text", "text", "text", "text", "text", "text"]}
-                  headings={[t.columns.number, t.columns.name, t.columns.state, t.columns.since, t.columns.evidence, ""]}
-                  rows={rows}
-                  verticalAlign="middle"
-                />
-              ) : (
-                <Box padding="400">
-                  <Text as="p" tone="subdued">
-                    {t.noMatches}
-                  </Text>
-                </Box>
-              )}
-              <Box padding="400">
-                <InlineStack align="space-between" blockAlign="center">
-                  <Text as="p" tone="subdued">
-                    {data.countLabel}
-                  </Text>
-                  <Pagination
-                    hasPrevious={data.page > 1}
-                    previousURL={linkWith({ page: String(data.page - 1) })}
-                    hasNext={data.page < data.pageCount}
-                    nextURL={linkWith({ page: String(data.page + 1) })}
-                    accessibilityLabels={{ previous: t.previous, next: t.next }}
-                  />
-                </InlineStack>
-              </Box>
+              <PaginatedTable
+                headings={[t.columns.number, t.columns.name, t.columns.state, t.columns.since, t.columns.evidence, ""]}
+                rows={rows}
+                emptyText={t.noMatches}
+                countLabel={data.countLabel}
+                page={data.page}
+                pageCount={data.pageCount}
+                linkWith={linkWith}
+                previousLabel={t.previous}
+                nextLabel={t.next}
+              />
             </Card>
           ) : (
             <Card>
