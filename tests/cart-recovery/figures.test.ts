@@ -112,6 +112,16 @@ describe("cart-recovery figures", () => {
     expect((await cartRecoveryFigures(db, period)).stats).toMatchObject({ reminded: 1, recoveredWindow: 0, estimatedCost: "0.05", roi: 0 });
   });
 
+  it("counts more checkouts than one statement may bind parameters for (SQLite: 999)", async () => {
+    await db.cartRecovery.createMany({
+      data: Array.from({ length: 1_200 }, (_, i) => ({
+        shop: SHOP, checkoutToken: `many-${i}`, checkoutCreatedAt: T0, lastUpdateAt: T0, step1DueAt: at(step1), decidedAt: at(step1), decision: "no_consent",
+        contactable: true, consentState: "REQUESTED", holdout: false, bucket: 50, holdoutPercent: 10, updatedAt: T0,
+      })),
+    });
+    expect((await cartRecoveryFigures(db, period)).stats).toMatchObject({ abandoned: 1_200, eligible: 0 });
+  });
+
   it("handles money as exact cents", () => {
     expect(["49.90", "0.01", "1.005", "1234", "12.3", "-3.50", "x"].map(toCents)).toEqual([4990, 1, 101, 123400, 1230, -350, 0]);
     expect([0, 5, 4990, 123456, -350].map(formatCents)).toEqual(["0.00", "0.05", "49.90", "1234.56", "-3.50"]);

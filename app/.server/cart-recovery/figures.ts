@@ -54,7 +54,8 @@ export interface CartRecoveryFigures {
 export const MIN_HOLDOUT_FOR_LIFT = 30;
 const SENT_STATUSES = new Set(["SENT", "DELIVERED", "READ"]);
 const DAY = 86_400_000;
-const CHUNK = 2_000;
+// Tokens per IN list: below SQLite's default limit of 999 bound parameters per statement.
+const CHUNK = 500;
 
 /** "49.90" → 4990, exactly (no floating point); more than two decimals round half up. */
 export function toCents(amount: string): number {

@@ -6,7 +6,8 @@
 import type { CartRecovery } from "@prisma/client";
 import type { Clock } from "../clock";
 import type { Db, DbTx } from "../db";
-import { cancelPendingReminders } from "./checkout-events";
+import { eventReason } from "../outbox/events";
+import { cancelSentence, CART_RECOVERY_FLOW } from "./checkout-events";
 import { isHoldout } from "./holdout";
 import { cartRecoverySettings } from "./settings";
 
@@ -72,9 +73,9 @@ async function inTransaction<T>(db: DbTx | Db, work: (tx: DbTx) => Promise<T>): 
   return typeof client.$transaction === "function" ? client.$transaction((tx) => work(tx)) : work(db);
 }
 
-/** Decides the given undecided rows (each applied once: a row decided meanwhile by someone else is left alone). */
-export async function decideRows(db: DbTx | Db, rows: CartRecovery[], now: Date): Promise<Map<string, Step1Decision>> {
-  const decided = new Map<string, Step1Decision>();
+/** Decides the given undecided rows (each applied once: a row decided meanwhile by someone else is left alone); returns how many per decision. */
+export async function decideRows(db: DbTx | Db, rows: CartRecovery[], now: Date): Promise<Map<Step1Decision, number>> {
+  const decided = new Map<Step1Decision, number>();
   if (rows.length === 0) return decided;
   const groups = byShop(rows);
   const shops = [...groups.keys()];
@@ -120,18 +121,42 @@ export async function decideRows(db: DbTx | Db, rows: CartRecovery[], now: Date)
     return { row, facts, ...decideStep1(facts) };
   });
 
-  await inTransaction(db, async (tx) => {
-    for (const { row, facts, decision, holdout } of outcomes) {
-      const { count } = await tx.cartRecovery.updateMany({
-        where: { id: row.id, decidedAt: null },
-        data: { decidedAt: now, decision, contactable: facts.contactable, consentState: facts.consentState, holdout, holdoutPercent: facts.holdoutPercent, updatedAt: now },
-      });
-      if (count !== 1) continue;
-      decided.set(row.id, decision);
-      if (decision !== "remind") await cancelPendingReminders(tx, row.shop, row.checkoutToken, CANCEL_REASON[decision], now);
-    }
-  });
+  // A few bulk statements per batch, each its own short write: other writers (the webhook routes) wait for one
+  // statement, never for the whole batch. Rows with the same outcome are written together. The reminders go first:
+  // should the process stop in between, the row is still undecided and the next run decides it the same way
+  // (the facts are as of step-1 time), finding nothing left to cancel.
+  const sameOutcome = new Map<string, typeof outcomes>();
+  for (const o of outcomes) {
+    const key = JSON.stringify([o.decision, o.facts.contactable, o.facts.consentState, o.holdout, o.facts.holdoutPercent]);
+    sameOutcome.set(key, [...(sameOutcome.get(key) ?? []), o]);
+  }
+  for (const group of sameOutcome.values()) {
+    const [{ decision, facts, holdout }] = group;
+    if (decision !== "remind") await cancelRemindersOf(db, group.map((o) => o.row), CANCEL_REASON[decision], now);
+    // Conditional on decidedAt: a row decided meanwhile (the gate, another worker) keeps its decision.
+    const { count } = await db.cartRecovery.updateMany({
+      where: { id: { in: group.map((o) => o.row.id) }, decidedAt: null },
+      data: { decidedAt: now, decision, contactable: facts.contactable, consentState: facts.consentState, holdout, holdoutPercent: facts.holdoutPercent, updatedAt: now },
+    });
+    decided.set(decision, (decided.get(decision) ?? 0) + count);
+  }
   return decided;
+}
+
+/** Cancels the SCHEDULED reminders of these checkouts in bulk, each with its event (status and events in one transaction). */
+async function cancelRemindersOf(db: DbTx | Db, checkouts: { shop: string; checkoutToken: string }[], reason: string, now: Date): Promise<void> {
+  for (const [shop, rows] of byShop(checkouts)) {
+    await inTransaction(db, async (tx) => {
+      const cancelled = await tx.message.updateManyAndReturn({
+        where: { shop, flow: CART_RECOVERY_FLOW, checkoutToken: { in: rows.map((r) => r.checkoutToken) }, status: "SCHEDULED" },
+        data: { status: "CANCELLED", statusReason: reason },
+        select: { id: true },
+      });
+      if (cancelled.length === 0) return;
+      const event = { status: "CANCELLED", reason: eventReason(reason, cancelSentence(reason)), source: "planner", at: now };
+      await tx.messageEvent.createMany({ data: cancelled.map(({ id }) => ({ messageId: id, ...event })) });
+    });
+  }
 }
 
 /** The send-time path: decides one checkout if its step-1 time has come and nobody decided it yet; returns its row. */
@@ -166,11 +191,12 @@ export async function runCartRecoveryScheduler(db: Db, clock: Clock, options: Sc
     const due = await db.cartRecovery.findMany({ where: { decidedAt: null, step1DueAt: { lte: now } }, orderBy: [{ step1DueAt: "asc" }, { id: "asc" }], take: batchSize });
     if (due.length === 0) break;
     const decided = await decideRows(db, due, now);
+    const total = [...decided.values()].reduce((a, b) => a + b, 0);
     counts.batches += 1;
-    counts.decided += decided.size;
-    for (const decision of decided.values()) counts.byDecision[decision] = (counts.byDecision[decision] ?? 0) + 1;
+    counts.decided += total;
+    for (const [decision, n] of decided) counts.byDecision[decision] = (counts.byDecision[decision] ?? 0) + n;
     // Rows decided by someone else in the meantime make no progress here: stop rather than spin.
-    if (decided.size === 0 || due.length < batchSize) break;
+    if (total === 0 || due.length < batchSize) break;
     if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
   return counts;

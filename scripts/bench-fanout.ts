@@ -1,0 +1,248 @@
+// npm run bench:fanout — does the cart-recovery scheduler slow the webhook route down? Seeds 100,000 open
+// checkouts whose step-1 time has come (a quarter with confirmed consent, a quarter with an unconfirmed
+// one, half without a phone; two scheduled reminders per checkout with a phone), then measures signed
+// checkouts/create deliveries against the real app (production build under remix-serve, real routes and
+// ingest) twice in one run: without the scheduler, and while the scheduler decides all 100,000 in a second
+// process the way the worker runs it (batches of 200). Prints a JSON report.
+// Environment: BENCH_CHECKOUTS (100000), BENCH_REQUESTS (2000), BENCH_CONCURRENCY (8), BENCH_DATABASE_URL
+// (default: a fresh SQLite file under .data/bench), BENCH_SKIP_BUILD=1 to reuse build/.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { loadEnvDefaults } from "./lib/load-env";
+import { migrateDatabase, repoRoot } from "./lib/migrate";
+import { shopifyHmac } from "../simulator/shopify-webhooks";
+
+const CHECKOUTS = Number(process.env.BENCH_CHECKOUTS ?? 100_000);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const WARMUP = 100;
+const SHOP = "fanout.myshopify.com";
+// As the worker runs it (scripts/worker.ts).
+const SCHEDULER_BATCH = Number(process.env.BENCH_SCHEDULER_BATCH ?? 200);
+const SCHEDULER_MAX_BATCHES_PER_ROUND = 5;
+const SCHEDULER_PAUSE_MS = Number(process.env.BENCH_SCHEDULER_PAUSE_MS ?? 20);
+
+loadEnvDefaults();
+
+// ------------------------------------------------------------------------------------------ the scheduler process
+
+if (process.argv.includes("--scheduler")) {
+  const { createDb } = await import("../app/.server/db");
+  const { runCartRecoveryScheduler } = await import("../app/.server/cart-recovery/step1");
+  const { systemClock } = await import("../app/.server/clock");
+  const db = createDb(process.env.DATABASE_URL!);
+  console.log("ready");
+  // Waits for "go" on stdin, then works like the worker's rounds (a few batches per round) until nothing is due.
+  await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once("line", () => resolve()));
+  const started = performance.now();
+  const byDecision: Record<string, number> = {};
+  let decided = 0;
+  let rounds = 0;
+  for (;;) {
+    const counts = await runCartRecoveryScheduler(db, systemClock, { batchSize: SCHEDULER_BATCH, maxBatches: SCHEDULER_MAX_BATCHES_PER_ROUND, pauseMs: SCHEDULER_PAUSE_MS });
+    rounds += 1;
+    decided += counts.decided;
+    for (const [k, v] of Object.entries(counts.byDecision)) byDecision[k] = (byDecision[k] ?? 0) + (v ?? 0);
+    if (counts.decided === 0) break;
+    // The worker dispatches between rounds; here other writers just get their turn.
+    await new Promise((resolve) => setTimeout(resolve, SCHEDULER_PAUSE_MS));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ decided, rounds, seconds: +seconds.toFixed(2), perSecond: +(decided / seconds).toFixed(0), byDecision }));
+  await db.$disconnect();
+  process.exit(0);
+}
+
+// ------------------------------------------------------------------------------------------ seeding
+
+async function seed(databaseUrl: string): Promise<void> {
+  const { createDb } = await import("../app/.server/db");
+  const { holdoutBucket } = await import("../app/.server/cart-recovery/holdout");
+  const db = createDb(databaseUrl);
+  const now = Date.now();
+  const CHUNK = 2_000;
+  await db.shop.create({ data: { domain: SHOP } });
+  for (let start = 0; start < CHECKOUTS; start += CHUNK) {
+    const ids = Array.from({ length: Math.min(CHUNK, CHECKOUTS - start) }, (_, k) => start + k);
+    const at = (i: number) => new Date(now - 2 * 3_600_000 - (i % 3_600) * 1_000);
+    const phoneOf = (i: number) => (i % 2 === 0 ? `+4915${String(300_000_000 + i)}` : null);
+    await db.checkout.createMany({
+      data: ids.map((i) => ({ shop: SHOP, token: `seed-${i}`, phone: phoneOf(i), totalPrice: "49.90", currency: "EUR", abandonedCheckoutUrl: `https://${SHOP}/checkouts/seed-${i}/recover`, createdAt: at(i), sourceUpdatedAt: at(i) })),
+    });
+    await db.cartRecovery.createMany({
+      data: ids.map((i) => ({ shop: SHOP, checkoutToken: `seed-${i}`, checkoutCreatedAt: at(i), lastUpdateAt: at(i), step1DueAt: new Date(at(i).getTime() + 3_600_000), bucket: holdoutBucket(SHOP, `seed-${i}`), updatedAt: at(i) })),
+    });
+    const withPhone = ids.filter((i) => phoneOf(i) !== null);
+    // Every other phone confirmed its consent; the rest only asked (REQUESTED).
+    const confirmed = (i: number) => i % 4 === 0;
+    await db.consent.createMany({ data: withPhone.map((i) => ({ id: `consent-${i}`, shop: SHOP, phone: phoneOf(i), state: confirmed(i) ? "CONFIRMED" : "REQUESTED", updatedAt: at(i) })) });
+    await db.consentEvent.createMany({
+      data: withPhone.flatMap((i) => [
+        { consentId: `consent-${i}`, shop: SHOP, fromState: "NONE", toState: "REQUESTED", source: "test", at: at(i) },
+        ...(confirmed(i) ? [{ consentId: `consent-${i}`, shop: SHOP, fromState: "REQUESTED", toState: "CONFIRMED", source: "test", at: at(i) }] : []),
+      ]),
+    });
+    await db.message.createMany({
+      data: withPhone.flatMap((i) =>
+        ([1, 2] as const).map((step) => ({
+          id: `seed${i}s${step}`, shop: SHOP, flow: "cart_recovery", dedupeKey: `cart_recovery:seed-${i}:step${step}`, to: phoneOf(i), category: "MARKETING",
+          template: `momento_cart_recovery_${step}`, language: "de", components: "[]", checkoutToken: `seed-${i}`, status: "SCHEDULED",
+          // Step 1 is due (it is the scheduler's turn, not the worker's); step 2 a day later.
+          sendAfter: new Date(at(i).getTime() + (step === 1 ? 3_600_000 : 86_400_000)), plannedFor: at(i), createdAt: at(i),
+        })),
+      ),
+    });
+  }
+  await db.$disconnect();
+}
+
+// ------------------------------------------------------------------------------------------ load
+
+const secret = process.env.SHOPIFY_API_SECRET!;
+const sample = JSON.parse(readFileSync(path.join(repoRoot, "tests/fixtures/shopify/checkouts_create.json"), "utf8"));
+
+function delivery(i: number, label: string) {
+  const now = new Date().toISOString();
+  const body = JSON.stringify({
+    ...sample,
+    token: `live-${label}-${i}`,
+    cart_token: `cart-${label}-${i}`,
+    phone: `+4915${String(400_000_000 + i)}`,
+    customer_locale: "de",
+    presentment_currency: "EUR",
+    total_price: "89.90",
+    created_at: now,
+    updated_at: now,
+  });
+  return {
+    body,
+    headers: {
+      "Content-Type": "application/json",
+      "X-Shopify-Topic": "checkouts/create",
+      "X-Shopify-Hmac-Sha256": shopifyHmac(body, secret),
+      "X-Shopify-Shop-Domain": SHOP,
+      "X-Shopify-API-Version": "2026-07",
+      "X-Shopify-Webhook-Id": `fanout-${label}-${i}`,
+    },
+  };
+}
+
+async function load(url: string, label: string, count: number) {
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        const { body, headers } = delivery(next++, label);
+        const t0 = performance.now();
+        const response = await fetch(url, { method: "POST", headers, body });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (response.status !== 200) failures++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  return { requests: count, failures, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1), p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +latencies.at(-1)!.toFixed(2) };
+}
+
+async function waitForPort(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode})`);
+    try {
+      await fetch(url, { method: "POST", body: "{}" });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`server at ${url} did not come up`);
+}
+
+function startScheduler(databaseUrl: string): { child: ChildProcess; ready: Promise<void>; result: Promise<Record<string, unknown>> } {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench-fanout.ts", "--scheduler"], {
+    cwd: repoRoot, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  let onReady: () => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const result = new Promise<Record<string, unknown>>((resolve, reject) => {
+    lines.on("line", (line) => {
+      if (line === "ready") onReady();
+      else if (line.startsWith("{")) resolve(JSON.parse(line));
+    });
+    child.once("exit", (code) => (code === 0 ? undefined : reject(new Error(`scheduler exited with ${code}`))));
+  });
+  // Awaited later; a failure must not crash this process before the server is stopped.
+  result.catch(() => undefined);
+  return { child, ready, result };
+}
+
+// ------------------------------------------------------------------------------------------ main
+
+if (process.env.BENCH_SKIP_BUILD !== "1") {
+  console.error("[bench] building the app (npm run build) …");
+  const built = spawnSync("npm", ["run", "build"], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"] });
+  if (built.status !== 0) process.exit(1);
+}
+const benchDir = path.join(repoRoot, ".data", "bench");
+mkdirSync(benchDir, { recursive: true });
+const dbFile = path.join(benchDir, "fanout.sqlite");
+for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(dbFile + suffix, { force: true });
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? `file:${dbFile}`;
+migrateDatabase(databaseUrl);
+
+console.error(`[bench] seeding ${CHECKOUTS} open checkouts whose step-1 time has come …`);
+const seedStarted = performance.now();
+await seed(databaseUrl);
+console.error(`[bench] seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+const port = "3473";
+const url = `http://127.0.0.1:${port}/webhooks/checkouts/create`;
+const server = spawn("npx", ["remix-serve", "./build/server/index.js"], {
+  cwd: repoRoot,
+  env: { ...process.env, PORT: port, DATABASE_URL: databaseUrl, NODE_ENV: "production", DEMO_MODE: "0", SHOPIFY_APP_URL: `http://localhost:${port}` },
+  stdio: ["ignore", "ignore", "inherit"],
+  detached: true,
+});
+let report: Record<string, unknown>;
+try {
+  await waitForPort(url, server);
+  await load(url, "warmup", WARMUP);
+  console.error(`[bench] ${REQUESTS} signed checkouts/create deliveries, ${CONCURRENCY} in flight: without the scheduler …`);
+  const without = await load(url, "without", REQUESTS);
+
+  const scheduler = startScheduler(databaseUrl);
+  await scheduler.ready;
+  scheduler.child.stdin!.write("go\n");
+  const loadStarted = performance.now();
+  console.error("[bench] … and while the scheduler decides every checkout");
+  const during = await load(url, "during", REQUESTS);
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const schedulerResult = await scheduler.result;
+  report = {
+    database: databaseUrl.startsWith("file:") ? "SQLite (node:sqlite, two processes)" : "PostgreSQL",
+    checkouts: CHECKOUTS,
+    scheduler: { ...schedulerResult, batchSize: SCHEDULER_BATCH, batchesPerRound: SCHEDULER_MAX_BATCHES_PER_ROUND, pauseMs: SCHEDULER_PAUSE_MS },
+    webhookRoute: {
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      without,
+      during,
+      // Whether the whole load ran while the scheduler was busy (it must, for "during" to mean anything).
+      loadInsideSchedulerRun: loadSeconds <= Number(schedulerResult.seconds),
+      ratio: { throughput: +(during.perSecond / without.perSecond).toFixed(3), p50: +(during.p50Ms / without.p50Ms).toFixed(2), p99: +(during.p99Ms / without.p99Ms).toFixed(2) },
+    },
+  };
+} finally {
+  process.kill(-server.pid!, "SIGTERM");
+}
+console.log(JSON.stringify(report, null, 2));
+const route = report.webhookRoute as { without: { failures: number }; during: { failures: number } };
+process.exit(route.without.failures + route.during.failures > 0 ? 1 : 0);
