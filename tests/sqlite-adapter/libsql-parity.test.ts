@@ -5,7 +5,7 @@
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaClient } from "@prisma/client";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaNodeSqlite } from "~/.server/sqlite-adapter";
 import { copyOfDatabase, nodeSqliteClient, onPostgres, workload } from "./helpers";
 
@@ -73,8 +73,13 @@ function recording(factory: SqlDriverAdapterFactory, steps: Step[]): SqlDriverAd
 }
 
 describe.skipIf(onPostgres)("node:sqlite adapter ≡ libsql adapter", () => {
-  const libsqlCopy = copyOfDatabase("libsql");
-  const nodeCopy = copyOfDatabase("node");
+  // Set up in hooks, not in the describe body: vitest runs a skipped block's body (on PostgreSQL) too.
+  let libsqlCopy: ReturnType<typeof copyOfDatabase>;
+  let nodeCopy: ReturnType<typeof copyOfDatabase>;
+  beforeAll(() => {
+    libsqlCopy = copyOfDatabase("libsql");
+    nodeCopy = copyOfDatabase("node");
+  });
   afterAll(() => {
     libsqlCopy.remove();
     nodeCopy.remove();
