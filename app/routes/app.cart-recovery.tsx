@@ -146,7 +146,7 @@ function Recovered({ data }: { data: Data }) {
                 </Text>
               </InlineStack>
               <Text as="p" variant="bodySm">
-                {r.timeline.map((step) => `${step.label} ${step.at}`).join("  →  ")}
+                {r.timeline.map((step) => `${step.label} ${step.at}`.trim()).join("  →  ")}
               </Text>
             </BlockStack>
           ))

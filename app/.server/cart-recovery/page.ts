@@ -32,7 +32,7 @@ const en = {
   remindedAt: "Reminded",
   clickedAt: "Clicked",
   orderedAt: "Ordered",
-  notClicked: "link not opened",
+  notClicked: "Link not opened",
   byClick: "through the link",
   byWindow: "within the window",
   settings: "Settings",
@@ -231,7 +231,7 @@ export async function cartRecoveryPage(deps: PageDeps, shop: string, language: A
       timeline: [
         { label: s.abandonedAt, at: when(r.abandonedAt) },
         { label: s.remindedAt, at: when(r.firstReminderAt) },
-        { label: s.clickedAt, at: r.clickedAt && r.clickedAt < r.orderedAt ? when(r.clickedAt) : s.notClicked },
+        r.clickedAt && r.clickedAt < r.orderedAt ? { label: s.clickedAt, at: when(r.clickedAt) } : { label: s.notClicked, at: "" },
         { label: s.orderedAt, at: when(r.orderedAt) },
       ],
     })),
