@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIVE_SHOPPERS } from "../../scripts/lib/demo-live";
 import { browserSkipReason, desktopContext, freePort, launchChromium, root, screenshot, startDemo, watchConsole, type RunningDemo } from "./demo-harness";
 
@@ -50,6 +50,11 @@ describe("the merchant pages in Chromium", () => {
     expect(response?.status()).toBe(200);
     await page.waitForFunction(() => typeof (window as { shopify?: { idToken?: unknown } }).shopify?.idToken === "function");
   }, 300_000);
+
+  // Each test answers for the console errors during it (one shared page, one list).
+  beforeEach(() => {
+    errors.length = 0;
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -199,12 +204,17 @@ describe("the merchant pages in Chromium", () => {
 
   test(skipReason ?? "message log: a bad filter is refused inline; the test message's timeline is there", async () => {
     await nav("/app/messages", "Message log");
+    // Each filter change is a navigation: let it finish before the next action, as a person would, or
+    // the next one aborts its data request (an AbortError in the console that is the test's, not the app's).
     await page.getByRole("button", { name: "Clear filters" }).click();
+    await page.waitForLoadState("networkidle");
     await page.getByLabel("Phone number").fill("abc");
     await page.getByRole("button", { name: "Filter", exact: true }).click();
     await expect(page.getByText("Enter digits of a phone number (at least 3).").waitFor()).resolves.toBeUndefined();
     await page.getByRole("button", { name: "Clear filters" }).click();
+    await page.waitForLoadState("networkidle");
     await page.getByLabel("Flow").selectOption("test_message");
+    await page.waitForLoadState("networkidle");
     await page.getByRole("link", { name: /^Timeline: Test message/ }).first().click();
     await expect(page.getByText("Test message requested in Setup.").waitFor()).resolves.toBeUndefined();
     await expect(page.getByText(/^Test message to \+4915199887766/).isVisible()).resolves.toBe(true);
