@@ -2,27 +2,31 @@
 // checkouts whose step-1 time has come (a quarter with confirmed consent, a quarter with an unconfirmed
 // one, half without a phone; two scheduled reminders per checkout with a phone), then measures signed
 // checkouts/create deliveries against the real app (production build under remix-serve, real routes and
-// ingest) twice in one run: without the scheduler, and while the scheduler decides all 100,000 in a second
-// process the way the worker runs it (batches of 200). Prints a JSON report.
-// Environment: BENCH_CHECKOUTS (100000), BENCH_REQUESTS (2000), BENCH_CONCURRENCY (8), BENCH_DATABASE_URL
-// (default: a fresh SQLite file under .data/bench), BENCH_SKIP_BUILD=1 to reuse build/.
+// ingest) in one run, in alternating windows: with the scheduler paused, and while it decides the checkouts in a
+// second process the way the worker runs it (batches of 200, working a tenth of the time). Prints a JSON report.
+// Environment: BENCH_CHECKOUTS (100000), BENCH_WINDOWS (10), BENCH_WINDOW (200 requests), BENCH_CONCURRENCY (8),
+// BENCH_SCHEDULER_WORK_SHARE (0.1), BENCH_DATABASE_URL (default: a fresh SQLite file under .data/bench),
+// BENCH_SKIP_BUILD=1 to reuse build/.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { availableParallelism, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { loadEnvDefaults } from "./lib/load-env";
 import { migrateDatabase, repoRoot } from "./lib/migrate";
 import { shopifyHmac } from "../simulator/shopify-webhooks";
 
 const CHECKOUTS = Number(process.env.BENCH_CHECKOUTS ?? 100_000);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 10);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const WARMUP = 100;
 const SHOP = "fanout.myshopify.com";
 // As the worker runs it (scripts/worker.ts).
 const SCHEDULER_BATCH = Number(process.env.BENCH_SCHEDULER_BATCH ?? 200);
-const SCHEDULER_MAX_BATCHES_PER_ROUND = 5;
+const SCHEDULER_MAX_BATCHES_PER_ROUND = 2;
 const SCHEDULER_PAUSE_MS = Number(process.env.BENCH_SCHEDULER_PAUSE_MS ?? 20);
+const SCHEDULER_WORK_SHARE = Number(process.env.BENCH_SCHEDULER_WORK_SHARE ?? 0.1);
 
 loadEnvDefaults();
 
@@ -33,24 +37,48 @@ if (process.argv.includes("--scheduler")) {
   const { runCartRecoveryScheduler } = await import("../app/.server/cart-recovery/step1");
   const { systemClock } = await import("../app/.server/clock");
   const db = createDb(process.env.DATABASE_URL!);
+  // stdin: "go" starts; "pause" stops after the current round (answered "paused"); "resume" continues; "alone"
+  // drops the work share to 1 for the rest (nothing else is measured any more: the scheduler's own capacity).
+  let paused = false;
+  let workShare = SCHEDULER_WORK_SHARE;
+  let aloneFrom: { at: number; decided: number } | null = null;
+  let onLine: ((line: string) => void) | null = null;
+  createInterface({ input: process.stdin }).on("line", (line) => {
+    if (line === "pause") paused = true;
+    if (line === "resume") paused = false;
+    if (line === "alone") workShare = 1;
+    onLine?.(line);
+  });
+  const next = (wanted: string) => new Promise<void>((resolve) => (onLine = (line) => line === wanted && resolve()));
   console.log("ready");
-  // Waits for "go" on stdin, then works like the worker's rounds (a few batches per round) until nothing is due.
-  await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once("line", () => resolve()));
-  const started = performance.now();
+  await next("go");
   const byDecision: Record<string, number> = {};
   let decided = 0;
   let rounds = 0;
+  let working = 0;
   for (;;) {
-    const counts = await runCartRecoveryScheduler(db, systemClock, { batchSize: SCHEDULER_BATCH, maxBatches: SCHEDULER_MAX_BATCHES_PER_ROUND, pauseMs: SCHEDULER_PAUSE_MS });
+    if (paused) {
+      console.log("paused");
+      await next("resume");
+    }
+    const t0 = performance.now();
+    if (workShare === 1 && !aloneFrom) aloneFrom = { at: t0, decided };
+    const counts = await runCartRecoveryScheduler(db, systemClock, { batchSize: SCHEDULER_BATCH, maxBatches: SCHEDULER_MAX_BATCHES_PER_ROUND, pauseMs: SCHEDULER_PAUSE_MS, workShare });
+    working += performance.now() - t0;
     rounds += 1;
     decided += counts.decided;
     for (const [k, v] of Object.entries(counts.byDecision)) byDecision[k] = (byDecision[k] ?? 0) + (v ?? 0);
+    console.log(`progress ${decided}`);
     if (counts.decided === 0) break;
     // The worker dispatches between rounds; here other writers just get their turn.
     await new Promise((resolve) => setTimeout(resolve, SCHEDULER_PAUSE_MS));
   }
-  const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ decided, rounds, seconds: +seconds.toFixed(2), perSecond: +(decided / seconds).toFixed(0), byDecision }));
+  const alone = aloneFrom ? { decided: decided - aloneFrom.decided, seconds: (performance.now() - aloneFrom.at) / 1000 } : null;
+  console.log(JSON.stringify({
+    decided, rounds, secondsRunning: +(working / 1000).toFixed(2), byDecision,
+    ...(alone ? { alone: { decided: alone.decided, seconds: +alone.seconds.toFixed(2), perSecond: +(alone.decided / alone.seconds).toFixed(0) } } : {}),
+  }));
+  if (paused) await next("resume");
   await db.$disconnect();
   process.exit(0);
 }
@@ -129,14 +157,14 @@ function delivery(i: number, label: string) {
   };
 }
 
-async function load(url: string, label: string, count: number) {
+async function load(url: string, label: string, count: number, from = 0) {
   const latencies: number[] = [];
   let failures = 0;
-  let next = 0;
+  let next = from;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) {
+      while (next < from + count) {
         const { body, headers } = delivery(next++, label);
         const t0 = performance.now();
         const response = await fetch(url, { method: "POST", headers, body });
@@ -149,7 +177,7 @@ async function load(url: string, label: string, count: number) {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  return { requests: count, failures, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1), p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +latencies.at(-1)!.toFixed(2) };
+  return { requests: count, failures, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1), p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +latencies.at(-1)!.toFixed(2), latencies };
 }
 
 async function waitForPort(url: string, child: ChildProcess): Promise<void> {
@@ -165,23 +193,52 @@ async function waitForPort(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`server at ${url} did not come up`);
 }
 
-function startScheduler(databaseUrl: string): { child: ChildProcess; ready: Promise<void>; result: Promise<Record<string, unknown>> } {
+function startScheduler(databaseUrl: string) {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench-fanout.ts", "--scheduler"], {
     cwd: repoRoot, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout! });
-  let onReady: () => void;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  let progress = 0;
+  const waiting = new Map<string, () => void>();
+  const expect = (line: string) => new Promise<void>((resolve) => waiting.set(line, resolve));
+  const ready = expect("ready");
   const result = new Promise<Record<string, unknown>>((resolve, reject) => {
     lines.on("line", (line) => {
-      if (line === "ready") onReady();
+      if (line.startsWith("progress ")) progress = Number(line.slice(9));
       else if (line.startsWith("{")) resolve(JSON.parse(line));
+      else waiting.get(line)?.();
     });
     child.once("exit", (code) => (code === 0 ? undefined : reject(new Error(`scheduler exited with ${code}`))));
   });
   // Awaited later; a failure must not crash this process before the server is stopped.
   result.catch(() => undefined);
-  return { child, ready, result };
+  const send = (line: string) => child.stdin!.write(`${line}\n`);
+  return {
+    ready,
+    result,
+    progress: () => progress,
+    go: () => send("go"),
+    resume: () => send("resume"),
+    alone: () => send("alone"),
+    pause: async () => {
+      const paused = expect("paused");
+      send("pause");
+      await paused;
+    },
+  };
+}
+
+type Measure = Awaited<ReturnType<typeof load>>;
+
+/** Several windows' latencies and throughput as one measurement. */
+function combine(windows: { latencies: number[]; seconds: number; failures: number }[]): Measure {
+  const latencies = windows.flatMap((w) => w.latencies).sort((a, b) => a - b);
+  const seconds = windows.reduce((t, w) => t + w.seconds, 0);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  return {
+    requests: latencies.length, failures: windows.reduce((t, w) => t + w.failures, 0), seconds: +seconds.toFixed(2), perSecond: +(latencies.length / seconds).toFixed(1),
+    p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +latencies.at(-1)!.toFixed(2), latencies: [],
+  };
 }
 
 // ------------------------------------------------------------------------------------------ main
@@ -215,34 +272,59 @@ let report: Record<string, unknown>;
 try {
   await waitForPort(url, server);
   await load(url, "warmup", WARMUP);
-  console.error(`[bench] ${REQUESTS} signed checkouts/create deliveries, ${CONCURRENCY} in flight: without the scheduler …`);
-  const without = await load(url, "without", REQUESTS);
-
+  // Windows alternate between the scheduler paused and running, so that whatever else the machine does meanwhile
+  // weighs on both measurements alike. The scheduler pauses only between its rounds (it answers "paused").
   const scheduler = startScheduler(databaseUrl);
   await scheduler.ready;
-  scheduler.child.stdin!.write("go\n");
-  const loadStarted = performance.now();
-  console.error("[bench] … and while the scheduler decides every checkout");
-  const during = await load(url, "during", REQUESTS);
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  console.error(`[bench] ${WINDOWS} × 2 windows of ${WINDOW} signed checkouts/create deliveries (${CONCURRENCY} in flight), without and during the scheduler …`);
+  const without: Measure[] = [];
+  const during: Measure[] = [];
+  let decidedDuring = 0;
+  let schedulerStarted = false;
+  for (let w = 0; w < WINDOWS; w++) {
+    without.push(await load(url, "without", WINDOW, w * WINDOW));
+    if (schedulerStarted) scheduler.resume();
+    else {
+      scheduler.go();
+      schedulerStarted = true;
+    }
+    const before = scheduler.progress();
+    during.push(await load(url, "during", WINDOW, w * WINDOW));
+    await scheduler.pause();
+    decidedDuring += scheduler.progress() - before;
+  }
+  const stillOpen = CHECKOUTS - scheduler.progress();
+  console.error(`[bench] measured; the scheduler now decides the remaining ${stillOpen} alone, at full speed …`);
+  scheduler.alone();
+  scheduler.resume();
   const schedulerResult = await scheduler.result;
+  const a = combine(without);
+  const b = combine(during);
+  delete (a as Partial<Measure>).latencies;
+  delete (b as Partial<Measure>).latencies;
   report = {
     database: databaseUrl.startsWith("file:") ? "SQLite (node:sqlite, two processes)" : "PostgreSQL",
+    machine: { cpus: availableParallelism(), loadAverageAtEnd: +loadavg()[0].toFixed(2) },
     checkouts: CHECKOUTS,
-    scheduler: { ...schedulerResult, batchSize: SCHEDULER_BATCH, batchesPerRound: SCHEDULER_MAX_BATCHES_PER_ROUND, pauseMs: SCHEDULER_PAUSE_MS },
+    scheduler: {
+      ...schedulerResult,
+      decidedWhileMeasured: decidedDuring,
+      perSecondWhileMeasured: +(decidedDuring / b.seconds).toFixed(0),
+      openAfterMeasuring: stillOpen,
+      batchSize: SCHEDULER_BATCH, batchesPerRound: SCHEDULER_MAX_BATCHES_PER_ROUND, pauseMs: SCHEDULER_PAUSE_MS, workShare: SCHEDULER_WORK_SHARE,
+    },
     webhookRoute: {
-      requests: REQUESTS,
+      windows: WINDOWS,
+      requestsPerWindow: WINDOW,
       concurrency: CONCURRENCY,
-      without,
-      during,
-      // Whether the whole load ran while the scheduler was busy (it must, for "during" to mean anything).
-      loadInsideSchedulerRun: loadSeconds <= Number(schedulerResult.seconds),
-      ratio: { throughput: +(during.perSecond / without.perSecond).toFixed(3), p50: +(during.p50Ms / without.p50Ms).toFixed(2), p99: +(during.p99Ms / without.p99Ms).toFixed(2) },
+      without: a,
+      during: b,
+      ratio: { throughput: +(b.perSecond / a.perSecond).toFixed(3), p50: +(b.p50Ms / a.p50Ms).toFixed(2), p99: +(b.p99Ms / a.p99Ms).toFixed(2) },
     },
   };
 } finally {
   process.kill(-server.pid!, "SIGTERM");
 }
-console.log(JSON.stringify(report, null, 2));
-const route = report.webhookRoute as { without: { failures: number }; during: { failures: number } };
+console.log(JSON.stringify(report!, null, 2));
+const route = report!.webhookRoute as { without: { failures: number }; during: { failures: number } };
 process.exit(route.without.failures + route.during.failures > 0 ? 1 : 0);

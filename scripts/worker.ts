@@ -38,9 +38,10 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`[worker] ${line}`);
   log(`started (batch ${defaultOutboxPolicy.batchSize}, ${defaultOutboxPolicy.ratePerSecond} msg/s)`);
   try {
-    // Cart recovery: each round decides a few batches of checkouts whose step-1 time has come (small transactions,
-    // so webhook writes never queue behind it), and the discount code is created right before step 2 is sent.
-    const schedulers = [() => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 5, pauseMs: 20 })];
+    // Cart recovery: each round decides up to two batches of checkouts whose step-1 time has come (a few short writes
+    // each, working a tenth of the time: webhook writes wait for one statement at most, see npm run bench:fanout),
+    // and the discount code is created right before step 2 is sent.
+    const schedulers = [() => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 })];
     const prepareSend = cartRecoveryPrepareSend({ db, adminGraphql, log });
     const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);

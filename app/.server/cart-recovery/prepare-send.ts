@@ -5,7 +5,6 @@
 // (see tests/cart-recovery/race.test.ts).
 import type { Message } from "@prisma/client";
 import { discountComponents, stepOfDedupeKey } from "../automations/cart-recovery";
-import type { Db } from "../db";
 import type { PrepareResult, PrepareSend } from "../outbox/dispatch";
 import { CART_RECOVERY_FLOW } from "../outbox/gate";
 import { TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
@@ -54,9 +53,4 @@ export function cartRecoveryPrepareSend(deps: DiscountDeps & { log?: (line: stri
         return { action: "send", recheck };
     }
   };
-}
-
-/** For callers that only have the database (no Admin API): reminders go out, step 2 without a code. */
-export function cartRecoveryPrepareSendWithoutAdmin(db: Db): PrepareSend {
-  return cartRecoveryPrepareSend({ db, adminGraphql: null });
 }

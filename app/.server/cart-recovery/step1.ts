@@ -174,6 +174,12 @@ export interface SchedulerOptions {
   maxBatches?: number;
   /** Pause between batches, so other writers get the database. */
   pauseMs?: number;
+  /**
+   * Share of the time spent working (0–1]: after a batch that took t ms, the pause is at least t · (1/share − 1).
+   * The scheduler is background work — a reminder that is due gets its checkout decided by the gate anyway —
+   * so it can leave most of the CPU and the write lock to the webhook routes.
+   */
+  workShare?: number;
 }
 
 export interface SchedulerCounts {
@@ -184,10 +190,11 @@ export interface SchedulerCounts {
 
 /** Decides every checkout whose step-1 time has come (up to maxBatches × batchSize of them). */
 export async function runCartRecoveryScheduler(db: Db, clock: Clock, options: SchedulerOptions = {}): Promise<SchedulerCounts> {
-  const { batchSize = 200, maxBatches = Number.POSITIVE_INFINITY, pauseMs = 0 } = options;
+  const { batchSize = 200, maxBatches = Number.POSITIVE_INFINITY, pauseMs = 0, workShare = 1 } = options;
   const counts: SchedulerCounts = { decided: 0, byDecision: {}, batches: 0 };
   while (counts.batches < maxBatches) {
     const now = clock.now();
+    const started = performance.now();
     const due = await db.cartRecovery.findMany({ where: { decidedAt: null, step1DueAt: { lte: now } }, orderBy: [{ step1DueAt: "asc" }, { id: "asc" }], take: batchSize });
     if (due.length === 0) break;
     const decided = await decideRows(db, due, now);
@@ -197,7 +204,8 @@ export async function runCartRecoveryScheduler(db: Db, clock: Clock, options: Sc
     for (const [decision, n] of decided) counts.byDecision[decision] = (counts.byDecision[decision] ?? 0) + n;
     // Rows decided by someone else in the meantime make no progress here: stop rather than spin.
     if (total === 0 || due.length < batchSize) break;
-    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    const pause = Math.max(pauseMs, (performance.now() - started) * (1 / Math.min(1, Math.max(0.01, workShare)) - 1));
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
   }
   return counts;
 }
