@@ -63,6 +63,49 @@ function FlowFacts({ flow, data }: { flow: Flow; data: Data }) {
           {flow.category} · {flow.consent}
         </Text>
       ) : null}
+      <TemplateStatus flow={flow} data={data} />
+    </BlockStack>
+  );
+}
+
+/** Meta's approval of the flow's templates: a paused language is a banner the merchant cannot miss. */
+function TemplateStatus({ flow, data }: { flow: Flow; data: Data }) {
+  const s = data.strings;
+  const sync = useFetcher();
+  useActionToast(sync);
+  if (flow.templateStatus.length === 0) return null;
+  const paused = flow.templateStatus.filter((line) => line.paused);
+  return (
+    <BlockStack gap="100">
+      <Text as="p" variant="bodySm" fontWeight="semibold">
+        {s.templateStatus}:
+      </Text>
+      {paused.length > 0 ? (
+        <Banner tone={paused.some((line) => line.tone === "critical") ? "critical" : "warning"}>
+          <BlockStack gap="100">
+            {paused.map((line) => (
+              <Text as="p" key={line.text}>
+                {line.text}
+              </Text>
+            ))}
+          </BlockStack>
+        </Banner>
+      ) : null}
+      {flow.templateStatus
+        .filter((line) => !line.paused)
+        .map((line) => (
+          <InlineStack gap="100" key={line.text}>
+            <Badge tone={line.tone === "success" ? "success" : "info"}>{line.text}</Badge>
+          </InlineStack>
+        ))}
+      {data.canSyncTemplates ? (
+        <sync.Form method="post">
+          <input type="hidden" name="intent" value="syncTemplates" />
+          <Button submit size="slim" loading={sync.state !== "idle"}>
+            {s.syncTemplates}
+          </Button>
+        </sync.Form>
+      ) : null}
     </BlockStack>
   );
 }

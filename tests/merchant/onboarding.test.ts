@@ -9,6 +9,7 @@ import type { MerchantDeps } from "~/.server/onboarding/deps";
 import { checkoutEditorUrl, onboardingAction, onboardingPage, setupProgress, shouldOpenOnboarding } from "~/.server/onboarding/service";
 import { readSettings } from "~/.server/settings/store";
 import { suggestedTemplates } from "~/.server/templates/catalogue";
+import { loadShopTemplates } from "~/.server/templates/whatsapp-templates";
 import { createCloudApiSimulator } from "../../simulator/cloud-api";
 
 const db = createDb(process.env.DATABASE_URL!);
@@ -52,6 +53,7 @@ const form = (fields: Record<string, string | string[]>) => {
 const credentials = { intent: "connect", phoneNumberId: PHONE_ID, wabaId: WABA_ID, accessToken: TOKEN, appSecret: SECRET, verifyToken: "momento-verify-1" };
 
 beforeEach(async () => {
+  await db.whatsAppTemplate.deleteMany();
   await db.whatsAppConnection.deleteMany();
   await db.messageEvent.deleteMany();
   await db.message.deleteMany();
@@ -126,8 +128,9 @@ describe("the rest of the checklist", () => {
     expect(await shouldOpenOnboarding(deps, SHOP)).toBe(false);
     const synced = await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
     expect(synced).toMatchObject({ ok: true, message: `${suggestedTemplates(APP_URL).length} templates synced.` });
-    const settings = await readSettings(db, SHOP);
-    expect(settings.templateSync?.templates.find((t) => t.name === "momento_order_confirmation" && t.language === "de")).toMatchObject({ status: "APPROVED", parameters: 3, buttons: [{ type: "URL" }] });
+    const { syncedAt, templates } = await loadShopTemplates(db, SHOP);
+    expect(syncedAt?.toISOString()).toBe(clock.now().toISOString());
+    expect(templates.find((t) => t.name === "momento_order_confirmation" && t.language === "de")).toMatchObject({ status: "APPROVED", parameters: 3, buttons: [{ type: "URL" }] });
 
     const badPhone = await onboardingAction(deps, SHOP, form({ intent: "sendTest", phone: "0151" }), "en");
     expect(badPhone).toMatchObject({ ok: false, errors: { phone: expect.stringMatching(/not a valid phone number/) } });

@@ -29,6 +29,14 @@ const en = {
   planned: "Not built yet. This flow appears here so you know what is coming; it sends nothing and cannot be switched on.",
   plannedTiming: "Planned timing: {timing}",
   save: "Save",
+  templateStatus: "Template status",
+  templateNotSynced: "Templates not synced yet: Momento sends with the suggested templates and pauses nothing. Sync to check their approval.",
+  templateApproved: "{template} ({language}): approved",
+  templateNotApproved: "{template} ({language}): {status}. Messages in this language are paused (not sent, reason “template not approved”) until Meta approves it.",
+  templateRejectedReason: "Meta's reason: {reason}.",
+  templateMissing: "not in your WhatsApp account",
+  syncTemplates: "Sync templates now",
+  templateStatuses: { APPROVED: "approved", PENDING: "waiting for Meta's review", REJECTED: "rejected", PAUSED: "paused by Meta", DISABLED: "disabled by Meta", IN_APPEAL: "in appeal", PENDING_DELETION: "being deleted", ARCHIVED: "archived", DELETED: "deleted", LIMIT_EXCEEDED: "over Meta's template limit" } as Record<string, string>,
 };
 
 export type AutomationsStrings = typeof en;
@@ -61,6 +69,14 @@ const de: AutomationsStrings = {
   planned: "Noch nicht gebaut. Dieser Ablauf steht hier, damit du weißt, was kommt; er sendet nichts und lässt sich nicht einschalten.",
   plannedTiming: "Geplanter Zeitpunkt: {timing}",
   save: "Speichern",
+  templateStatus: "Vorlagenstatus",
+  templateNotSynced: "Vorlagen noch nicht synchronisiert: Momento sendet mit den vorgeschlagenen Vorlagen und pausiert nichts. Synchronisiere, um ihre Genehmigung zu prüfen.",
+  templateApproved: "{template} ({language}): genehmigt",
+  templateNotApproved: "{template} ({language}): {status}. Nachrichten in dieser Sprache sind pausiert (nicht gesendet, Grund „Vorlage nicht genehmigt“), bis Meta sie genehmigt.",
+  templateRejectedReason: "Begründung von Meta: {reason}.",
+  templateMissing: "nicht in deinem WhatsApp-Konto",
+  syncTemplates: "Vorlagen jetzt synchronisieren",
+  templateStatuses: { APPROVED: "genehmigt", PENDING: "wartet auf Metas Prüfung", REJECTED: "abgelehnt", PAUSED: "von Meta pausiert", DISABLED: "von Meta deaktiviert", IN_APPEAL: "im Einspruch", PENDING_DELETION: "wird gelöscht", ARCHIVED: "archiviert", DELETED: "gelöscht", LIMIT_EXCEEDED: "über Metas Vorlagenlimit" },
 };
 
 export const AUTOMATIONS: Record<AdminLanguage, AutomationsStrings> = { en, de };
