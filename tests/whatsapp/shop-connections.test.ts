@@ -193,6 +193,10 @@ describe("POST /webhooks/whatsapp: the app secret of the number the body names",
     body.entry[0].id = B.wabaId;
     const raw = JSON.stringify(body);
     expect((await post(raw, A.appSecret)).status).toBe(401);
+    // A's secret cannot vouch for B's WABA by naming A's number inside the change either.
+    const smuggled = structuredClone(body) as unknown as { entry: { changes: { value: Record<string, unknown> }[] }[] };
+    smuggled.entry[0].changes[0].value.metadata = { display_phone_number: "4930000000", phone_number_id: A.phoneNumberId };
+    expect((await post(JSON.stringify(smuggled), A.appSecret)).status).toBe(401);
     expect((await post(raw, B.appSecret)).status).toBe(200);
     const rows = await db.whatsAppTemplate.findMany({ where: { name: "abandoned_cart" }, orderBy: { shop: "asc" } });
     expect(rows.map((r) => [r.shop, r.status, r.rejectedReason])).toEqual([

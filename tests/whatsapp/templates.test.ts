@@ -114,6 +114,11 @@ describe("webhookIds (what chooses the app secret, read before the signature che
     ["a template status update: the entry's WABA id", rawFixture("whatsapp/webhook_template_status_approved_pywa.json"), { phoneNumberIds: [], wabaIds: ["102290129340398"] }],
     ["two changes of one number: one id", JSON.stringify({ entry: [{ id: "w", changes: [{ value: { metadata: { phone_number_id: "1" } } }, { value: { metadata: { phone_number_id: "1" } } }] }] }), { phoneNumberIds: ["1"], wabaIds: [] }],
     ["a metadata id that is not a string: the WABA id instead", messages(123), { phoneNumberIds: [], wabaIds: ["waba-1"] }],
+    [
+      "a template status update carrying a phone number id: still the entry's WABA id",
+      JSON.stringify({ entry: [{ id: "waba-b", changes: [{ field: "message_template_status_update", value: { metadata: { phone_number_id: "phone-a" }, event: "APPROVED" } }] }] }),
+      { phoneNumberIds: [], wabaIds: ["waba-b"] },
+    ],
     ["no entries", JSON.stringify({ object: "whatsapp_business_account", entry: [] }), { phoneNumberIds: [], wabaIds: [] }],
     ["entries of the wrong shape", JSON.stringify({ entry: [null, 3, { changes: "x" }] }), { phoneNumberIds: [], wabaIds: [] }],
   ])("%s", (_label, raw, expected) => {

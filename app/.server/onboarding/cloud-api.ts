@@ -1,7 +1,7 @@
 // The Cloud API calls onboarding needs: the business phone number's node (proves the phone number id
 // and the token), the WABA's template list (proves the WABA id; also the template sync) and the template
-// submission. Answers are reduced to what the merchant needs to hear; Meta's own messages can echo request values, so only the
-// error code is kept.
+// submission. Answers are reduced to what the merchant needs to hear; Meta's own messages can echo request
+// values, so only the error code is kept.
 import { z } from "zod";
 import type { TemplateDefinition } from "../templates/catalogue";
 import { parseTemplatePage, type RemoteTemplate } from "../templates/whatsapp-templates";

@@ -241,14 +241,15 @@ export async function syncTemplates(deps: MerchantDeps, shop: string, language: 
 /**
  * Submits Momento's suggested templates (de and en) that the WABA does not have yet for Meta's review, and
  * stores each answer (PENDING, usually); Meta's status webhook or the next sync brings the verdict. A template
- * that already exists in that language (code 100, subcode 2388024) counts as submitted.
+ * that exists in that language although the last sync did not list it (code 100, subcode 2388024) is skipped.
  */
 export async function submitSuggestedTemplates(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<ActionResult> {
   const s = ONBOARDING[language];
   const connection = await loadConnection(deps.db, deps.secretsKey, shop);
   if (!connection) return fail("submitTemplates", s.locked);
   const { templates: stored } = await loadShopTemplates(deps.db, shop);
-  const have = new Set(stored.filter((t) => t.status !== "REJECTED").map((t) => `${t.name}\u0000${t.language}`));
+  // A template Meta already knows (approved, pending or rejected) is not created again: a rejected one is edited in WhatsApp Manager.
+  const have = new Set(stored.map((t) => `${t.name}\u0000${t.language}`));
   const target = { ...deps.cloudApi, accessToken: connection.accessToken };
   let submitted = 0;
   for (const template of suggestedTemplates(deps.appUrl)) {

@@ -1,7 +1,7 @@
 // A shop's settings: what the merchant can change, their defaults (DESIGN.md §4–6, METRICS.md), and the
-// app's per-shop state (onboarding progress, the admin language). The synced templates live in WhatsAppTemplate. Stored in
-// Shop.settings as JSON; only values that differ from the defaults are kept there (see store.ts), so a
-// better default reaches every shop that never changed it. Keys the replay config uses
+// app's per-shop state (onboarding progress, the admin language; the synced templates live in the
+// WhatsAppTemplate table). Stored in Shop.settings as JSON; only values that differ from the defaults are
+// kept there (see store.ts), so a better default reaches every shop that never changed it. Keys the replay config uses
 // (holdoutPercent, attributionWindowDays, cartRecoverySteps, quietHours, marketingCapPer7Days) are the
 // same keys here, so a replayed demo shop shows its own settings.
 import { z } from "zod";

@@ -2,10 +2,11 @@
 // bring their own Meta apps (WhatsAppConnection) next to the app-wide one from the environment.
 //
 // The body is not trusted before its signature is checked, so only the ids that choose the secret are read
-// from it: each change's metadata.phone_number_id, or for WABA-level changes without metadata (template
-// status updates) the entry's id, the WABA id. Every id must lead to the same secret (a stored connection's,
-// or the environment's for an id no connection has); a body naming numbers of two different apps is refused,
-// because one signature cannot vouch for both. Only after the check is the body parsed in full.
+// from it: each change's metadata.phone_number_id, or the entry's id (the WABA id) for template status updates
+// (applied to the shops of exactly that WABA, whatever else the change carries) and for changes without
+// metadata. Every id must lead to the same secret (a stored connection's, or the environment's for an id no
+// connection has); a body naming numbers of two different apps is refused, because one signature cannot
+// vouch for both. Only after the check is the body parsed in full.
 import { decryptSecret } from "../crypto";
 import type { DbTx } from "../db";
 
@@ -13,6 +14,9 @@ export interface WebhookIds {
   phoneNumberIds: string[];
   wabaIds: string[];
 }
+
+/** The field applied per WABA (templates/whatsapp-templates.ts); its secret is chosen by the entry id alone. */
+const WABA_LEVEL_FIELD = "message_template_status_update";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -32,7 +36,8 @@ export function webhookIds(rawBody: string): WebhookIds | null {
     for (const change of Array.isArray(entry.changes) ? entry.changes : []) {
       const value = isRecord(change) && isRecord(change.value) ? change.value : null;
       const phoneNumberId = value && isRecord(value.metadata) ? value.metadata.phone_number_id : undefined;
-      if (typeof phoneNumberId === "string" && phoneNumberId !== "") phoneNumberIds.add(phoneNumberId);
+      const wabaLevel = isRecord(change) && change.field === WABA_LEVEL_FIELD;
+      if (!wabaLevel && typeof phoneNumberId === "string" && phoneNumberId !== "") phoneNumberIds.add(phoneNumberId);
       else if (typeof entry.id === "string" && entry.id !== "") wabaIds.add(entry.id);
     }
   }
