@@ -181,6 +181,37 @@ describe("the rest of the checklist", () => {
     expect(page.callbackUrl).toBe(`${APP_URL}/webhooks/whatsapp`);
   });
 
+  it("submits the suggested templates the WABA lacks through the Setup action, and names the one Meta refuses", async () => {
+    const sim = createCloudApiSimulator({
+      clock, appSecret: SECRET, accessToken: TOKEN, phoneNumberId: PHONE_ID, wabaId: WABA_ID,
+      // The WABA has everything but the German cart reminders; Meta reviews new templates for an hour.
+      templates: suggestedTemplates(APP_URL).filter((t) => !(t.name.startsWith("momento_cart_recovery") && t.language === "de")),
+      templateReviewMs: 3_600_000,
+      deliverWebhook: async () => undefined,
+    });
+    const { deps } = setup({ fetch: sim.fetch });
+    await onboardingAction(deps, SHOP, form(credentials), "en");
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    expect((await onboardingPage(deps, SHOP, "en")).templates.missing).toMatch(/^Not approved yet: momento_cart_recovery_1 \(de\), momento_cart_recovery_2 \(de\), momento_cart_recovery_2_discount \(de\)\. Submit them/);
+
+    // Meta refuses the second one (a name it already holds in German): the merchant hears which, and how many went through.
+    let posts = 0;
+    const refuseSecond: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      if (request.method === "POST" && ++posts === 2) return Response.json({ error: { message: "Invalid parameter", type: "OAuthException", code: 100, error_subcode: 2388023 } }, { status: 400 });
+      return sim.fetch(request);
+    };
+    const refused = await onboardingAction({ ...deps, cloudApi: { ...deps.cloudApi, fetch: refuseSecond } }, SHOP, form({ intent: "submitTemplates" }), "en");
+    expect(refused).toMatchObject({ ok: false, intent: "submitTemplates", message: expect.stringMatching(/^momento_cart_recovery_2 \(de\) could not be submitted \(1 submitted before it\)\./) });
+
+    const submitted = await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en");
+    expect(submitted).toMatchObject({ ok: true, message: "2 templates submitted to Meta for approval." });
+    const rows = (await onboardingPage(deps, SHOP, "en")).templates.rows.filter((t) => t.language === "de" && t.name.startsWith("momento_cart_recovery"));
+    expect(rows.map((t) => [t.name, t.status])).toEqual([["momento_cart_recovery_1", "PENDING"], ["momento_cart_recovery_2", "PENDING"], ["momento_cart_recovery_2_discount", "PENDING"]]);
+    // Nothing left to submit.
+    expect(await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en")).toMatchObject({ ok: true, message: "0 templates submitted to Meta for approval." });
+  });
+
   it("counts the checkout step done once opt-ins arrive from checkout", async () => {
     const { deps } = setup();
     const consent = await db.consent.create({ data: { shop: SHOP, phone: "+4915100000001", state: "REQUESTED", updatedAt: clock.now() } });
