@@ -31,9 +31,12 @@ export default function Automations() {
       <TitleBar title={data.strings.title} />
       <Layout>
         <Layout.Section>
-          <Text as="p" tone="subdued">
-            {data.strings.intro}
-          </Text>
+          <InlineStack align="space-between" blockAlign="center" gap="300">
+            <Text as="p" tone="subdued">
+              {data.strings.intro}
+            </Text>
+            {data.canSyncTemplates ? <SyncTemplatesButton label={data.strings.syncTemplates} /> : null}
+          </InlineStack>
         </Layout.Section>
         <Layout.Section>
           <BlockStack gap="400">
@@ -68,11 +71,23 @@ function FlowFacts({ flow, data }: { flow: Flow; data: Data }) {
   );
 }
 
+/** Reads the shop's templates from Meta again (their approval shows on every flow below). */
+function SyncTemplatesButton({ label }: { label: string }) {
+  const sync = useFetcher();
+  useActionToast(sync);
+  return (
+    <sync.Form method="post">
+      <input type="hidden" name="intent" value="syncTemplates" />
+      <Button submit loading={sync.state !== "idle"}>
+        {label}
+      </Button>
+    </sync.Form>
+  );
+}
+
 /** Meta's approval of the flow's templates: a paused language is a banner the merchant cannot miss. */
 function TemplateStatus({ flow, data }: { flow: Flow; data: Data }) {
   const s = data.strings;
-  const sync = useFetcher();
-  useActionToast(sync);
   if (flow.templateStatus.length === 0) return null;
   const paused = flow.templateStatus.filter((line) => line.paused);
   return (
@@ -98,14 +113,6 @@ function TemplateStatus({ flow, data }: { flow: Flow; data: Data }) {
             <Badge tone={line.tone === "success" ? "success" : "info"}>{line.text}</Badge>
           </InlineStack>
         ))}
-      {data.canSyncTemplates ? (
-        <sync.Form method="post">
-          <input type="hidden" name="intent" value="syncTemplates" />
-          <Button submit size="slim" loading={sync.state !== "idle"}>
-            {s.syncTemplates}
-          </Button>
-        </sync.Form>
-      ) : null}
     </BlockStack>
   );
 }
