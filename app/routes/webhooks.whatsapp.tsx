@@ -24,7 +24,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const raw = await request.text();
   const deps = ingestDeps();
   const secret = await webhookAppSecret(deps.db, secretsKey(), raw, getEnv().WHATSAPP_APP_SECRET);
-  if (!secret.ok) return new Response(`Invalid X-Hub-Signature-256: ${secret.reason}`, { status: 401 });
+  if (!secret.ok) {
+    if (secret.status === 503) console.error(`[whatsapp] webhook refused for now: ${secret.reason}`);
+    return new Response(secret.status === 401 ? `Invalid X-Hub-Signature-256: ${secret.reason}` : secret.reason, { status: secret.status });
+  }
   if (!isValidWhatsAppSignature(raw, request.headers.get("x-hub-signature-256"), secret.appSecret)) {
     return new Response("Invalid X-Hub-Signature-256", { status: 401 });
   }

@@ -179,6 +179,21 @@ describe("POST /webhooks/whatsapp: the app secret of the number the body names",
     expect((await row(message.id)).status).toBe("SENT");
   });
 
+  it("answers 503 (Meta retries) when a shop's stored app secret cannot be decrypted, and 200 once it can", async () => {
+    const message = await sentMessage(SHOP_B, "wamid.shop-b-2");
+    const stored = await db.whatsAppConnection.findUniqueOrThrow({ where: { shop: SHOP_B } });
+    // Encrypted with another key: the GCM tag check fails, it never decrypts to junk.
+    const otherKey = Buffer.alloc(32, 7);
+    await saveConnection(db, otherKey, SHOP_B, B, { displayPhone: null, verifiedAt: T0 });
+    const raw = delivered("wamid.shop-b-2", B.phoneNumberId);
+    const response = await post(raw, B.appSecret);
+    expect(response.status).toBe(503);
+    expect(await response.text()).toMatch(/cannot be decrypted/);
+    expect((await row(message.id)).status).toBe("SENT");
+    await db.whatsAppConnection.update({ where: { shop: SHOP_B }, data: { appSecretEnc: stored.appSecretEnc } });
+    expect((await post(raw, B.appSecret)).status).toBe(200);
+  });
+
   it("still answers 400 to a body that is not JSON, once the app-wide signature matches", async () => {
     expect((await post("{not json", A.appSecret)).status).toBe(401);
     expect((await post("{not json", ENV.appSecret)).status).toBe(400);
@@ -258,6 +273,18 @@ describe("the worker sends each shop's messages with its own connection", () => 
     expect(simB.sent.map((m) => m.bizOpaqueCallbackData)).toEqual([first.id, second.id]);
     expect(simB2.sent.map((m) => m.bizOpaqueCallbackData)).toEqual([third.id]);
     expect(routed.calls.map((c) => c.token)).toEqual([B.accessToken, B.accessToken, "token-of-shop-b-rotated"]);
+    expect(api.calls).toEqual([]);
+  });
+
+  it("never falls back to the app-wide number when a shop's token cannot be decrypted: the message waits", async () => {
+    const { simB, simEnv, api } = threeApps();
+    await saveConnection(db, Buffer.alloc(32, 7), SHOP_B, B, { displayPhone: null, verifiedAt: T0 });
+    const message = await orderConfirmation(SHOP_B);
+    expect(await worker(api.fetch)()).toMatchObject({ claimed: 1, sent: 0, deferred: 1 });
+    const after = await row(message.id);
+    expect(after.status).toBe("SCHEDULED");
+    expect(after.events.at(-1)?.reason).toMatch(/^internal_error: /);
+    expect(simB.sent.length + simEnv.sent.length).toBe(0);
     expect(api.calls).toEqual([]);
   });
 

@@ -44,7 +44,8 @@ export function webhookIds(rawBody: string): WebhookIds | null {
   return { phoneNumberIds: [...phoneNumberIds], wabaIds: [...wabaIds] };
 }
 
-export type WebhookSecret = { ok: true; appSecret: string } | { ok: false; reason: string };
+/** 401: the body names several apps; 503: a stored secret cannot be decrypted (wrong key), so Meta should retry. */
+export type WebhookSecret = { ok: true; appSecret: string } | { ok: false; status: 401 | 503; reason: string };
 
 /** The one app secret the body's signature must match. */
 export async function webhookAppSecret(db: DbTx, key: Buffer, rawBody: string, envAppSecret: string): Promise<WebhookSecret> {
@@ -56,9 +57,13 @@ export async function webhookAppSecret(db: DbTx, key: Buffer, rawBody: string, e
   });
   const secrets = new Set<string>();
   const secretsOf = (matching: typeof connections) => (matching.length === 0 ? [envAppSecret] : matching.map((c) => decryptSecret(c.appSecretEnc, key)));
-  for (const id of ids.phoneNumberIds) for (const secret of secretsOf(connections.filter((c) => c.phoneNumberId === id))) secrets.add(secret);
-  for (const id of ids.wabaIds) for (const secret of secretsOf(connections.filter((c) => c.wabaId === id))) secrets.add(secret);
-  if (secrets.size !== 1) return { ok: false, reason: "The body names WhatsApp numbers of different Meta apps" };
+  try {
+    for (const id of ids.phoneNumberIds) for (const secret of secretsOf(connections.filter((c) => c.phoneNumberId === id))) secrets.add(secret);
+    for (const id of ids.wabaIds) for (const secret of secretsOf(connections.filter((c) => c.wabaId === id))) secrets.add(secret);
+  } catch {
+    return { ok: false, status: 503, reason: "A shop's stored app secret cannot be decrypted (check TOKEN_ENCRYPTION_KEY)" };
+  }
+  if (secrets.size !== 1) return { ok: false, status: 401, reason: "The body names WhatsApp numbers of different Meta apps" };
   return { ok: true, appSecret: [...secrets][0] };
 }
 
