@@ -238,6 +238,9 @@ export async function syncTemplates(deps: MerchantDeps, shop: string, language: 
   return { ok: true, intent: "syncTemplates", message: fill(s.templates.success, { count: result.templates.length }) };
 }
 
+/** Meta's "Content in This Language Already Exists" (template-management page). */
+const ALREADY_EXISTS_SUBCODE = 2388024;
+
 /**
  * Submits Momento's suggested templates (de and en) that the WABA does not have yet for Meta's review, and
  * stores each answer (PENDING, usually); Meta's status webhook or the next sync brings the verdict. A template
@@ -265,9 +268,6 @@ export async function submitSuggestedTemplates(deps: MerchantDeps, shop: string,
   }
   return { ok: true, intent: "submitTemplates", message: fill(s.templates.submitted, { count: submitted }) };
 }
-
-/** Meta's "Content in This Language Already Exists" (template-management page). */
-const ALREADY_EXISTS_SUBCODE = 2388024;
 
 // ---------------------------------------------------------------------------------------------
 // Step 3: test message
