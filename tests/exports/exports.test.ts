@@ -54,17 +54,22 @@ function parseCsv(text: string): string[][] {
   const body = text.replace(/^\uFEFF/, "");
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\r" && body[i + 1] === "\n") {
+    if (quoted && c === '"' && body[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (!quoted && c === ",") {
       row.push(field);
-      rows.push(row);
-      (row = []), (field = ""), i++;
-    } else field += c;
+      field = "";
+    } else if (!quoted && c === "\r" && body[i + 1] === "\n") {
+      rows.push([...row, field]);
+      row = [];
+      field = "";
+      i++;
+    } else {
+      field += c;
+    }
   }
   if (field || row.length) rows.push([...row, field]);
   return rows;
