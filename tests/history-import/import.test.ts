@@ -78,7 +78,7 @@ function deps(policy: Partial<ImportPolicy> = {}) {
 async function runUntilFinished(shop: string, policy: Partial<ImportPolicy> = {}, maxRounds = 200) {
   for (let round = 0; round < maxRounds; round++) {
     await runHistoryImports(deps(policy));
-    const job = await db.importJob.findFirstOrThrow({ where: { shop }, orderBy: { startedAt: "desc" } });
+    const job = await db.importJob.findFirstOrThrow({ where: { shop }, orderBy: [{ startedAt: "desc" }, { id: "desc" }] });
     if (job.status === "DONE" || job.status === "FAILED") return job;
     clock.advance(1_000);
   }
@@ -226,6 +226,7 @@ describe("history import", () => {
     expect(denied.error).toMatch(/denied access/);
     sim.setScopes(TEST_SHOP, SCOPES.split(","));
 
+    clock.advance(60_000);
     sim.bulk.failNextBulk("TIMEOUT");
     await requestHistoryImport(db, clock, TEST_SHOP, "admin");
     const timeout = await runUntilFinished(TEST_SHOP);
@@ -241,6 +242,7 @@ describe("history import", () => {
     expect(job).toMatchObject({ status: "FAILED", errorCode: "MISSING_SCOPE", error: "the app was not granted the read_orders scope" });
     expect(sim.calls).toBe(calls);
 
+    clock.advance(60_000);
     await db.session.update({ where: { id: `offline_${TEST_SHOP}` }, data: { scope: "read_orders,read_customers" } });
     sim.setScopes(TEST_SHOP, ["read_orders", "read_customers"]);
     const data = history();

@@ -61,7 +61,7 @@ export async function requestHistoryImport(db: Db, clock: Clock, shop: string, t
     db.$transaction(async (tx) => {
       const existing = await tx.importJob.findFirst({
         where: { shop, ...(trigger === "admin" ? { status: { in: ACTIVE_STATUSES } } : {}) },
-        orderBy: { startedAt: "desc" },
+        orderBy: [{ startedAt: "desc" }, { id: "desc" }],
       });
       if (existing) return existing;
       const now = clock.now();
@@ -73,7 +73,7 @@ export async function requestHistoryImport(db: Db, clock: Clock, shop: string, t
 }
 
 export async function latestHistoryImport(db: Db, shop: string): Promise<ImportJob | null> {
-  return db.importJob.findFirst({ where: { shop }, orderBy: { startedAt: "desc" } });
+  return db.importJob.findFirst({ where: { shop }, orderBy: [{ startedAt: "desc" }, { id: "desc" }] });
 }
 
 export interface ImportRoundCounts {
