@@ -264,4 +264,35 @@ describe("history import", () => {
     expect(waiting).toMatchObject({ status: "QUEUED", error: expect.stringMatching(/busy/) });
     expect(waiting.nextStepAt.getTime()).toBe(clock.now().getTime() + defaultImportPolicy.retryMs);
   });
+
+  it("fails with DOWNLOAD_FAILED when the file cannot be read ten times in a row without progress", async () => {
+    const shop = "broken-download.myshopify.com";
+    await install(shop);
+    sim.bulk.seed(shop, history());
+    const job = await requestHistoryImport(db, clock, shop, "admin");
+    const broken: typeof fetch = async () => new Response("<Error><Code>InternalError</Code></Error>", { status: 500 });
+    let rounds = 0;
+    for (; rounds < 100; rounds++) {
+      await runHistoryImports({ ...deps(), download: broken });
+      if ((await db.importJob.findUniqueOrThrow({ where: { id: job.id } })).status === "FAILED") break;
+      clock.advance(1_000);
+    }
+    const failed = await db.importJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(failed).toMatchObject({ status: "FAILED", errorCode: "DOWNLOAD_FAILED", downloadFailures: 9, linesProcessed: 0 });
+    expect(failed.error).toBe("the result file could not be read 10 times in a row: the result file answered HTTP 500");
+  });
+
+  it("imports again when the shop installs the app again after an uninstall", async () => {
+    const TEST_SHOP = "reinstalled.myshopify.com";
+    await install(TEST_SHOP);
+    sim.bulk.seed(TEST_SHOP, { orders: [], customers: [] });
+    const first = await requestHistoryImport(db, clock, TEST_SHOP, "install");
+    await runUntilFinished(TEST_SHOP);
+    clock.advance(DAY);
+    await db.shop.upsert({ where: { domain: TEST_SHOP }, create: { domain: TEST_SHOP, uninstalledAt: clock.now() }, update: { uninstalledAt: clock.now() } });
+    clock.advance(DAY);
+    const second = await requestHistoryImport(db, clock, TEST_SHOP, "install");
+    expect(second.id).not.toBe(first.id);
+    expect((await requestHistoryImport(db, clock, TEST_SHOP, "install")).id).toBe(second.id);
+  });
 });

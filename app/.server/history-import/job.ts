@@ -31,9 +31,11 @@ export interface ImportPolicy {
   budgetMs: number;
   /** Lines projected per transaction. */
   chunkLines: number;
+  /** Downloads in a row that break off before any progress, before the job fails. */
+  maxDownloadFailures: number;
 }
 
-export const defaultImportPolicy: ImportPolicy = { months: 12, pollMs: 5_000, retryMs: 60_000, leaseMs: 120_000, budgetMs: 250, chunkLines: 200 };
+export const defaultImportPolicy: ImportPolicy = { months: 12, pollMs: 5_000, retryMs: 60_000, leaseMs: 120_000, budgetMs: 250, chunkLines: 200, maxDownloadFailures: 10 };
 
 export interface HistoryImportDeps {
   db: Db;
@@ -53,8 +55,8 @@ function importSince(now: Date, months: number): Date {
 }
 
 /**
- * Queues an import for the shop. On install only when the shop never had one (the hook runs on every new
- * session); from the admin unless one is under way. Returns the job that will run.
+ * Queues an import for the shop. On install only when the shop never had one, or not since it was uninstalled
+ * (the hook runs on every new session); from the admin unless one is under way. Returns the job that will run.
  */
 export async function requestHistoryImport(db: Db, clock: Clock, shop: string, trigger: ImportTrigger, months = defaultImportPolicy.months): Promise<ImportJob> {
   return retryOnContention(() =>
@@ -63,7 +65,9 @@ export async function requestHistoryImport(db: Db, clock: Clock, shop: string, t
         where: { shop, ...(trigger === "admin" ? { status: { in: ACTIVE_STATUSES } } : {}) },
         orderBy: [{ startedAt: "desc" }, { id: "desc" }],
       });
-      if (existing) return existing;
+      // Installed again after an uninstall: the history of the gap is imported anew.
+      const uninstalledAt = existing && trigger === "install" ? (await tx.shop.findUnique({ where: { domain: shop }, select: { uninstalledAt: true } }))?.uninstalledAt : null;
+      if (existing && !(uninstalledAt && uninstalledAt > existing.startedAt && !ACTIVE_STATUSES.includes(existing.status as ImportStatus))) return existing;
       const now = clock.now();
       return tx.importJob.create({
         data: { shop, trigger, status: "QUEUED", phase: "orders", since: importSince(now, months), startedAt: now, nextStepAt: now, updatedAt: now },
@@ -205,6 +209,7 @@ class ImportStep {
         url: null,
         fileSize: null,
         byteOffset: 0n,
+        downloadFailures: 0,
         error: null,
         ...(this.phase === "orders" ? { ordersLimited: limited } : {}),
         nextStepAt: new Date(this.now().getTime() + this.policy.pollMs),
@@ -246,7 +251,7 @@ class ImportStep {
 
   private async nextPhase(): Promise<ImportStatus> {
     const next = PHASES[PHASES.indexOf(this.phase) + 1];
-    const reset = { bulkOperationId: null, url: null, fileSize: null, byteOffset: 0n, objectCount: 0, error: null, nextStepAt: this.now() };
+    const reset = { bulkOperationId: null, url: null, fileSize: null, byteOffset: 0n, objectCount: 0, downloadFailures: 0, error: null, nextStepAt: this.now() };
     if (next) return this.save({ ...reset, status: "QUEUED", phase: next });
     this.deps.log?.(`history-import: ${this.job.shop} done: orders=${this.job.ordersImported} customers=${this.job.customersImported} skipped=${this.job.linesSkipped}`);
     return this.save({ ...reset, status: "DONE", finishedAt: this.now() });
@@ -264,6 +269,7 @@ class ImportStep {
     const shop = await this.shopContext();
     const started = Date.now();
     const abort = new AbortController();
+    const offsetBefore = this.job.byteOffset;
     let chunk: JsonlLine[] = [];
     try {
       const lines = readJsonlFrom(this.deps.download ?? fetch, this.job.url, Number(this.job.byteOffset), abort.signal);
@@ -281,17 +287,20 @@ class ImportStep {
       if (chunk.length > 0) await this.commit(shop, chunk);
     } catch (error) {
       if (abort.signal.aborted) return this.job.status as ImportStatus;
-      if (error instanceof DownloadError) {
-        // Keep what was projected; the next attempt asks Shopify for the operation again (a fresh URL) and resumes.
-        return this.save({ status: "RUNNING", error: `download interrupted: ${error.message}`, nextStepAt: new Date(this.now().getTime() + this.policy.pollMs) });
-      }
+      const progressed = this.job.byteOffset !== offsetBefore;
+      if (error instanceof DownloadError) return this.interrupted(error.message, progressed);
       throw error;
     }
     const size = this.job.fileSize === null ? null : Number(this.job.fileSize);
-    if (size !== null && Number(this.job.byteOffset) < size) {
-      return this.save({ status: "RUNNING", error: "download interrupted: the file ended early", nextStepAt: new Date(this.now().getTime() + this.policy.pollMs) });
-    }
+    if (size !== null && Number(this.job.byteOffset) < size) return this.interrupted("the file ended early", this.job.byteOffset !== offsetBefore);
     return this.nextPhase();
+  }
+
+  /** Keeps what was projected; the next attempt asks Shopify for the operation again (a fresh URL) and resumes. */
+  private interrupted(reason: string, progressed: boolean): Promise<ImportStatus> {
+    const failures = progressed ? 1 : this.job.downloadFailures + 1;
+    if (failures >= this.policy.maxDownloadFailures) return this.fail("DOWNLOAD_FAILED", `the result file could not be read ${failures} times in a row: ${reason}`);
+    return this.save({ status: "RUNNING", downloadFailures: failures, error: `download interrupted: ${reason}`, nextStepAt: new Date(this.now().getTime() + this.policy.pollMs) });
   }
 
   /** Projects the lines and moves the offset past them, in one transaction: all of it happens, or none. */
@@ -322,13 +331,14 @@ class ImportStep {
             ordersImported: { increment: tally.orders },
             customersImported: { increment: tally.customers },
             linesSkipped: { increment: tally.skipped },
+            downloadFailures: 0,
             updatedAt: this.now(),
           },
         });
         if (moved.count !== 1) throw new LostJobError();
       }),
     );
-    this.job = { ...this.job, byteOffset: to, linesProcessed: this.job.linesProcessed + lines.length, ordersImported: this.job.ordersImported + tally.orders, customersImported: this.job.customersImported + tally.customers, linesSkipped: this.job.linesSkipped + tally.skipped };
+    this.job = { ...this.job, byteOffset: to, downloadFailures: 0, linesProcessed: this.job.linesProcessed + lines.length, ordersImported: this.job.ordersImported + tally.orders, customersImported: this.job.customersImported + tally.customers, linesSkipped: this.job.linesSkipped + tally.skipped };
     this.lines += lines.length;
     for (const [reason, n] of reasons) this.deps.log?.(`history-import: ${this.job.shop} ${n} line(s) skipped: ${reason}`);
   }

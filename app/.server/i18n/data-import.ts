@@ -30,6 +30,7 @@ const en = {
     EXPIRED: { text: "Shopify's export file expired before it was read.", action: "Import again." },
     CANCELED: { text: "The export was canceled in Shopify.", action: "Import again." },
     SHOPIFY_ERROR: { text: "Shopify refused the export.", action: "Import again; if it happens again, contact support with the answer below." },
+    DOWNLOAD_FAILED: { text: "Momento could not download Shopify's export file.", action: "Import again; if it happens again, contact support." },
     FAILED: { text: "Shopify reported the export as failed.", action: "Import again." },
   } as Record<string, { text: string; action: string }>,
 };
@@ -65,6 +66,7 @@ const de: DataImportStrings = {
     EXPIRED: { text: "Die Exportdatei von Shopify ist abgelaufen, bevor sie gelesen wurde.", action: "Importieren Sie erneut." },
     CANCELED: { text: "Der Export wurde in Shopify abgebrochen.", action: "Importieren Sie erneut." },
     SHOPIFY_ERROR: { text: "Shopify hat den Export abgelehnt.", action: "Importieren Sie erneut; passiert es wieder, wenden Sie sich mit der Antwort unten an den Support." },
+    DOWNLOAD_FAILED: { text: "Momento konnte die Exportdatei von Shopify nicht herunterladen.", action: "Importieren Sie erneut; passiert es wieder, wenden Sie sich an den Support." },
     FAILED: { text: "Shopify hat den Export als fehlgeschlagen gemeldet.", action: "Importieren Sie erneut." },
   },
 };

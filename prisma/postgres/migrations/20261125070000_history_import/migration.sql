@@ -15,6 +15,7 @@ CREATE TABLE "ImportJob" (
     "ordersImported" INTEGER NOT NULL DEFAULT 0,
     "customersImported" INTEGER NOT NULL DEFAULT 0,
     "linesSkipped" INTEGER NOT NULL DEFAULT 0,
+    "downloadFailures" INTEGER NOT NULL DEFAULT 0,
     "errorCode" TEXT,
     "error" TEXT,
     "ordersLimited" BOOLEAN NOT NULL DEFAULT false,
