@@ -24,7 +24,7 @@ export function DataImportCard() {
 
   if (!data) {
     return (
-      <Layout.AnnotatedSection id="data-import" title="…">
+      <Layout.AnnotatedSection id="data-import">
         <Card>
           <SkeletonBodyText lines={2} />
         </Card>

@@ -69,10 +69,10 @@ describe("the Data import card", () => {
     const halfway = await card("?locale=de");
     expect(halfway.state).toBe("running");
     expect(halfway.progress).toBe(50);
-    expect(halfway.summary).toBe("Bisher: 6 Bestellungen und 0 Kunden.");
+    expect(halfway.summary).toBe("Bisher importiert – Bestellungen: 6, Kunden: 0.");
     for (let i = 0; i < 4; i++) await worker();
     const done = await card("?locale=en");
-    expect(done).toMatchObject({ state: "done", progress: 100, summary: "Imported 6 orders and 1 customers.", error: null });
+    expect(done).toMatchObject({ state: "done", progress: 100, summary: "Imported – orders: 6, customers: 1.", error: null });
     // The demo session has the app's scopes, without read_all_orders: the 60-day limit is said.
     expect(done.limited).toMatch(/last 60 days/);
     expect(done.finishedAt).toMatch(/^Finished /);
