@@ -10,7 +10,9 @@ import { runWorker } from "~/.server/outbox/worker";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { createWhatsAppClient } from "~/.server/whatsapp/client";
 import { getEnv } from "~/env.server";
+import { DEMO_SHOP } from "~/.server/demo/session-token";
 import { createShopifyAdminSimulator } from "../simulator/shopify-admin";
+import { demoStoreHistory } from "../simulator/shopify-admin-bulk";
 
 const IDLE_MS = 1_000;
 const SHOPIFY_SYNC_BATCH = 50;
@@ -27,6 +29,10 @@ async function main(): Promise<void> {
 
   // The demo has no real store to write consent back to or import history from: it talks to the local Admin API stand-in.
   const adminSimulator = env.DEMO_MODE ? createShopifyAdminSimulator() : null;
+  // "Import history" in the demo: a year before the replayed weeks, of which Shopify gives an app with the demo's
+  // scopes (no read_all_orders) the last 60 days, as it would a real store.
+  adminSimulator?.setScopes(DEMO_SHOP, env.SCOPES.split(","));
+  adminSimulator?.bulk.seed(DEMO_SHOP, demoStoreHistory(systemClock.now()));
   const adminGraphql = createAdminGraphql(adminSimulator ? { fetch: adminSimulator.fetch } : {});
 
   const stop = new AbortController();

@@ -366,3 +366,36 @@ export function bulkCustomerNode(c: { id: number | string; updatedAt: string; fi
     orders: [],
   };
 }
+
+/**
+ * A year of a small store's history before the demo's replayed weeks, for the demo's "Import history": 40 customers
+ * (a third of them come back), a few guest orders, ids and numbers apart from the replayed shoppers'. Deterministic.
+ */
+export function demoStoreHistory(now: Date): { orders: SeedNode[]; customers: SeedNode[] } {
+  const DAY = 86_400_000;
+  const at = (daysAgo: number, hour: number) => new Date(now.getTime() - daysAgo * DAY + hour * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const customers = Array.from({ length: 40 }, (_, i) =>
+    bulkCustomerNode({ id: 6_900_000_000 + i, updatedAt: at(30 + ((i * 37) % 300), 9), firstName: ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannes"][i % 8], email: `kunde${i}@example.de`, phone: `+49 160 9${String(1_000_000 + i * 7919).slice(-7)}`, locale: i % 5 === 0 ? "en" : "de" }),
+  );
+  const orders: SeedNode[] = [];
+  for (let i = 0; i < 120; i++) {
+    const guest = i % 10 === 9;
+    const customer = customers[(i * 13) % (i % 3 === 0 ? 13 : 40)];
+    const daysAgo = 35 + ((i * 53) % 320);
+    orders.push(
+      bulkOrderNode({
+        id: 7_100_000_000_000 + i,
+        createdAt: at(daysAgo, 10 + (i % 8)),
+        updatedAt: at(daysAgo - 2, 12),
+        total: `${19 + ((i * 17) % 140)}.${(i * 7) % 10}0`,
+        phone: guest ? `+49 170 8${String(2_000_000 + i * 104_729).slice(-7)}` : null,
+        email: guest ? `gast${i}@example.de` : (customer.defaultEmailAddress as { emailAddress: string }).emailAddress,
+        locale: (customer.locale as string) ?? "de",
+        checkoutToken: `demo-history-${i}`,
+        cancelledAt: i % 41 === 40 ? at(daysAgo - 1, 9) : null,
+        customer: guest ? null : { ...customer, orders: undefined },
+      }),
+    );
+  }
+  return { orders, customers };
+}

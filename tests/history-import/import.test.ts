@@ -8,7 +8,7 @@ import { createDb } from "~/.server/db";
 import { defaultImportPolicy, requestHistoryImport, runHistoryImports, type ImportPolicy } from "~/.server/history-import/job";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../simulator/shopify-admin";
-import { bulkCustomerNode, bulkOrderNode, serveBulkFiles, type SeedNode } from "../../simulator/shopify-admin-bulk";
+import { bulkCustomerNode, bulkOrderNode, demoStoreHistory, serveBulkFiles, type SeedNode } from "../../simulator/shopify-admin-bulk";
 import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
 
 const db = createDb(process.env.DATABASE_URL!);
@@ -294,5 +294,26 @@ describe("history import", () => {
     const second = await requestHistoryImport(db, clock, TEST_SHOP, "install");
     expect(second.id).not.toBe(first.id);
     expect((await requestHistoryImport(db, clock, TEST_SHOP, "install")).id).toBe(second.id);
+  });
+
+  it("imports the demo's year of history; with the demo's scopes Shopify gives the last 60 days of orders", async () => {
+    const shop = "demo-history.myshopify.com";
+    const demo = demoStoreHistory(clock.now());
+    await install(shop);
+    sim.bulk.seed(shop, demo);
+    await requestHistoryImport(db, clock, shop, "admin");
+    const full = await runUntilFinished(shop);
+    expect(full).toMatchObject({ status: "DONE", ordersImported: demo.orders.length, customersImported: demo.customers.length, linesSkipped: 0 });
+    expect(await db.order.count({ where: { shop, phone: null, customerKey: null } })).toBe(0);
+
+    const limited = "demo-limited.myshopify.com";
+    await install(limited, process.env.SCOPES!);
+    sim.setScopes(limited, process.env.SCOPES!.split(","));
+    sim.bulk.seed(limited, demo);
+    await requestHistoryImport(db, clock, limited, "admin");
+    const job = await runUntilFinished(limited);
+    const recent = demo.orders.filter((o) => Date.parse(o.createdAt as string) >= clock.now().getTime() - 60 * DAY).length;
+    expect(recent).toBeGreaterThan(0);
+    expect(job).toMatchObject({ status: "DONE", ordersLimited: true, ordersImported: recent });
   });
 });
