@@ -35,7 +35,7 @@ export interface ImportPolicy {
   maxDownloadFailures: number;
 }
 
-export const defaultImportPolicy: ImportPolicy = { months: 12, pollMs: 5_000, retryMs: 60_000, leaseMs: 120_000, budgetMs: 250, chunkLines: 200, maxDownloadFailures: 10 };
+export const defaultImportPolicy: ImportPolicy = { months: 12, pollMs: 5_000, retryMs: 60_000, leaseMs: 120_000, budgetMs: 250, chunkLines: 100, maxDownloadFailures: 10 };
 
 export interface HistoryImportDeps {
   db: Db;
