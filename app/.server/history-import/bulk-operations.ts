@@ -14,6 +14,9 @@
 //   (and, without groupObjects, not necessarily right below its parent).
 //   https://shopify.dev/docs/api/usage/bulk-operations/queries
 // - Without read_all_orders only the last 60 days of orders are accessible (Order object reference, note).
+// - Order.checkoutToken exists from 2026-07 (changelog "New checkoutToken field added to the Order object");
+//   Customer.defaultEmailAddress / defaultPhoneNumber from 2025-04 (changelog), used instead of Customer.email / phone.
+// - The search syntax `created_at:>='…'` (orders) and `updated_at:>='…'` (customers) filters the connections.
 import type { AdminGraphqlClient } from "../shopify-admin/client";
 
 export type BulkOperationStatus = "CANCELED" | "CANCELING" | "COMPLETED" | "CREATED" | "EXPIRED" | "FAILED" | "RUNNING";
