@@ -6,10 +6,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createVirtualClock, type VirtualClock } from "~/.server/clock";
 import { createDb } from "~/.server/db";
 import { defaultImportPolicy, requestHistoryImport, runHistoryImports, type ImportPolicy } from "~/.server/history-import/job";
+import { defaultOutboxPolicy } from "~/.server/outbox/policy";
+import { runWorker } from "~/.server/outbox/worker";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { bulkCustomerNode, bulkOrderNode, demoStoreHistory, serveBulkFiles, type SeedNode } from "../../simulator/shopify-admin-bulk";
 import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
+import { createFakeSender } from "../outbox/helpers";
 
 const db = createDb(process.env.DATABASE_URL!);
 const T0 = new Date("2026-03-10T09:00:00.000Z");
@@ -315,5 +318,26 @@ describe("history import", () => {
     const recent = demo.orders.filter((o) => Date.parse(o.createdAt as string) >= clock.now().getTime() - 60 * DAY).length;
     expect(recent).toBeGreaterThan(0);
     expect(job).toMatchObject({ status: "DONE", ordersLimited: true, ordersImported: recent });
+  });
+
+  it("runs in the worker's round, next to sending, until the import is done", async () => {
+    const shop = "worker-round.myshopify.com";
+    await install(shop);
+    sim.bulk.seed(shop, history());
+    const job = await requestHistoryImport(db, clock, shop, "install");
+    const stop = new AbortController();
+    const totals = await runWorker({
+      db, clock, sender: createFakeSender(), policy: defaultOutboxPolicy, signal: stop.signal, idleMs: 1_000,
+      schedulers: [() => runHistoryImports(deps())],
+      async sleep(ms) {
+        clock.advance(ms);
+        const current = await db.importJob.findUniqueOrThrow({ where: { id: job.id } });
+        if (current.status === "DONE" || current.status === "FAILED") stop.abort();
+      },
+    });
+    expect(totals.rounds).toBeLessThan(50);
+    const within = history().orders.filter((o) => Date.parse(o.createdAt as string) >= job.since.getTime()).length;
+    expect(await db.importJob.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "DONE", ordersImported: within, customersImported: 12 });
+    expect(await db.order.count({ where: { shop } })).toBe(within);
   });
 });
