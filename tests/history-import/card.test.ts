@@ -92,6 +92,26 @@ describe("the Data import card", () => {
     expect(de.strings.restart).toBe("Erneut importieren");
   });
 
+  it("explains ACCESS_DENIED and a missing read_orders scope", async () => {
+    sim.bulk.seed(SHOP, { orders: [], customers: [] });
+    sim.setScopes(SHOP, ["read_customers"]);
+    await start();
+    for (let i = 0; i < 3; i++) await worker();
+    expect((await card("?locale=en")).error).toMatchObject({ code: "ACCESS_DENIED", text: "Shopify denied access to your orders or customers." });
+    sim.setScopes(SHOP, process.env.SCOPES!.split(","));
+
+    await ensureDemoSession(sessionStorage, SHOP, "read_customers,write_customers");
+    try {
+      await start();
+      await worker();
+      const de = await card("?locale=de");
+      expect(de.error).toMatchObject({ code: "MISSING_SCOPE", text: "Momento hat keine Berechtigung, diese Daten zu lesen (read_orders).", details: null });
+      expect(de.error?.action).toMatch(/Berechtigungen/);
+    } finally {
+      await ensureDemoSession(sessionStorage, SHOP, process.env.SCOPES!);
+    }
+  });
+
   it("refuses an unknown intent with a reason", async () => {
     const response = await callRoute(authed("/app/data-import", { method: "POST", body: new URLSearchParams({ intent: "drop" }), headers: { "Content-Type": "application/x-www-form-urlencoded" } }), { file: routeFile("app.data-import.tsx") });
     expect(response.status).toBe(400);
