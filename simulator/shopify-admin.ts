@@ -1,6 +1,7 @@
 // A local stand-in for Shopify's Admin GraphQL endpoint, for the calls the worker makes
 // (customerWhatsAppMarketingConsentUpdate, API-FACTS.md B5; discountCodeBasicCreate, B6; the history import's bulk
-// queries, simulator/shopify-admin-bulk.ts), because Shopify is unreachable from our machines. It is a `fetch` handler: hand it to createAdminGraphql({ fetch }) in tests, replay and the demo.
+// queries, simulator/shopify-admin-bulk.ts), because Shopify is unreachable from our machines. It is a `fetch`
+// handler: hand it to createAdminGraphql({ fetch }) in tests, replay and the demo.
 // It checks the URL, the token and the input the way Shopify's schema would (unknown fields, enum
 // values, the customer GID), records every applied change, and can answer like Shopify does when it
 // throttles, denies access, fails or rejects the input.
