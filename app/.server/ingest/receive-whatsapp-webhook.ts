@@ -5,6 +5,7 @@ import type { Clock } from "../clock";
 import { retryOnContention, type Db } from "../db";
 import { noteShopperMessages } from "../cart-recovery/replies";
 import { applyConsentInbounds, classifyMessage, consentInboundsFromWebhook, emptyInboundConsentCounts, type InboundConsentCounts } from "../consent/inbound";
+import { emptyShopperMessageCounts, handleShopperMessages, type ShopperMessageCounts } from "../inbound/shopper-messages";
 import { applyStatusUpdates } from "../outbox/statuses";
 import type { ParsedWebhook } from "../whatsapp/types";
 
@@ -13,6 +14,8 @@ export interface WhatsAppWebhookOutcome {
   inbound: number;
   userPreferences: number;
   consent: InboundConsentCounts;
+  /** What became of each shopper message after consent: feedback, order question, fallback, … */
+  shopperMessages: ShopperMessageCounts;
 }
 
 const MAX_TRIES = 3;
@@ -32,7 +35,12 @@ export async function receiveWhatsAppWebhook(deps: { db: Db; clock: Clock }, web
   if (written.length > 0) {
     await noteShopperMessages(deps.db, written.map((m) => ({ phone: m.from.replace(/\D/g, "") ? `+${m.from.replace(/\D/g, "")}` : null, waUserId: m.userId ?? null, at: m.timestamp })), deps.clock.now());
   }
-  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent };
+  // Then every message is routed once (feedback answer → order question → fallback) and kept for the Inbox.
+  const shopperMessages = webhook.inbound.length === 0 ? emptyShopperMessageCounts() : await handleShopperMessages(deps, webhook.inbound);
+  if (shopperMessages.unsupported + shopperMessages.unassigned > 0) {
+    console.info(`[whatsapp] ${shopperMessages.unsupported} inbound message(s) of a type Momento does not read, ${shopperMessages.unassigned} from senders no shop knows; recorded, not answered`);
+  }
+  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent, shopperMessages };
 }
 
 async function applyConsent(deps: { db: Db; clock: Clock }, signals: ReturnType<typeof consentInboundsFromWebhook>): Promise<InboundConsentCounts> {

@@ -149,14 +149,17 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
 
     // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by
     // biz_opaque_callback_data) or the lease reconciliation settles it. It is never sent a second time.
+    const to = (message.to ?? message.waUserId)!;
+    if (message.text !== null && !deps.sender.sendText) {
+      await leaveSending(deps, message, { statusReason: "text_not_supported", failedAt: now }, {
+        status: "FAILED", reason: eventReason("text_not_supported", "This WhatsApp sender cannot send free-form text."), source: "worker", at: now,
+      });
+      return "failed";
+    }
     called = true;
-    const result = await deps.sender.sendTemplate({
-      to: (message.to ?? message.waUserId)!,
-      template,
-      language: message.language,
-      components: content,
-      bizOpaqueCallbackData: message.id,
-    });
+    const result = message.text !== null
+      ? await deps.sender.sendText!({ to, body: message.text, bizOpaqueCallbackData: message.id })
+      : await deps.sender.sendTemplate({ to, template, language: message.language, components: content, bizOpaqueCallbackData: message.id });
     const doneAt = clock.now();
     if (result.ok) {
       await recordSent(deps, message, result.waMessageId, doneAt);
