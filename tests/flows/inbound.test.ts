@@ -1,0 +1,123 @@
+// Issue 5, flow 3 end to end: a shopper's messages through the real /webhooks/whatsapp route — "where is my order?"
+// answered from their own orders only, anything else answered once a day, consent keywords and unreadable types
+// kept apart — with the real worker, the real client and the Cloud API simulator on one virtual clock.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createVirtualClock, type VirtualClock } from "~/.server/clock";
+import { db, useVirtualClock } from "~/shopify.server";
+import { consentFor } from "../cart-recovery/helpers";
+import { createWhatsAppHarness, postWhatsAppWebhook, textWebhook } from "../consent/helpers";
+import { fixture } from "../fixtures";
+import { DAY, deliver, flowMessages, fulfillmentPayload, HOUR, orderAt, PHONE, resetFlows } from "./helpers";
+
+const T0 = new Date("2026-03-02T10:00:00.000Z");
+const OTHER_PHONE = "+4915199999999";
+const UPS = "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trackNums=1z827wk74630";
+
+let clock: VirtualClock;
+let harness: ReturnType<typeof createWhatsAppHarness>;
+let logged: string[];
+beforeEach(async () => {
+  await resetFlows();
+  clock = createVirtualClock(T0);
+  useVirtualClock(clock);
+  harness = createWhatsAppHarness(clock);
+  logged = [];
+  for (const level of ["log", "info", "warn", "error"] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" ")));
+  }
+  // The shopper's order #9999, shipped with UPS; another customer's order #1234.
+  await consentFor(PHONE, "REQUESTED", T0);
+  await deliver("orders/create", orderAt(T0));
+  await deliver("orders/create", orderAt(T0, { admin_graphql_api_id: "gid://shopify/Order/5551234", id: 5551234, name: "#1234", phone: OTHER_PHONE, customer: null, order_status_url: "https://shop.example/other-customer" }));
+  await deliver("fulfillments/create", fulfillmentPayload(T0));
+  await harness.advance(HOUR);
+});
+afterEach(() => vi.restoreAllMocks());
+
+const texts = () => harness.sim.sent.filter((m) => m.template === "").map((m) => m.text);
+
+describe("where is my order?", () => {
+  it("answers at once with the latest status and tracking link, once per message however often it is delivered", async () => {
+    const wamid = harness.sim.reply(PHONE, "Hallo, wo ist meine Bestellung?");
+    await harness.advance(60_000);
+    expect(texts()).toEqual([`Deine Bestellung #9999: Sie ist unterwegs mit UPS, Sendungsnummer 1z827wk74630.\nSendung verfolgen: ${UPS}`]);
+    const [answer] = await flowMessages("wismo");
+    expect(answer).toMatchObject({ sentAt: expect.any(Date), dedupeKey: `wismo:${wamid}`, category: "UTILITY", template: "" });
+    expect(await db.inboundMessage.findUniqueOrThrow({ where: { waMessageId: wamid } })).toMatchObject({
+      handledAs: "wismo", type: "text", text: "Hallo, wo ist meine Bestellung?", replyMessageId: answer.id, shop: answer.shop,
+    });
+
+    // Meta redelivers the same message twice: no second answer, no second Inbox row.
+    const inbound = harness.sim.inbound[0];
+    await postWhatsAppWebhook(textWebhook(PHONE, "Hallo, wo ist meine Bestellung?", inbound.at, wamid).body);
+    await postWhatsAppWebhook(textWebhook(PHONE, "Hallo, wo ist meine Bestellung?", inbound.at, wamid).body);
+    await harness.advance(60_000);
+    expect(texts()).toHaveLength(1);
+    expect(await db.inboundMessage.count()).toBe(1);
+
+    // Delivered later: the answer says so.
+    await deliver("fulfillments/update", fulfillmentPayload(clock.now(), { shipment_status: "delivered" }));
+    harness.sim.reply(PHONE, "order status?");
+    await harness.advance(60_000);
+    expect(texts()[1]).toBe(`Your order #9999: It has been delivered (UPS, tracking number 1z827wk74630).\nTrack your parcel: ${UPS}`);
+  });
+
+  it("never reveals another customer's order: their number finds nothing", async () => {
+    harness.sim.reply(PHONE, "Where is order #1234?");
+    await harness.advance(60_000);
+    expect(texts()).toEqual(["We cannot find order 1234 for this WhatsApp number. We have passed your message on to the team and will get back to you soon."]);
+    const [answer] = await flowMessages("wismo");
+    expect(answer.orderId).toBeNull();
+    expect(answer.text).not.toContain("other-customer");
+    // Their own number works.
+    harness.sim.reply(PHONE, "Bestellung 9999");
+    await harness.advance(60_000);
+    expect(texts()[1]).toMatch(/^Deine Bestellung #9999: /);
+  });
+});
+
+describe("anything else", () => {
+  it("gets the automatic reply at most once a day; the merchant sees every message in the Inbox", async () => {
+    harness.sim.reply(PHONE, "Habt ihr die Sneaker auch in 43?");
+    await harness.advance(60_000);
+    harness.sim.reply(PHONE, "Und in Blau?");
+    await harness.advance(60_000);
+    expect(texts()).toEqual(["Danke für deine Nachricht! Wir haben sie erhalten und melden uns so bald wie möglich."]);
+    const inbox = await db.inboundMessage.findMany({ orderBy: { at: "asc" } });
+    expect(inbox.map((m) => [m.handledAs, m.text])).toEqual([["fallback", "Habt ihr die Sneaker auch in 43?"], ["fallback", "Und in Blau?"]]);
+    expect(inbox[1].reason).toContain("went out today already");
+
+    await harness.advance(DAY);
+    harness.sim.reply(PHONE, "Hallo?");
+    await harness.advance(60_000);
+    expect(texts()).toHaveLength(2);
+    // Neither the shopper's words nor their number reach the logs.
+    expect(logged.join("\n")).not.toMatch(/Sneaker|Blau|15112345678/);
+  });
+
+  it("consent keywords stay with consent: STOP revokes and gets only the opt-out confirmation", async () => {
+    harness.sim.reply(PHONE, "STOP");
+    await harness.advance(60_000);
+    expect(texts()).toEqual([]);
+    expect(harness.sim.sent.map((m) => m.template)).toContain("momento_opt_out_confirmation");
+    expect(await db.inboundMessage.findFirstOrThrow()).toMatchObject({ handledAs: "consent", text: "STOP" });
+    expect((await db.consent.findFirstOrThrow()).state).toBe("REVOKED");
+  });
+
+  it("a sticker, Meta's unsupported message and a stranger's message are recorded with a reason and not answered", async () => {
+    const sticker = textWebhook(PHONE, "", clock.now());
+    const message = sticker.body.entry[0].changes[0].value.messages![0];
+    delete message.text;
+    Object.assign(message, { type: "sticker", sticker: { mime_type: "image/webp", sha256: "abc", id: "1234567890" } });
+    expect((await postWhatsAppWebhook(sticker.body)).status).toBe(200);
+    expect((await postWhatsAppWebhook(fixture("whatsapp/webhook_inbound_unsupported_with_errors_131000_pywa.json"))).status).toBe(200);
+    expect((await postWhatsAppWebhook(textWebhook("+4917000000000", "Hallo", clock.now()).body)).status).toBe(200);
+    await harness.advance(60_000);
+
+    expect(texts()).toEqual([]);
+    const rows = await db.inboundMessage.findMany({ orderBy: { receivedAt: "asc" } });
+    expect(rows.map((r) => [r.type, r.handledAs])).toEqual(expect.arrayContaining([["sticker", "unsupported"], ["interactive", "unsupported"], ["text", "unassigned"]]));
+    expect(rows.find((r) => r.type === "sticker")?.reason).toBe("not answered: a sticker message, which Momento does not read; the merchant sees it in the Inbox");
+    expect(logged.join("\n")).toMatch(/inbound message\(s\) of a type Momento does not read/);
+  });
+});
