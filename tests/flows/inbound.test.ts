@@ -3,10 +3,12 @@
 // kept apart — with the real worker, the real client and the Cloud API simulator on one virtual clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createVirtualClock, type VirtualClock } from "~/.server/clock";
+import { messageLogPage, parseLogFilters } from "~/.server/message-log/log";
 import { db, useVirtualClock } from "~/shopify.server";
 import { consentFor } from "../cart-recovery/helpers";
 import { createWhatsAppHarness, postWhatsAppWebhook, textWebhook } from "../consent/helpers";
 import { fixture } from "../fixtures";
+import { TEST_SHOP } from "../helpers/shopify";
 import { DAY, deliver, flowMessages, fulfillmentPayload, HOUR, orderAt, PHONE, resetFlows } from "./helpers";
 
 const T0 = new Date("2026-03-02T10:00:00.000Z");
@@ -93,6 +95,18 @@ describe("anything else", () => {
     expect(texts()).toHaveLength(2);
     // Neither the shopper's words nor their number reach the logs.
     expect(logged.join("\n")).not.toMatch(/Sneaker|Blau|15112345678/);
+
+    // The merchant reads them in the Message log's Inbox, newest first, in their language, with the answer to open.
+    const page = await messageLogPage(db, TEST_SHOP, parseLogFilters(new URL("https://app.example/app/messages")), "de");
+    expect(page.inbox.map((r) => [r.from, r.message, r.handled])).toEqual([
+      [PHONE, "Hallo?", "Eine Nachricht an dich; Momento hat den Eingang bestätigt (höchstens einmal am Tag)"],
+      [PHONE, "Und in Blau?", "Eine Nachricht an dich; Momento hat den Eingang bestätigt (höchstens einmal am Tag)"],
+      [PHONE, "Habt ihr die Sneaker auch in 43?", "Eine Nachricht an dich; Momento hat den Eingang bestätigt (höchstens einmal am Tag)"],
+    ]);
+    expect(page.inbox[1].answerId).toBeNull();
+    const withAnswer = await messageLogPage(db, TEST_SHOP, parseLogFilters(new URL(`https://app.example/app/messages?selected=${page.inbox[0].answerId}`)), "en");
+    expect(withAnswer.detail).toMatchObject({ template: "Free-form reply (no template)", text: "Danke für deine Nachricht! Wir haben sie erhalten und melden uns so bald wie möglich." });
+    expect(withAnswer.inbox[0].handled).toBe("A message for you; Momento confirmed receipt (at most once a day)");
   });
 
   it("consent keywords stay with consent: STOP revokes and gets only the opt-out confirmation", async () => {

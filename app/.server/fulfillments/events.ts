@@ -125,7 +125,7 @@ async function planOrderFeedback(
       data: {
         sendAfter: due,
         plannedFor: due,
-        events: { create: { status: "SCHEDULED", reason: `rescheduled: the order was delivered; the feedback request is due ${due.toISOString()}`, source: "planner", at: now } },
+        events: { create: { status: "SCHEDULED", reason: `feedback_rescheduled: the order was delivered; the feedback request is due ${due.toISOString()}`, source: "planner", at: now } },
       },
     });
     return { plans: [], note: "feedback request rescheduled after the delivery" };
