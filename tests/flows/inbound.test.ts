@@ -134,4 +134,14 @@ describe("anything else", () => {
     expect(rows.find((r) => r.type === "sticker")?.reason).toBe("not answered: a sticker message, which Momento does not read; the merchant sees it in the Inbox");
     expect(logged.join("\n")).toMatch(/inbound message\(s\) of a type Momento does not read/);
   });
+
+  it("customers/redact erases what the shopper wrote, the answer's text and the tracking number; the counts stay", async () => {
+    harness.sim.reply(PHONE, "Wo ist meine Bestellung?");
+    await harness.advance(60_000);
+    const redact = { ...fixture<Record<string, unknown>>("shopify/customers_redact.json"), shop_domain: TEST_SHOP, customer: { id: 999001, email: null, phone: PHONE }, orders_to_redact: [] };
+    await deliver("customers/redact", redact);
+    expect(await db.inboundMessage.findFirstOrThrow()).toMatchObject({ phone: null, text: null, handledAs: "wismo" });
+    expect((await flowMessages("wismo"))[0]).toMatchObject({ to: null, text: null });
+    expect(await db.fulfillment.findFirstOrThrow()).toMatchObject({ trackingNumber: null, trackingUrl: null, status: "success" });
+  });
 });
