@@ -318,7 +318,8 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
 
   // ---------------------------------------------------------------- send: parsing and validation
 
-  function parseSend(body: unknown): ParsedSend {
+  /** The checks every send shares: the envelope and the recipient. */
+  function parseRecipient(body: unknown): string {
     if (!isRecord(body)) throw new MetaError(100, "Request body must be a JSON object.");
     if (body.messaging_product === undefined) throw new MetaError(100, "The parameter messaging_product is required.");
     if (body.messaging_product !== "whatsapp") throw new MetaError(100, "Param messaging_product must be 'whatsapp'.");
@@ -328,6 +329,12 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     if (typeof body.to !== "string" || body.to.trim() === "") throw new MetaError(100, "The parameter to is required.");
     const to = body.to.trim();
     if (!PHONE.test(to) && !BUSINESS_SCOPED_USER_ID.test(to)) throw new MetaError(131009, "Param to is not a valid phone number or user id.");
+    return to;
+  }
+
+  function parseSend(body: unknown): ParsedSend {
+    const to = parseRecipient(body);
+    if (!isRecord(body)) throw new MetaError(100, "Request body must be a JSON object.");
     if (body.type !== "template") throw new MetaError(100, "Message must be a template message.");
     const template = body.template;
     if (!isRecord(template)) throw new MetaError(100, "The parameter template is required.");
@@ -570,11 +577,9 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
   // Free-form text is accepted inside the 24-hour customer service window that the recipient's last message
   // opened (API-FACTS.md A3); outside it Meta accepts the call and then fails the message with 131047.
   function sendText(body: Record<string, unknown>): Response {
-    const to = typeof body.to === "string" ? body.to.trim() : "";
+    const given = typeof body.to === "string" ? body.to : undefined;
     try {
-      if (body.recipient_type !== undefined && body.recipient_type !== "individual") throw new MetaError(100, "Param recipient_type must be 'individual'.");
-      if (to === "") throw new MetaError(100, "The parameter to is required.");
-      if (!PHONE.test(to) && !BUSINESS_SCOPED_USER_ID.test(to)) throw new MetaError(100, "Param to is not a valid phone number or user id.");
+      const to = parseRecipient(body);
       const text = isRecord(body.text) ? body.text.body : undefined;
       if (typeof text !== "string" || text.trim() === "") throw new MetaError(100, "The parameter text['body'] is required.");
       if (text.length > 4096) throw new MetaError(100, "Param text['body'] must be at most 4096 characters long.");
@@ -617,7 +622,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
         messages: [{ id: message.wamid }],
       });
     } catch (error) {
-      if (error instanceof MetaError) return reject(error, { to });
+      if (error instanceof MetaError) return reject(error, { to: given });
       throw error;
     }
   }
