@@ -109,6 +109,13 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
       return "failed";
     }
 
+    if (message.text !== null && !deps.sender.sendText) {
+      await leaveSending(deps, message, { statusReason: "text_not_supported", failedAt: now }, {
+        status: "FAILED", reason: eventReason("text_not_supported", "This WhatsApp sender cannot send free-form text."), source: "worker", at: now,
+      });
+      return "failed";
+    }
+
     const token = deps.bucket.take(now);
     if (!token.ok) {
       await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
@@ -150,12 +157,6 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
     // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by
     // biz_opaque_callback_data) or the lease reconciliation settles it. It is never sent a second time.
     const to = (message.to ?? message.waUserId)!;
-    if (message.text !== null && !deps.sender.sendText) {
-      await leaveSending(deps, message, { statusReason: "text_not_supported", failedAt: now }, {
-        status: "FAILED", reason: eventReason("text_not_supported", "This WhatsApp sender cannot send free-form text."), source: "worker", at: now,
-      });
-      return "failed";
-    }
     called = true;
     const result = message.text !== null
       ? await deps.sender.sendText!({ to, body: message.text, bizOpaqueCallbackData: message.id })
