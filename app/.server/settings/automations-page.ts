@@ -82,8 +82,8 @@ const CATEGORY: Partial<Record<FlowId, "UTILITY" | "MARKETING">> = {
 };
 
 const PLANNED_TIMING: Record<AdminLanguage, Partial<Record<FlowId, string>>> = {
-  en: { shipping_update: "at once", back_in_stock: "at once, spread out over time", feedback: "7 days after fulfilment", win_back: "60 days after the last order" },
-  de: { shipping_update: "sofort", back_in_stock: "sofort, zeitlich verteilt", feedback: "7 Tage nach dem Versand", win_back: "60 Tage nach der letzten Bestellung" },
+  en: { back_in_stock: "at once, spread out over time", win_back: "60 days after the last order" },
+  de: { back_in_stock: "sofort, zeitlich verteilt", win_back: "60 Tage nach der letzten Bestellung" },
 };
 
 function fillText(body: string, values: string[]): string {

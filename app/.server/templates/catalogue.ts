@@ -196,7 +196,6 @@ export const FREE_FORM_REPLIES: Record<TemplateLanguage, Record<string, string>>
     noOrder: "Zu dieser WhatsApp-Nummer finden wir keine Bestellung. Wir haben deine Nachricht an das Team weitergegeben und melden uns bald.",
     unknownNumber: "Zu dieser WhatsApp-Nummer finden wir keine Bestellung {number}. Wir haben deine Nachricht an das Team weitergegeben und melden uns bald.",
     fallback: "Danke für deine Nachricht! Wir haben sie erhalten und melden uns so bald wie möglich.",
-    feedbackThanks: "Danke für deine Bewertung! Das hilft uns sehr.",
   },
   en: {
     orderStatus: "Your order {order}: {status}",
@@ -211,7 +210,6 @@ export const FREE_FORM_REPLIES: Record<TemplateLanguage, Record<string, string>>
     noOrder: "We cannot find an order for this WhatsApp number. We have passed your message on to the team and will get back to you soon.",
     unknownNumber: "We cannot find order {number} for this WhatsApp number. We have passed your message on to the team and will get back to you soon.",
     fallback: "Thanks for your message! We have received it and will get back to you as soon as we can.",
-    feedbackThanks: "Thank you for your rating! It helps us a lot.",
   },
 };
 
