@@ -1,5 +1,6 @@
 // The pure parts of the lifecycle flows, table by table: shipping update, feedback request and answer, the
 // order question and its answer, and the one place that routes a shopper's message.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { feedbackDueAt, parseFeedbackAnswer, planFeedback, type FeedbackEvent } from "~/.server/automations/feedback";
 import { routeInbound } from "~/.server/automations/inbound-route";
@@ -225,5 +226,33 @@ describe("policy and catalogue", () => {
       const body = (t: typeof de) => t.components.find((c) => c.type === "BODY")!;
       expect(placeholderCount("text" in body(de) ? body(de).text : ""), name).toBe(placeholderCount("text" in body(en) ? body(en).text : ""));
     }
+  });
+});
+
+describe("properties of the shopper-text parsers", () => {
+  it("a feedback answer is always a whole score from 0 to 10, and no order number is ever one", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        const answer = parseFeedbackAnswer({ text });
+        return answer === null || (Number.isInteger(answer.score) && answer.score >= 0 && answer.score <= 10);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 99_999_999 }), fc.constantFrom("#", "", "Bestellung ", "order "), (n, prefix) => parseFeedbackAnswer({ text: `${prefix}${n}` }) === null),
+    );
+  });
+  it("an order number in a question is found as typed, and only the sender's own orders are ever chosen", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 99_999_999 }), fc.constantFrom("#", "Bestellung ", "order ", "Bestellnummer "), (n, prefix) => detectOrderQuestion(`${prefix}${n}`)?.orderNumber === String(n)),
+    );
+    const own = (names: string[]): WismoOrder[] =>
+      names.map((name, i) => ({ id: `o${i}`, shop: "s", name, locale: null, cancelled: false, orderStatusUrl: null, customerKey: null, createdAt: new Date(i), fulfillments: [] }));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1000, max: 9999 }), { maxLength: 5 }), fc.integer({ min: 1000, max: 9999 }), (numbers, asked) => {
+        const orders = own(numbers.map((n) => `#${n}`));
+        const chosen = chooseOrder({ orderNumber: String(asked), language: null }, orders);
+        return chosen === null ? !numbers.includes(asked) : orders.includes(chosen) && chosen.name === `#${asked}`;
+      }),
+    );
   });
 });
