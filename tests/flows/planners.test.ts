@@ -6,6 +6,7 @@ import { feedbackDueAt, parseFeedbackAnswer, planFeedback, type FeedbackEvent } 
 import { routeInbound } from "~/.server/automations/inbound-route";
 import { planShippingUpdate, shippingUpdateBlocker, type ShippingEvent } from "~/.server/automations/shipping-update";
 import { chooseOrder, describeOrder, detectOrderQuestion, planAutoReply, planWismoAnswer, type WismoOrder } from "~/.server/automations/wismo";
+import { orderIdCandidates } from "~/.server/fulfillments/events";
 import { FLOW_SEND_POLICY } from "~/.server/outbox/policy";
 import { FLOW_IDS } from "~/.server/settings/schema";
 import { placeholderCount, renderTemplateBody, suggestedTemplates, TEMPLATE_NAMES } from "~/.server/templates/catalogue";
@@ -64,6 +65,20 @@ describe("shipping update planner", () => {
     expect(renderTemplateBody(en.template, "en", en.components[0].parameters.map((p) => ("text" in p ? p.text : "")))).toBe(
       "Hi there, your order #1001 is on its way! Shipped with the carrier, tracking number 0034.",
     );
+  });
+});
+
+describe("the order a fulfillment names", () => {
+  it("finds the exact id behind a JSON number rounded above 2^53, and nothing else", () => {
+    const rounded = JSON.parse("820982911946154508") as number;
+    expect(String(rounded)).not.toBe("820982911946154508");
+    const candidates = orderIdCandidates(rounded);
+    expect(candidates).toContain("820982911946154508");
+    expect(candidates.every((c) => Number(c) === rounded)).toBe(true);
+    expect(candidates.length).toBeLessThanOrEqual(129);
+    expect(orderIdCandidates(4242)).toEqual(["4242"]);
+    expect(orderIdCandidates("820982911946154508")).toEqual(["820982911946154508"]);
+    expect(orderIdCandidates(-1)).toEqual([]);
   });
 });
 
