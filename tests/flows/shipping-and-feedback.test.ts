@@ -77,6 +77,17 @@ describe("shipping update", () => {
     expect(sentTemplates()).not.toContain(TEMPLATE_NAMES.shippingUpdate);
   });
 
+  it("is cancelled when the fulfillment is cancelled before it went out", async () => {
+    await consentFor(PHONE, "REQUESTED", T0);
+    await deliver("orders/create", orderAt(T0));
+    await deliver("fulfillments/create", fulfillmentPayload(T0));
+    await deliver("fulfillments/update", fulfillmentPayload(at(1000), { status: "cancelled" }));
+    const [message] = await flowMessages("shipping_update");
+    expect(message).toMatchObject({ status: "CANCELLED", statusReason: "fulfillment_cancelled" });
+    await harness.advance(60_000);
+    expect(sentTemplates()).not.toContain(TEMPLATE_NAMES.shippingUpdate);
+  });
+
   it("a fulfillment for an unknown order and a malformed one are recorded with a reason, nothing else", async () => {
     await deliver("fulfillments/create", fulfillmentPayload(T0, { order_id: 4242 }));
     await deliver("fulfillments/create", { id: 1, status: "success" });

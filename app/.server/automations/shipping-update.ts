@@ -35,7 +35,8 @@ export interface ShippingEvent {
 
 const GREETING_FALLBACK: Record<TemplateLanguage, string> = { de: "zusammen", en: "there" };
 const CARRIER_FALLBACK: Record<TemplateLanguage, string> = { de: "dem Versanddienstleister", en: "the carrier" };
-const NOT_SHIPPING = new Set(["cancelled", "error", "failure"]);
+/** Fulfillment statuses under which nothing is on its way. */
+export const NOT_SHIPPING: ReadonlySet<string> = new Set(["cancelled", "error", "failure"]);
 
 export function shippingDedupeKey(shopifyFulfillmentId: string, trackingNumber: string): string {
   return `shipping_update:${shopifyFulfillmentId}:${trackingNumber}`;

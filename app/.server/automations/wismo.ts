@@ -2,6 +2,7 @@
 // window gets a free-form answer. Only the sender's own orders (matched by their phone) are ever described.
 import { createHash } from "node:crypto";
 import { FREE_FORM_REPLIES, templateLanguage, type TemplateLanguage } from "../templates/catalogue";
+import { NOT_SHIPPING } from "./shipping-update";
 import type { MessagePlan } from "./types";
 
 export interface OrderQuestion {
@@ -98,7 +99,7 @@ const fill = (text: string, values: Record<string, string>) => text.replace(/\{(
 export function describeOrder(order: WismoOrder, language: TemplateLanguage): string {
   const t = FREE_FORM_REPLIES[language];
   const shipped = order.fulfillments
-    .filter((f) => f.status !== "cancelled" && f.status !== "error" && f.status !== "failure")
+    .filter((f) => !NOT_SHIPPING.has(f.status))
     .sort((a, b) => b.sourceUpdatedAt.getTime() - a.sourceUpdatedAt.getTime());
   const latest = shipped[0];
   let status: string;

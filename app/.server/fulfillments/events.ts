@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { shopDisplayName } from "../automations/consent-messages";
 import { feedbackDedupeKey, planFeedback } from "../automations/feedback";
-import { planShippingUpdate, shippingUpdateBlocker, type ShippingEvent } from "../automations/shipping-update";
+import { NOT_SHIPPING, planShippingUpdate, shippingUpdateBlocker, type ShippingEvent } from "../automations/shipping-update";
 import type { MessagePlan } from "../automations/types";
 import type { DbTx } from "../db";
 import type { ShopContext } from "../ingest/projections";
@@ -91,10 +91,34 @@ export async function handleFulfillmentPayload(tx: DbTx, shop: ShopContext, payl
     stale,
   };
   const plans = planShippingUpdate(shipping, shop, now);
+  const withdrawn = !stale && NOT_SHIPPING.has(f.status) ? await cancelShippingUpdates(tx, shop.domain, f.shopifyFulfillmentId, f.status, now) : 0;
 
   const feedback = await planOrderFeedback(tx, shop, { ...common, refunded: isRefunded(order.financialStatus) }, now);
-  const notes = [plans.length === 0 ? `no shipping update: ${shippingUpdateBlocker(shipping) ?? "nothing to send"}` : null, feedback.note].filter(Boolean);
+  const notes = [
+    plans.length === 0 ? `no shipping update: ${shippingUpdateBlocker(shipping) ?? "nothing to send"}` : null,
+    withdrawn > 0 ? `${withdrawn} pending shipping update(s) cancelled` : null,
+    feedback.note,
+  ].filter(Boolean);
   return { plans: [...plans, ...feedback.plans], note: notes.length > 0 ? notes.join("; ") : undefined };
+}
+
+/** A fulfillment cancelled (or failed) before its shipping update went out: the update would be wrong. */
+async function cancelShippingUpdates(tx: DbTx, shop: string, shopifyFulfillmentId: string, status: string, now: Date): Promise<number> {
+  const pending = await tx.message.findMany({
+    where: { shop, flow: "shipping_update", status: "SCHEDULED", dedupeKey: { startsWith: `shipping_update:${shopifyFulfillmentId}:` } },
+    select: { id: true },
+  });
+  for (const { id } of pending) {
+    await tx.message.update({
+      where: { id },
+      data: {
+        status: "CANCELLED",
+        statusReason: "fulfillment_cancelled",
+        events: { create: { status: "CANCELLED", reason: `fulfillment_cancelled: the fulfillment is ${status}; no shipping update`, source: "planner", at: now } },
+      },
+    });
+  }
+  return pending.length;
 }
 
 const isRefunded = (financialStatus: string | null) => financialStatus === "refunded";

@@ -91,6 +91,7 @@ const en = {
     step1_pending: "Waiting for the first reminder's time, when Momento decides whether the checkout gets reminders.",
     feedback_rescheduled: "The carrier reported the delivery; the feedback request moved to the set number of days after it.",
     order_refunded: "The order was refunded.",
+    fulfillment_cancelled: "The shipment was cancelled before the update went out.",
     text_not_supported: "This WhatsApp connection cannot send free-form text.",
   } as Record<string, string>,
   inbox: {
@@ -202,6 +203,7 @@ const de: MessagesStrings = {
     step1_pending: "Wartet auf den Zeitpunkt der ersten Erinnerung, zu dem Momento entscheidet, ob der Checkout Erinnerungen bekommt.",
     feedback_rescheduled: "Der Versanddienstleister hat die Zustellung gemeldet; die Feedback-Anfrage kommt die eingestellte Zahl von Tagen danach.",
     order_refunded: "Die Bestellung wurde erstattet.",
+    fulfillment_cancelled: "Der Versand wurde storniert, bevor die Benachrichtigung rausging.",
     text_not_supported: "Diese WhatsApp-Verbindung kann keinen freien Text senden.",
   },
   inbox: {
