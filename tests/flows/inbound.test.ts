@@ -109,6 +109,14 @@ describe("anything else", () => {
     expect(withAnswer.inbox[0].handled).toBe("A message for you; Momento confirmed receipt (at most once a day)");
   });
 
+  it("a message Meta delivers after the 24-hour window is recorded for the merchant, not answered", async () => {
+    clock.set(new Date(clock.now().getTime() + 2 * DAY));
+    await postWhatsAppWebhook(textWebhook(PHONE, "Wo ist meine Bestellung?", new Date(clock.now().getTime() - 30 * HOUR)).body);
+    await harness.advance(60_000);
+    expect(texts()).toEqual([]);
+    expect(await db.inboundMessage.findFirstOrThrow()).toMatchObject({ handledAs: "too_late", replyMessageId: null, reason: expect.stringMatching(/30 h after it was written/) });
+  });
+
   it("consent keywords stay with consent: STOP revokes and gets only the opt-out confirmation", async () => {
     harness.sim.reply(PHONE, "STOP");
     await harness.advance(60_000);

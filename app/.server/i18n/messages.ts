@@ -108,6 +108,7 @@ const en = {
       fallback: "A message for you; Momento confirmed receipt (at most once a day)",
       unsupported: "A message type Momento does not read; please look at it in WhatsApp",
       unassigned: "Sender unknown to the shop; not answered",
+      too_late: "Reached Momento after WhatsApp's 24-hour reply window; not answered — please reply in WhatsApp",
     } as Record<string, string>,
   },
 };
@@ -220,6 +221,7 @@ const de: MessagesStrings = {
       fallback: "Eine Nachricht an dich; Momento hat den Eingang bestätigt (höchstens einmal am Tag)",
       unsupported: "Eine Nachrichtenart, die Momento nicht liest; bitte in WhatsApp ansehen",
       unassigned: "Absender dem Shop unbekannt; nicht beantwortet",
+      too_late: "Kam nach Ablauf von WhatsApps 24-Stunden-Antwortfenster bei Momento an; nicht beantwortet – bitte in WhatsApp antworten",
     },
   },
 };

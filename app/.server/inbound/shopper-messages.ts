@@ -14,7 +14,7 @@ import { enqueuePlans } from "../ingest/enqueue";
 import { templateLanguage } from "../templates/catalogue";
 import type { InboundMessage } from "../whatsapp/types";
 
-export type InboundHandling = InboundRoute["kind"] | "unassigned";
+export type InboundHandling = InboundRoute["kind"] | "unassigned" | "too_late";
 
 export interface ShopperMessageCounts {
   recorded: number;
@@ -26,14 +26,18 @@ export interface ShopperMessageCounts {
   unsupported: number;
   /** No shop knows the sender: recorded without a shop, not answered. */
   unassigned: number;
+  /** An order question or other text that arrived after the 24-hour window: recorded, not answered. */
+  too_late: number;
   /** Answers planned into the outbox. */
   planned: number;
 }
 
 export function emptyShopperMessageCounts(): ShopperMessageCounts {
-  return { recorded: 0, duplicate: 0, consent: 0, feedback: 0, wismo: 0, fallback: 0, unsupported: 0, unassigned: 0, planned: 0 };
+  return { recorded: 0, duplicate: 0, consent: 0, feedback: 0, wismo: 0, fallback: 0, unsupported: 0, unassigned: 0, too_late: 0, planned: 0 };
 }
 
+/** WhatsApp's customer service window: free-form replies only within 24 hours of the shopper's message. */
+export const CUSTOMER_SERVICE_WINDOW_MS = 24 * 3_600_000;
 /** A feedback answer counts for a request sent within this long. */
 export const FEEDBACK_ANSWER_WINDOW_MS = 14 * 86_400_000;
 const MAX_ORDERS_LOOKED_AT = 20;
@@ -82,6 +86,8 @@ async function handleOne(tx: DbTx, message: InboundMessage, now: Date): Promise<
   const awaited = consent.action === null ? await awaitedFeedback(tx, message, sender, now) : null;
   const route = routeInbound(message, { consentMatched: consent.action !== null ? (consent.matched ?? consent.action) : null, feedbackAwaited: awaited !== null });
 
+  // Meta redelivers webhooks for up to 7 days; free-form text is only accepted within 24 h of the shopper's message.
+  const windowClosed = now.getTime() - message.timestamp.getTime() >= CUSTOMER_SERVICE_WINDOW_MS;
   let handled: Handled;
   switch (route.kind) {
     case "consent":
@@ -91,10 +97,10 @@ async function handleOne(tx: DbTx, message: InboundMessage, now: Date): Promise<
       handled = await storeFeedback(tx, message, awaited!, route.answer);
       break;
     case "wismo":
-      handled = await answerOrderQuestion(tx, sender, route.question, now);
+      handled = windowClosed ? await tooLate(tx, sender, message, now) : await answerOrderQuestion(tx, sender, route.question, now);
       break;
     case "fallback":
-      handled = await autoReply(tx, sender, now);
+      handled = windowClosed ? await tooLate(tx, sender, message, now) : await autoReply(tx, sender, now);
       break;
     case "unsupported":
       handled = { shop: await latestContactShop(tx, sender), handledAs: "unsupported", reason: `not answered: ${route.reason}`, planned: 0 };
@@ -212,6 +218,12 @@ async function answerOrderQuestion(tx: DbTx, sender: InboundSender, question: Or
   const answer = await enqueueAnswer(tx, decision.shop, decision.plan, now);
   const about = decision.order ? `order ${decision.order.name}` : question.orderNumber ? "an order number that is not theirs or unknown" : "an order, but none is known for this number";
   return { shop: decision.shop, handledAs: "wismo", reason: `asked about ${about}; ${answer.outcome}`, replyMessageId: answer.replyMessageId, planned: answer.planned };
+}
+
+async function tooLate(tx: DbTx, sender: InboundSender, message: InboundMessage, now: Date): Promise<Handled> {
+  const hours = Math.floor((now.getTime() - message.timestamp.getTime()) / 3_600_000);
+  const reason = `not answered: the message reached Momento ${hours} h after it was written, when WhatsApp's 24-hour reply window had closed`;
+  return { shop: await latestContactShop(tx, sender), handledAs: "too_late", reason, planned: 0 };
 }
 
 async function autoReply(tx: DbTx, sender: InboundSender, now: Date): Promise<Handled> {
