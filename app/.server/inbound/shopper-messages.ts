@@ -83,7 +83,7 @@ async function handleOne(tx: DbTx, message: InboundMessage, now: Date): Promise<
   if (await tx.inboundMessage.findUnique({ where: { waMessageId: message.waMessageId }, select: { id: true } })) return "duplicate";
   const sender: InboundSender = { waMessageId: message.waMessageId, phone: phoneOf(message.from), waUserId: message.userId ?? null };
   const consent = classifyMessage(message);
-  const awaited = consent.action === null ? await awaitedFeedback(tx, message, sender, now) : null;
+  const awaited = consent.action === null ? await awaitedFeedback(tx, message, sender) : null;
   const route = routeInbound(message, { consentMatched: consent.action !== null ? (consent.matched ?? consent.action) : null, feedbackAwaited: awaited !== null });
 
   // Meta redelivers webhooks for up to 7 days; free-form text is only accepted within 24 h of the shopper's message.
@@ -127,14 +127,15 @@ async function handleOne(tx: DbTx, message: InboundMessage, now: Date): Promise<
 type FeedbackRequest = { id: string; shop: string; orderId: string | null; customerKey: string | null };
 
 /** The feedback request this message may answer: the one a tap refers to, else the latest unanswered one sent. */
-async function awaitedFeedback(tx: DbTx, message: InboundMessage, sender: InboundSender, now: Date): Promise<FeedbackRequest | null> {
+async function awaitedFeedback(tx: DbTx, message: InboundMessage, sender: InboundSender): Promise<FeedbackRequest | null> {
   const select = { id: true, shop: true, orderId: true, customerKey: true } as const;
   let request: FeedbackRequest | null = null;
   if (message.contextWaMessageId) {
     request = await tx.message.findFirst({ where: { waMessageId: message.contextWaMessageId, flow: "feedback" }, select });
   } else if (recipientWhere(sender).length > 0) {
     request = await tx.message.findFirst({
-      where: { OR: recipientWhere(sender), flow: "feedback", sentAt: { not: null, gte: new Date(now.getTime() - FEEDBACK_ANSWER_WINDOW_MS) } },
+      // Sent before the shopper wrote (a late-delivered message cannot answer a later question), and recently.
+      where: { OR: recipientWhere(sender), flow: "feedback", sentAt: { not: null, lte: message.timestamp, gte: new Date(message.timestamp.getTime() - FEEDBACK_ANSWER_WINDOW_MS) } },
       orderBy: { sentAt: "desc" },
       select,
     });
