@@ -127,6 +127,7 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
   const errors = fieldErrors(result);
   const [delay, setDelay] = useState(flow.delayMinutes ?? "0");
   const [steps, setSteps] = useState<[string, string]>(flow.steps ?? ["60", "1440"]);
+  const [feedbackDays, setFeedbackDays] = useState(flow.feedbackDelayDays ?? "7");
   const [template, setTemplate] = useState(flow.template ?? "");
   const languages = Object.keys(data.common.languages);
   const [previewLanguage, setPreviewLanguage] = useState(data.language === "de" ? "de" : "en");
@@ -172,6 +173,9 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
                   <FormLayout>
                     {flow.delayMinutes !== null ? (
                       <TextField label={s.delay} name="delayMinutes" type="number" value={delay} onChange={setDelay} error={errors.delayMinutes} helpText={s.delayHelp} autoComplete="off" />
+                    ) : null}
+                    {flow.feedbackDelayDays !== null ? (
+                      <TextField label={s.feedbackDelay} name="feedbackDelayDays" type="number" value={feedbackDays} onChange={setFeedbackDays} error={errors.feedbackDelayDays} helpText={s.feedbackDelayHelp} autoComplete="off" />
                     ) : null}
                     {flow.steps ? (
                       <FormLayout.Group>
@@ -222,7 +226,14 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
                   })}
                 </BlockStack>
               ) : preview ? (
-                <WhatsAppBubble text={preview.text} buttons={preview.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}`} />
+                <BlockStack gap="100">
+                  <WhatsAppBubble text={preview.text} buttons={preview.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}`} />
+                  {previewTemplate === "text" ? (
+                    <Text as="p" variant="bodySm" tone="subdued">
+                      {s.freeFormNote}
+                    </Text>
+                  ) : null}
+                </BlockStack>
               ) : (
                 <Text as="p" tone="subdued">
                   {s.noTemplateYet}

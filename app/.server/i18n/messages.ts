@@ -38,6 +38,7 @@ const en = {
     whatToDo: "What to do:",
     link: "Link",
     clicked: "Opened by the shopper",
+    freeForm: "Free-form reply (no template)",
   },
   sources: { planner: "Momento", worker: "Sending", webhook: "WhatsApp", link: "Shopper", onboarding: "Setup" } as Record<string, string>,
   events: {
@@ -91,7 +92,28 @@ const en = {
     claimed: "Picked up for sending.",
     not_tracked: "Momento no longer tracks this checkout.",
     step1_pending: "Waiting for the first reminder's time, when Momento decides whether the checkout gets reminders.",
+    feedback_rescheduled: "The carrier reported the delivery; the feedback request moved to the set number of days after it.",
+    order_refunded: "The order was refunded.",
+    fulfillment_cancelled: "The shipment was cancelled before the update went out.",
+    text_not_supported: "This WhatsApp connection cannot send free-form text.",
   } as Record<string, string>,
+  inbox: {
+    title: "Inbox",
+    intro: "What shoppers wrote to your WhatsApp number, and what Momento did with it. Answer them in the WhatsApp Business app.",
+    empty: "No messages from shoppers yet.",
+    columns: { time: "Received", from: "From", message: "Message", handled: "What Momento did", answer: "Answer" },
+    viewAnswer: "View answer",
+    noText: "({type} message)",
+    handled: {
+      consent: "Subscription keyword (JA, STOP, START …), applied to the consent log",
+      feedback: "Feedback score stored",
+      wismo: "Asked about an order; Momento answered with its status (only ever the sender's own orders)",
+      fallback: "A message for you; Momento confirmed receipt (at most once a day)",
+      unsupported: "A message type Momento does not read; please look at it in WhatsApp",
+      unassigned: "Sender unknown to the shop; not answered",
+      too_late: "Reached Momento after WhatsApp's 24-hour reply window; not answered — please reply in WhatsApp",
+    } as Record<string, string>,
+  },
 };
 
 export type MessagesStrings = typeof en;
@@ -133,6 +155,7 @@ const de: MessagesStrings = {
     whatToDo: "Was tun:",
     link: "Link",
     clicked: "Von der Person geöffnet",
+    freeForm: "Freie Antwort (ohne Vorlage)",
   },
   sources: { planner: "Momento", worker: "Versand", webhook: "WhatsApp", link: "Kundschaft", onboarding: "Einrichtung" },
   events: {
@@ -185,6 +208,27 @@ const de: MessagesStrings = {
     claimed: "Zum Versand übernommen.",
     not_tracked: "Momento verfolgt diesen Checkout nicht mehr.",
     step1_pending: "Wartet auf den Zeitpunkt der ersten Erinnerung, zu dem Momento entscheidet, ob der Checkout Erinnerungen bekommt.",
+    feedback_rescheduled: "Der Versanddienstleister hat die Zustellung gemeldet; die Feedback-Anfrage kommt die eingestellte Zahl von Tagen danach.",
+    order_refunded: "Die Bestellung wurde erstattet.",
+    fulfillment_cancelled: "Der Versand wurde storniert, bevor die Benachrichtigung rausging.",
+    text_not_supported: "Diese WhatsApp-Verbindung kann keinen freien Text senden.",
+  },
+  inbox: {
+    title: "Posteingang",
+    intro: "Was Kundinnen und Kunden an deine WhatsApp-Nummer geschrieben haben und was Momento damit gemacht hat. Antworten kannst du in der WhatsApp-Business-App.",
+    empty: "Noch keine Nachrichten von Kundschaft.",
+    columns: { time: "Empfangen", from: "Von", message: "Nachricht", handled: "Was Momento getan hat", answer: "Antwort" },
+    viewAnswer: "Antwort ansehen",
+    noText: "({type}-Nachricht)",
+    handled: {
+      consent: "Anmelde-Stichwort (JA, STOPP, START …), im Einwilligungsprotokoll vermerkt",
+      feedback: "Feedback-Bewertung gespeichert",
+      wismo: "Frage nach einer Bestellung; Momento hat mit ihrem Stand geantwortet (immer nur eigene Bestellungen der Nummer)",
+      fallback: "Eine Nachricht an dich; Momento hat den Eingang bestätigt (höchstens einmal am Tag)",
+      unsupported: "Eine Nachrichtenart, die Momento nicht liest; bitte in WhatsApp ansehen",
+      unassigned: "Absender dem Shop unbekannt; nicht beantwortet",
+      too_late: "Kam nach Ablauf von WhatsApps 24-Stunden-Antwortfenster bei Momento an; nicht beantwortet – bitte in WhatsApp antworten",
+    },
   },
 };
 
