@@ -9,7 +9,8 @@ export type Flow =
   | "cart_recovery"
   | "back_in_stock"
   | "feedback"
-  | "win_back";
+  | "win_back"
+  | "loyalty";
 
 /** What a planner decides: one message to exist in the outbox. Planners are pure; enqueue writes plans. */
 export interface MessagePlan {

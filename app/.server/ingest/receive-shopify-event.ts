@@ -8,7 +8,9 @@ import type { MessagePlan } from "../automations/types";
 import { onCheckoutDeleted, onCheckoutPayload, onOrderForCheckout } from "../cart-recovery/checkout-events";
 import { consentPlansFromMarker } from "../consent/marker";
 import { handleWhatsAppConsentUpdate } from "../consent/shopify-consent-webhook";
+import { handleInventoryLevelUpdate } from "../back-in-stock/inventory";
 import { handleCustomersDataRequest, handleCustomersRedact, handleShopRedact } from "../gdpr/handlers";
+import { retentionOnOrder } from "../retention/on-order";
 import { enqueuePlans } from "./enqueue";
 import { projectCheckout, projectOrder, type ShopContext } from "./projections";
 import { checkoutDeletePayload, checkoutPayload, describeZodError, OPT_IN_ATTRIBUTE, orderPayload, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
@@ -55,7 +57,9 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
     shop,
     now,
   );
-  return { plans: [...consentPlans, ...plans], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
+  // Loyalty: the thank-you after the k-th order and the VIP tag (retention/on-order.ts); nothing for a stale payload.
+  const loyalty = stale ? [] : await retentionOnOrder(tx, shop, order, now);
+  return { plans: [...consentPlans, ...plans, ...loyalty], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
 }
 
 function markerOf(shop: ShopContext, p: OrderPayload | CheckoutPayload, phone: string | null, checkoutToken: string | null) {
@@ -106,7 +110,7 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "checkouts/delete": handleCheckoutDelete,
   "fulfillments/create": recordOnly("the shipping-update flow is not built yet"),
   "fulfillments/update": recordOnly("the shipping-update flow is not built yet"),
-  "inventory_levels/update": recordOnly("the back-in-stock flow is not built yet"),
+  "inventory_levels/update": handleInventoryLevelUpdate,
   "app/uninstalled": handleAppUninstalled,
   "app/scopes_update": handleScopesUpdate,
   "customers_whats_app_marketing_consent/update": handleWhatsAppConsentUpdate,

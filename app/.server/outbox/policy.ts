@@ -54,3 +54,34 @@ export function backoffDelayMs(failedAttempts: number, backoff: BackoffPolicy, r
   const jittered = raw * (1 + backoff.jitter * (2 * random() - 1));
   return Math.round(Math.max(0, Math.min(backoff.maxMs, jittered)));
 }
+
+/** What the send-time gate applies per flow (DESIGN.md §4–5), as data: its Meta category, whether quiet hours
+ * defer it and whether it counts against the marketing frequency cap. */
+export interface FlowRules {
+  category: "UTILITY" | "MARKETING";
+  quietHours: boolean;
+  frequencyCap: boolean;
+}
+
+export const FLOW_RULES: Readonly<Record<string, FlowRules>> = {
+  opt_in_confirmation: { category: "UTILITY", quietHours: false, frequencyCap: false },
+  opt_out_confirmation: { category: "UTILITY", quietHours: false, frequencyCap: false },
+  order_confirmation: { category: "UTILITY", quietHours: false, frequencyCap: false },
+  shipping_update: { category: "UTILITY", quietHours: false, frequencyCap: false },
+  cart_recovery: { category: "MARKETING", quietHours: true, frequencyCap: true },
+  feedback: { category: "MARKETING", quietHours: true, frequencyCap: true },
+  back_in_stock: { category: "MARKETING", quietHours: true, frequencyCap: true },
+  win_back: { category: "MARKETING", quietHours: true, frequencyCap: true },
+  loyalty: { category: "MARKETING", quietHours: true, frequencyCap: true },
+};
+
+/**
+ * Fan-outs (back in stock) spread their messages over time at this share of the business number's rate, so
+ * the order confirmations planned meanwhile are not queued behind tens of thousands of alerts.
+ */
+export const FAN_OUT_RATE_SHARE = 0.5;
+
+/** Milliseconds between two fan-out messages for a policy: 1000 / (rate · share). */
+export function fanOutSpacingMs(policy: Pick<OutboxPolicy, "ratePerSecond">): number {
+  return 1000 / (policy.ratePerSecond * FAN_OUT_RATE_SHARE);
+}

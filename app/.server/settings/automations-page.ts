@@ -8,6 +8,7 @@ import { AUTOMATIONS, type AutomationsStrings } from "../i18n/automations";
 import type { MerchantDeps } from "../onboarding/deps";
 import type { ActionResult } from "../onboarding/service";
 import { placeholderCount, suggestedTemplates, TEMPLATE_LANGUAGES, TEMPLATE_NAMES, type TemplateDefinition } from "../templates/catalogue";
+import { flowFieldsFor } from "./flow-fields";
 import { parseFlowForm, templateFits } from "./form";
 import { DELAYED_FLOWS, FLOW_IDS, isLiveFlow, type FlowId, type SyncedTemplate } from "./schema";
 import { readShop, writeSettings } from "./store";
@@ -16,6 +17,9 @@ import { readShop, writeSettings } from "./store";
 export const SUGGESTED_TEMPLATE: Partial<Record<FlowId, string>> = {
   order_confirmation: TEMPLATE_NAMES.orderConfirmation,
   opt_in_confirmation: TEMPLATE_NAMES.optInConfirmation,
+  back_in_stock: TEMPLATE_NAMES.backInStock,
+  win_back: TEMPLATE_NAMES.winBack,
+  loyalty: TEMPLATE_NAMES.loyaltyThanks,
 };
 
 export interface Preview {
@@ -34,6 +38,8 @@ export interface FlowCard {
   consent: string | null;
   delayMinutes: string | null;
   steps: [string, string] | null;
+  /** The flow's own settings (settings/flow-fields.ts). */
+  fields: { name: string; label: string; help: string; value: string }[];
   plannedTiming: string | null;
   suggestedTemplate: string | null;
   template: string | null;
@@ -58,6 +64,7 @@ const CATEGORY: Partial<Record<FlowId, "UTILITY" | "MARKETING">> = {
   back_in_stock: "MARKETING",
   feedback: "MARKETING",
   win_back: "MARKETING",
+  loyalty: "MARKETING",
 };
 
 const PLANNED_TIMING: Record<AdminLanguage, Partial<Record<FlowId, string>>> = {
@@ -147,6 +154,7 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
       consent: category ? c.consentNeeded[category] : null,
       delayMinutes: live && DELAYED_FLOWS.includes(id) ? String(flow.delayMinutes) : null,
       steps: id === "cart_recovery" ? [String(settings.cartRecoverySteps[0]), String(settings.cartRecoverySteps[1])] : null,
+      fields: live ? flowFieldsFor(id, settings, language) : [],
       plannedTiming: live ? null : fill(s.plannedTiming, { timing: PLANNED_TIMING[language][id] ?? "" }),
       suggestedTemplate: suggested,
       template: flow.template ?? suggested,
@@ -182,10 +190,11 @@ export async function automationsAction(deps: MerchantDeps, shop: string, form: 
     const synced = settings.templateSync?.templates ?? [];
     const parsed = parseFlowForm(form, { synced, suggested: suggestedShape(deps.appUrl, synced, suggestedName), suggestedName });
     if (!parsed.ok) return { ok: false, intent, message: c.notSaved, errors: localizeErrors(language, parsed.errors) };
-    const { flow: id, enabled, delayMinutes, template, cartRecoverySteps } = parsed.value;
+    const { flow: id, enabled, delayMinutes, template, cartRecoverySteps, settings: fields } = parsed.value;
     await writeSettings(deps.db, shop, {
       flows: { [id]: { enabled, ...(delayMinutes !== undefined ? { delayMinutes } : {}), ...(template !== undefined ? { template } : {}) } },
       ...(cartRecoverySteps ? { cartRecoverySteps } : {}),
+      ...fields,
     });
     return { ok: true, intent, message: c.saved };
   }

@@ -33,6 +33,12 @@ export const TEMPLATE_NAMES = {
   cartRecovery2: "momento_cart_recovery_2",
   /** Step 2 with a unique discount code: {{4}} code, {{5}} percent, {{6}} last day. */
   cartRecovery2Discount: "momento_cart_recovery_2_discount",
+  /** {{1}} product (and variant) title; URL button to the product page. */
+  backInStock: "momento_back_in_stock",
+  /** {{1}} name, {{2}} shop, {{3}} code, {{4}} percent, {{5}} last day; the code is created right before the send. */
+  winBack: "momento_win_back",
+  /** {{1}} name, {{2}} number of orders, {{3}} code, {{4}} percent, {{5}} last day. */
+  loyaltyThanks: "momento_loyalty_thanks",
 } as const;
 
 type Wording = { body: string; example: string[]; buttons: Omit<TemplateButton, "url" | "example">[] };
@@ -122,6 +128,49 @@ const WORDING: Record<string, { category: TemplateCategory; link: boolean; de: W
       body: "Hi {{1}}, your cart with {{2}} is still waiting for you ({{3}} in total). Use code {{4}} for {{5}}% off until {{6}}. Reply STOP to opt out.",
       example: ["Anna", "Sneaker Classic and Socks", "€89.90", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
       buttons: [{ type: "URL", text: "Back to my cart" }],
+    },
+  },
+  // Back in stock, win-back and loyalty (marketing; docs/back-in-stock.md, docs/decisions/006).
+  [TEMPLATE_NAMES.backInStock]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Gute Nachricht: {{1}} ist wieder verfügbar! Du hattest dich dafür angemeldet; dies ist die einzige Nachricht dazu. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Sneaker Classic – 42"],
+      buttons: [{ type: "URL", text: "Jetzt ansehen" }],
+    },
+    en: {
+      body: "Good news: {{1}} is back in stock! You asked us to tell you; this is the only message about it. Reply STOP to opt out.",
+      example: ["Sneaker Classic – 42"],
+      buttons: [{ type: "URL", text: "View now" }],
+    },
+  },
+  [TEMPLATE_NAMES.winBack]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, wir vermissen dich bei {{2}}! Mit dem Code {{3}} sparst du {{4}} % auf deine nächste Bestellung, gültig bis {{5}}. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "Demo Shop", "MOMENTO-7KQ2M9XD", "10", "12.03.2026"],
+      buttons: [{ type: "URL", text: "Zum Shop" }],
+    },
+    en: {
+      body: "Hi {{1}}, we miss you at {{2}}! Use code {{3}} for {{4}}% off your next order until {{5}}. Reply STOP to opt out.",
+      example: ["Anna", "Demo Shop", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
+      buttons: [{ type: "URL", text: "Visit the shop" }],
+    },
+  },
+  [TEMPLATE_NAMES.loyaltyThanks]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, das war schon deine {{2}}. Bestellung – danke für deine Treue! Mit dem Code {{3}} sparst du {{4}} % auf die nächste, gültig bis {{5}}. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "3", "MOMENTO-7KQ2M9XD", "10", "12.03.2026"],
+      buttons: [{ type: "URL", text: "Zum Shop" }],
+    },
+    en: {
+      body: "Hi {{1}}, that was order number {{2}} – thank you for your loyalty! Use code {{3}} for {{4}}% off your next one until {{5}}. Reply STOP to opt out.",
+      example: ["Anna", "3", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
+      buttons: [{ type: "URL", text: "Visit the shop" }],
     },
   },
 };

@@ -1,0 +1,37 @@
+// orders/create, in the ingest transaction: the loyalty thank-you after the k-th order, and the VIP customer tag
+// (queued in the ShopifySync outbox, written by the worker with tagsAdd) once the lifetime value passes the
+// threshold. Both only while the loyalty flow is on; both are idempotent by unique keys.
+import { lifetimeValueCents, planLoyalty, shouldTagVip } from "../automations/retention";
+import type { MessagePlan } from "../automations/types";
+import type { DbTx } from "../db";
+import { readSettings } from "../settings/store";
+import { CUSTOMER_TAG_KIND, customerTagDedupeKey, type CustomerTagPayload } from "../shopify-admin/customer-tag";
+
+export interface OrderFacts {
+  customerKey: string | null;
+  test: boolean;
+  cancelledAt: Date | null;
+}
+
+export async function retentionOnOrder(tx: DbTx, shop: { domain: string; locale: string }, order: OrderFacts, now: Date): Promise<MessagePlan[]> {
+  if (!order.customerKey || order.test || order.cancelledAt) return [];
+  const settings = await readSettings(tx, shop.domain);
+  if (!settings.flows.loyalty.enabled) return [];
+  const [orders, customer] = await Promise.all([
+    tx.order.findMany({ where: { shop: shop.domain, customerKey: order.customerKey, cancelledAt: null, test: false }, select: { shopifyOrderId: true, createdAt: true, totalPrice: true }, orderBy: { createdAt: "asc" } }),
+    tx.customer.findUnique({ where: { shop_key: { shop: shop.domain, key: order.customerKey } } }),
+  ]);
+  const history = { customerKey: order.customerKey, phone: customer?.phone ?? null, firstName: customer?.firstName ?? null, locale: customer?.locale ?? null, orders };
+  const decision = planLoyalty(history, { orderCount: settings.loyaltyOrderCount }, shop, now);
+
+  const shopifyCustomerId = customer?.shopifyCustomerId ?? null;
+  if (shouldTagVip(lifetimeValueCents(orders.map((o) => o.totalPrice)), settings.vipLifetimeValue, shopifyCustomerId)) {
+    const dedupeKey = customerTagDedupeKey(shopifyCustomerId!, settings.vipTag);
+    const exists = await tx.shopifySync.findUnique({ where: { shop_dedupeKey: { shop: shop.domain, dedupeKey } }, select: { id: true } });
+    if (!exists) {
+      const payload: CustomerTagPayload = { customerId: shopifyCustomerId!, tags: [settings.vipTag] };
+      await tx.shopifySync.create({ data: { shop: shop.domain, kind: CUSTOMER_TAG_KIND, dedupeKey, payload: JSON.stringify(payload), nextAttemptAt: now, createdAt: now } });
+    }
+  }
+  return decision.plan ? [decision.plan] : [];
+}
