@@ -28,7 +28,8 @@ export function winBackDedupeKey(customerKey: string, onlyOrderId: string): stri
  * Win-back: a one-time buyer (exactly one non-cancelled, non-test order) whose order is at least `days` old gets
  * one offer. The key names the customer and that one order, so it is planned once per order history.
  */
-export function planWinBack(customer: CustomerHistory, settings: { days: number }, shop: { locale: string; name: string }, now: Date): RetentionDecision {
+/** `shop.url`: where the message's button leads (the storefront). */
+export function planWinBack(customer: CustomerHistory, settings: { days: number }, shop: { locale: string; name: string; url: string }, now: Date): RetentionDecision {
   if (customer.orders.length !== 1) return { plan: null, reason: customer.orders.length === 0 ? "no_orders" : "not_a_one_time_buyer" };
   const [order] = customer.orders;
   const dueAt = new Date(order.createdAt.getTime() + settings.days * DAY);
@@ -45,6 +46,7 @@ export function planWinBack(customer: CustomerHistory, settings: { days: number 
       template: TEMPLATE_NAMES.winBack,
       language,
       components: [bodyText(nameOf(customer, language), cleanParameter(shop.name, 40))],
+      linkUrl: shop.url,
       sendAfter: now,
     },
   };
@@ -55,7 +57,7 @@ export function loyaltyDedupeKey(customerKey: string, orderCount: number): strin
 }
 
 /** Loyalty: the thank-you after exactly the k-th order (a later order plans nothing; the key makes it once). */
-export function planLoyalty(customer: CustomerHistory, settings: { orderCount: number }, shop: { locale: string }, now: Date): RetentionDecision {
+export function planLoyalty(customer: CustomerHistory, settings: { orderCount: number }, shop: { locale: string; url: string }, now: Date): RetentionDecision {
   if (customer.orders.length !== settings.orderCount) return { plan: null, reason: "not_the_kth_order" };
   const language = templateLanguage(customer.locale, shop.locale);
   return {
@@ -68,10 +70,16 @@ export function planLoyalty(customer: CustomerHistory, settings: { orderCount: n
       template: TEMPLATE_NAMES.loyaltyThanks,
       language,
       components: [bodyText(nameOf(customer, language), String(settings.orderCount))],
+      linkUrl: shop.url,
       sendAfter: now,
       ...(customer.phone ? {} : { skipReason: "no_phone" }),
     },
   };
+}
+
+/** The storefront of a shop domain (a myshopify domain redirects to the shop's primary domain). */
+export function storefrontUrl(shopDomain: string): string {
+  return `https://${shopDomain}/`;
 }
 
 /** Lifetime value: the sum of the non-cancelled, non-test orders' totals (decimal strings), in cents. */

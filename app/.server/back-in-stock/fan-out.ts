@@ -5,6 +5,7 @@
 // (shop, dedupeKey) is unique. Messages are spaced at the fan-out's share of the send rate (outbox/policy.ts).
 import type { Restock } from "@prisma/client";
 import { planBackInStockBatch, type FanOutSubscriber, type RestockProduct } from "../automations/back-in-stock";
+import { storefrontUrl } from "../automations/retention";
 import type { MessagePlan } from "../automations/types";
 import type { Clock } from "../clock";
 import { retryOnContention, type Db, type DbTx } from "../db";
@@ -72,9 +73,10 @@ async function insertPlans(tx: DbTx, shop: string, plans: MessagePlan[], now: Da
   });
 }
 
-function productOf(row: { productTitle: string | null; variantTitle: string | null; productUrl: string | null }, variantId: string): RestockProduct {
-  // The storefront opens the product with the restocked variant selected.
-  const productUrl = row.productUrl ? `${row.productUrl}${row.productUrl.includes("?") ? "&" : "?"}variant=${variantId}` : null;
+function productOf(shop: string, row: { productTitle: string | null; variantTitle: string | null; productUrl: string | null }, variantId: string): RestockProduct {
+  // The storefront opens the product with the restocked variant selected; a product without an online-store URL
+  // (not published there) leads to the storefront itself.
+  const productUrl = row.productUrl ? `${row.productUrl}${row.productUrl.includes("?") ? "&" : "?"}variant=${variantId}` : storefrontUrl(shop);
   return { productTitle: row.productTitle, variantTitle: row.variantTitle, productUrl };
 }
 
@@ -118,7 +120,7 @@ export async function runBackInStockFanOut(deps: FanOutDeps, options: FanOutOpti
       counts.skipped += 1;
       continue;
     }
-    const product = productOf(lookup.row, variantId);
+    const product = productOf(restock.shop, lookup.row, variantId);
     const spacingMs = fanOutSpacingMs(deps.policy);
 
     while (batchesLeft > 0) {

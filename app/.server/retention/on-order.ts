@@ -1,7 +1,7 @@
 // orders/create, in the ingest transaction: the loyalty thank-you after the k-th order, and the VIP customer tag
 // (queued in the ShopifySync outbox, written by the worker with tagsAdd) once the lifetime value passes the
 // threshold. Both only while the loyalty flow is on; both are idempotent by unique keys.
-import { lifetimeValueCents, planLoyalty, shouldTagVip } from "../automations/retention";
+import { lifetimeValueCents, planLoyalty, shouldTagVip, storefrontUrl } from "../automations/retention";
 import type { MessagePlan } from "../automations/types";
 import type { DbTx } from "../db";
 import { readSettings } from "../settings/store";
@@ -22,7 +22,7 @@ export async function retentionOnOrder(tx: DbTx, shop: { domain: string; locale:
     tx.customer.findUnique({ where: { shop_key: { shop: shop.domain, key: order.customerKey } } }),
   ]);
   const history = { customerKey: order.customerKey, phone: customer?.phone ?? null, firstName: customer?.firstName ?? null, locale: customer?.locale ?? null, orders };
-  const decision = planLoyalty(history, { orderCount: settings.loyaltyOrderCount }, shop, now);
+  const decision = planLoyalty(history, { orderCount: settings.loyaltyOrderCount }, { locale: shop.locale, url: storefrontUrl(shop.domain) }, now);
 
   const shopifyCustomerId = customer?.shopifyCustomerId ?? null;
   if (shouldTagVip(lifetimeValueCents(orders.map((o) => o.totalPrice)), settings.vipLifetimeValue, shopifyCustomerId)) {

@@ -3,7 +3,7 @@
 // through planWinBack (one-time buyers only). The dedupeKey names the customer and their one order, so a second
 // evaluation — or a second worker — plans nothing new. The offer's code is created just before the send, and a
 // new order before then cancels it (retention/prepare-send.ts).
-import { planWinBack, type CustomerHistory } from "../automations/retention";
+import { planWinBack, storefrontUrl, type CustomerHistory } from "../automations/retention";
 import type { MessagePlan } from "../automations/types";
 import { shopDisplayName } from "../automations/consent-messages";
 import type { Clock } from "../clock";
@@ -60,7 +60,7 @@ export async function runWinBackScheduler(deps: { db: Db; clock: Clock; log?: (l
       for (const c of group) {
         if (!confirmed.has(c.phone)) continue;
         const history: CustomerHistory = { customerKey: c.key, phone: c.phone, firstName: c.firstName, locale: c.locale, orders: orders.filter((o) => o.customerKey === c.key) };
-        const decision = planWinBack(history, { days: settings.winBackDays }, { locale: shop.locale, name: settings.shopName ?? shopDisplayName(shop.domain, shop.settings) }, now);
+        const decision = planWinBack(history, { days: settings.winBackDays }, { locale: shop.locale, name: settings.shopName ?? shopDisplayName(shop.domain, shop.settings), url: storefrontUrl(shop.domain) }, now);
         if (decision.plan) plans.push(decision.plan);
       }
       if (plans.length === 0) continue;
