@@ -5,7 +5,7 @@
   function variantsOf(root) {
     try {
       return JSON.parse(root.querySelector("[data-momento-bis-variants]").textContent || "[]");
-    } catch (e) {
+    } catch {
       return [];
     }
   }
