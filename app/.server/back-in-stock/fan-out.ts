@@ -1,19 +1,17 @@
 // The back-in-stock fan-out, a step of the worker loop: each queued Restock is planned in batches — one join
-// (waiting subscriptions of the variant × CONFIRMED consent, in id order after the cursor) and a few bulk
-// inserts (messages, their planned events, the cursor) per batch, each batch its own short transaction.
+// (waiting subscriptions of the variant × CONFIRMED consent, in id order after the cursor) and two set-based
+// INSERT … SELECT (messages, their planned events) plus the cursor per batch, each batch its own short transaction.
 // A crash between batches repeats nothing: the cursor moves in the batch's transaction, and the messages'
 // (shop, dedupeKey) is unique. Messages are spaced at the fan-out's share of the send rate (outbox/policy.ts).
 import type { Restock } from "@prisma/client";
-import { planBackInStockBatch, type FanOutSubscriber, type RestockProduct } from "../automations/back-in-stock";
+import { planBackInStockBatch, type RestockProduct } from "../automations/back-in-stock";
 import { storefrontUrl } from "../automations/retention";
 import type { MessagePlan } from "../automations/types";
 import type { Clock } from "../clock";
 import { retryOnContention, type Db, type DbTx } from "../db";
-import { newMessageId } from "../ingest/enqueue";
 import { fanOutSpacingMs, type OutboxPolicy } from "../outbox/policy";
 import { readSettings } from "../settings/store";
 import type { AdminGraphqlFactory } from "../shopify-admin/client";
-import type { TemplateComponent } from "../whatsapp/types";
 import { resolveInventoryItem } from "./variant-lookup";
 
 export interface FanOutDeps {
@@ -37,16 +35,10 @@ export interface FanOutCounts {
   skipped: number;
 }
 
-interface SubscriberRow {
-  id: string;
-  phone: string;
-  locale: string | null;
-}
-
-/** Waiting subscribers of the variant whose number is CONFIRMED now (the gate checks again at send time). */
-function confirmedSubscribers(tx: DbTx, shop: string, variantId: string, after: string, limit: number): Promise<SubscriberRow[]> {
-  return tx.$queryRaw<SubscriberRow[]>`
-    SELECT s."id" AS "id", s."phone" AS "phone", s."locale" AS "locale"
+/** Waiting subscribers of the variant whose number is CONFIRMED now (the gate checks again at send time), after the cursor. */
+function confirmedSubscriberIds(tx: DbTx, shop: string, variantId: string, after: string, limit: number): Promise<{ id: string }[]> {
+  return tx.$queryRaw<{ id: string }[]>`
+    SELECT s."id" AS "id"
     FROM "BackInStockSubscription" s
     JOIN "Consent" c ON c."shop" = s."shop" AND c."phone" = s."phone"
     WHERE s."shop" = ${shop} AND s."variantId" = ${variantId} AND s."status" = 'WAITING' AND c."state" = 'CONFIRMED' AND s."id" > ${after}
@@ -54,23 +46,73 @@ function confirmedSubscribers(tx: DbTx, shop: string, variantId: string, after: 
     LIMIT ${limit}`;
 }
 
-/** The bulk twin of enqueuePlans for fresh keys: messages and their "planned" events in two statements. */
-async function insertPlans(tx: DbTx, shop: string, plans: MessagePlan[], now: Date): Promise<void> {
-  const rows = plans.map((plan) => {
-    const id = newMessageId();
-    const components: TemplateComponent[] = plan.linkUrl
-      ? [...plan.components, { type: "button", sub_type: "url", index: "0", parameters: [{ type: "text", text: id }] }]
-      : plan.components;
-    return {
-      id, shop, flow: plan.flow, dedupeKey: plan.dedupeKey, to: plan.to, customerKey: plan.customerKey, category: plan.category,
-      template: plan.template, language: plan.language, components: JSON.stringify(components), linkUrl: plan.linkUrl ?? null,
-      status: "SCHEDULED", sendAfter: plan.sendAfter, plannedFor: plan.sendAfter, createdAt: now,
-    };
-  });
-  await tx.message.createMany({ data: rows });
-  await tx.messageEvent.createMany({
-    data: rows.map((r) => ({ messageId: r.id, status: "SCHEDULED", reason: `planned for ${r.sendAfter.toISOString()}`, source: "planner", at: now })),
-  });
+type Dialect = "sqlite" | "postgresql";
+const dialectOf = (db: DbTx): Dialect => ((db as unknown as { _activeProvider?: string })._activeProvider === "postgresql" ? "postgresql" : "sqlite");
+
+/** SQL for the pieces the two databases spell differently: a random 32-hex id, epoch ms → DateTime, DateTime → ISO text. */
+const SQL: Record<Dialect, { param: (n: number) => string; id: string; timestamp: (ms: string) => string; iso: (column: string) => string }> = {
+  // Prisma's SQLite DateTime text: 2026-03-02T10:00:00.025+00:00 (text comparisons order it).
+  sqlite: {
+    // ?NNN: numbered, so a value used twice is bound once (like PostgreSQL's $n).
+    param: (n) => `?${n}`,
+    id: "lower(hex(randomblob(16)))",
+    timestamp: (ms) => `strftime('%Y-%m-%dT%H:%M:%S', (${ms}) / 1000, 'unixepoch') || '.' || printf('%03d', (${ms}) % 1000) || '+00:00'`,
+    iso: (column) => column,
+  },
+  postgresql: {
+    param: (n) => `$${n}`,
+    id: "replace(gen_random_uuid()::text, '-', '')",
+    timestamp: (ms) => `(to_timestamp((${ms}) / 1000.0) AT TIME ZONE 'UTC')`,
+    iso: (column) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  },
+};
+
+/**
+ * One batch, set-based: the messages of subscribers (cursor, last] are inserted by one INSERT … SELECT and their
+ * "planned" events by a second, so the database does the row work (a JS round trip per row made 100,000 alerts take
+ * over a minute; see scripts/bench-back-in-stock.ts). What each message says comes from the pure planner
+ * (planBackInStockBatch) — one sample per language — and only the message id is spliced in per row.
+ */
+async function insertBatch(
+  tx: DbTx,
+  restock: Restock,
+  variantId: string,
+  product: RestockProduct,
+  shopLocale: string,
+  range: { after: string; last: string },
+  spacingMs: number,
+  now: Date,
+): Promise<number> {
+  const sql = SQL[dialectOf(tx)];
+  const P = sql.param;
+  const sample = (locale: string) => planBackInStockBatch(restock, product, [{ subscriptionId: "x", phone: "+1", locale }], { locale: shopLocale }, 0, 0, now)[0];
+  const [de, en] = [sample("de"), sample("en")];
+  // The body in the message's language, then the URL button whose parameter is the message id (as enqueuePlans writes it).
+  const prefix = (p: MessagePlan) => `${JSON.stringify(p.components).slice(0, -1)},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"`;
+  const suffix = `"}]}]`;
+  const shopLanguage = sample("").language;
+  const languageOf = `CASE WHEN lower(substr(p."locale", 1, 2)) IN ('de', 'en') AND (length(p."locale") = 2 OR substr(p."locale", 3, 1) IN ('-', '_')) THEN lower(substr(p."locale", 1, 2)) ELSE '${shopLanguage}' END`;
+  const sendAtMs = `(${restock.detectedAt.getTime()} + CAST(FLOOR((${restock.planned} + p."n" - 1) * ${spacingMs}) AS BIGINT))`;
+  const inserted = await tx.$executeRawUnsafe(
+    `WITH picked AS MATERIALIZED (
+       SELECT s."id" AS "sid", s."phone" AS "phone", s."locale" AS "locale", ${sql.id} AS "mid", row_number() OVER (ORDER BY s."id") AS "n"
+       FROM "BackInStockSubscription" s
+       JOIN "Consent" c ON c."shop" = s."shop" AND c."phone" = s."phone"
+       WHERE s."shop" = ${P(1)} AND s."variantId" = ${P(2)} AND s."status" = 'WAITING' AND c."state" = 'CONFIRMED' AND s."id" > ${P(3)} AND s."id" <= ${P(4)}
+     ), lang AS MATERIALIZED (SELECT p.*, ${languageOf} AS "language", ${sql.timestamp(sendAtMs)} AS "sendAt" FROM picked p)
+     INSERT INTO "Message" ("id", "shop", "flow", "dedupeKey", "to", "customerKey", "category", "template", "language", "components", "linkUrl", "status", "sendAfter", "plannedFor", "attempts", "createdAt")
+     SELECT p."mid", ${P(1)}, 'back_in_stock', ${P(5)} || p."sid", p."phone", 'phone:' || p."phone", 'MARKETING', ${P(6)}, p."language",
+            CASE p."language" WHEN 'de' THEN ${P(7)} ELSE ${P(8)} END || p."mid" || ${P(9)}, ${P(10)}, 'SCHEDULED', p."sendAt", p."sendAt", 0, ${P(11)}
+     FROM lang p`,
+    restock.shop, variantId, range.after, range.last, `back_in_stock:${restock.id}:`, de.template, prefix(de), prefix(en), suffix, product.productUrl, now,
+  );
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "MessageEvent" ("messageId", "status", "reason", "source", "at")
+     SELECT m."id", 'SCHEDULED', 'planned for ' || ${sql.iso('m."sendAfter"')}, 'planner', ${P(4)}
+     FROM "Message" m WHERE m."shop" = ${P(1)} AND m."dedupeKey" > ${P(2)} AND m."dedupeKey" <= ${P(3)}`,
+    restock.shop, `back_in_stock:${restock.id}:${range.after}`, `back_in_stock:${restock.id}:${range.last}`, now,
+  );
+  return inserted;
 }
 
 function productOf(shop: string, row: { productTitle: string | null; variantTitle: string | null; productUrl: string | null }, variantId: string): RestockProduct {
@@ -128,26 +170,17 @@ export async function runBackInStockFanOut(deps: FanOutDeps, options: FanOutOpti
       const current = restock;
       const planned = await retryOnContention(() =>
         db.$transaction(async (tx) => {
-          const subscribers = await confirmedSubscribers(tx, current.shop, variantId, current.cursor ?? "", batchSize);
-          const plans = planBackInStockBatch(
-            current,
-            product,
-            subscribers.map((s): FanOutSubscriber => ({ subscriptionId: s.id, phone: s.phone, locale: s.locale })),
-            { locale: shopRow?.locale ?? "de" },
-            current.planned,
-            spacingMs,
-            current.detectedAt,
-          );
-          if (plans.length > 0) await insertPlans(tx, current.shop, plans, now);
-          const last = subscribers.at(-1)?.id ?? current.cursor;
-          const done = subscribers.length < batchSize;
+          const ids = await confirmedSubscriberIds(tx, current.shop, variantId, current.cursor ?? "", batchSize);
+          const last = ids.at(-1)?.id ?? current.cursor;
+          const count = ids.length === 0 ? 0 : await insertBatch(tx, current, variantId, product, shopRow?.locale ?? "de", { after: current.cursor ?? "", last: last! }, spacingMs, now);
+          const done = ids.length < batchSize;
           // Only the worker that still sees the old cursor may move it (another one planned this batch: roll back).
           const moved = await tx.restock.updateMany({
             where: { id: current.id, cursor: current.cursor, doneAt: null },
-            data: { cursor: last, planned: { increment: plans.length }, ...(done ? { doneAt: now, note: `planned ${current.planned + plans.length} alert(s)` } : {}) },
+            data: { cursor: last, planned: { increment: count }, ...(done ? { doneAt: now, note: `planned ${current.planned + count} alert(s)` } : {}) },
           });
           if (moved.count !== 1) throw new FanOutConflict();
-          return { count: plans.length, cursor: last, done };
+          return { count, cursor: last, done };
         }),
       ).catch((error: unknown) => {
         if (error instanceof FanOutConflict) return null;
