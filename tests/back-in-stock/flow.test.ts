@@ -203,3 +203,18 @@ describe("restock fan-out", () => {
     expect(await db.backInStockSubscription.count({ where: { status: "WAITING" } })).toBe(4);
   });
 });
+
+describe("erasure", () => {
+  it("customers/redact deletes the customer's back-in-stock signups; shop/redact every back-in-stock row of the shop", async () => {
+    await signup(PHONES[0]);
+    await signup(PHONES[1]);
+    await inventory(0, 1);
+    const redact = fixture<Record<string, unknown>>("shopify/customers_redact.json");
+    const response = await deliverShopifyWebhook({ topic: "customers/redact", payload: { ...redact, shop_domain: SHOP, customer: { ...(redact.customer as object), phone: PHONES[0] }, orders_to_redact: [] } });
+    expect(response.status).toBe(200);
+    expect((await db.backInStockSubscription.findMany()).map((s) => s.phone)).toEqual([PHONES[1]]);
+
+    await deliverShopifyWebhook({ topic: "shop/redact", payload: { ...fixture<Record<string, unknown>>("shopify/shop_redact.json"), shop_domain: SHOP } });
+    expect([await db.backInStockSubscription.count(), await db.inventoryLevel.count(), await db.restock.count(), await db.inventoryItemVariant.count()]).toEqual([0, 0, 0, 0]);
+  });
+});
