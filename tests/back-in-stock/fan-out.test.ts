@@ -77,4 +77,17 @@ describe("set-based fan-out", () => {
     const times = (await db.message.findMany({ orderBy: { sendAfter: "asc" } })).map((m) => m.sendAfter.getTime() - T0.getTime());
     expect(times).toEqual(Array.from({ length: 12 }, (_, i) => i * 25));
   });
+
+  it("uses the merchant's mapped template where it is approved in the message's language", async () => {
+    const synced = (name: string, language: string) => ({ name, language, status: "APPROVED", category: "MARKETING", body: "{{1}} ist da", parameters: 1, buttons: [{ type: "URL", text: "Ansehen" }] });
+    await setShopSettings({
+      flows: { back_in_stock: { enabled: true, template: "my_restock" } },
+      templateSync: { at: T0.toISOString(), templates: [synced("momento_back_in_stock", "de"), synced("momento_back_in_stock", "en"), synced("my_restock", "de")] },
+    });
+    await seed(4, () => "CONFIRMED");
+    await db.restock.create({ data: { shop: SHOP, variantId: VARIANT, inventoryItemId: ITEM, detectedAt: T0 } });
+    await runBackInStockFanOut({ db, clock: createVirtualClock(T0), adminGraphql: null, policy: defaultOutboxPolicy });
+    const rows = await db.message.findMany({ orderBy: { dedupeKey: "asc" } });
+    expect(rows.map((m) => [m.language, m.template])).toEqual([["de", "my_restock"], ["en", "momento_back_in_stock"], ["en", "momento_back_in_stock"], ["en", "momento_back_in_stock"]]);
+  });
 });

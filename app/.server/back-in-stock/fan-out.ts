@@ -10,6 +10,8 @@ import type { MessagePlan } from "../automations/types";
 import type { Clock } from "../clock";
 import { retryOnContention, type Db, type DbTx } from "../db";
 import { fanOutSpacingMs, type OutboxPolicy } from "../outbox/policy";
+import { applyFlowSettingsTo } from "../settings/flows";
+import type { ShopSettings } from "../settings/schema";
 import { readSettings } from "../settings/store";
 import type { AdminGraphqlFactory } from "../shopify-admin/client";
 import { resolveInventoryItem } from "./variant-lookup";
@@ -79,6 +81,7 @@ async function insertBatch(
   variantId: string,
   product: RestockProduct,
   shopLocale: string,
+  settings: Pick<ShopSettings, "flows" | "templateSync">,
   range: { after: string; last: string },
   spacingMs: number,
   now: Date,
@@ -86,7 +89,8 @@ async function insertBatch(
   const sql = SQL[dialectOf(tx)];
   const P = sql.param;
   const sample = (locale: string) => planBackInStockBatch(restock, product, [{ subscriptionId: "x", phone: "+1", locale }], { locale: shopLocale }, 0, 0, now)[0];
-  const [de, en] = [sample("de"), sample("en")];
+  // The merchant's template mapping (Automations) per language, as enqueuePlans would apply it.
+  const [de, en] = applyFlowSettingsTo([sample("de"), sample("en")], settings);
   // The body in the message's language, then the URL button whose parameter is the message id (as enqueuePlans writes it).
   const prefix = (p: MessagePlan) => `${JSON.stringify(p.components).slice(0, -1)},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"`;
   const suffix = `"}]}]`;
@@ -101,10 +105,10 @@ async function insertBatch(
        WHERE s."shop" = ${P(1)} AND s."variantId" = ${P(2)} AND s."status" = 'WAITING' AND c."state" = 'CONFIRMED' AND s."id" > ${P(3)} AND s."id" <= ${P(4)}
      ), lang AS MATERIALIZED (SELECT p.*, ${languageOf} AS "language", ${sql.timestamp(sendAtMs)} AS "sendAt" FROM picked p)
      INSERT INTO "Message" ("id", "shop", "flow", "dedupeKey", "to", "customerKey", "category", "template", "language", "components", "linkUrl", "status", "sendAfter", "plannedFor", "attempts", "createdAt")
-     SELECT p."mid", ${P(1)}, 'back_in_stock', ${P(5)} || p."sid", p."phone", 'phone:' || p."phone", 'MARKETING', ${P(6)}, p."language",
+     SELECT p."mid", ${P(1)}, 'back_in_stock', ${P(5)} || p."sid", p."phone", 'phone:' || p."phone", 'MARKETING', CASE p."language" WHEN 'de' THEN ${P(6)} ELSE ${P(12)} END, p."language",
             CASE p."language" WHEN 'de' THEN ${P(7)} ELSE ${P(8)} END || p."mid" || ${P(9)}, ${P(10)}, 'SCHEDULED', p."sendAt", p."sendAt", 0, ${P(11)}
      FROM lang p`,
-    restock.shop, variantId, range.after, range.last, `back_in_stock:${restock.id}:`, de.template, prefix(de), prefix(en), suffix, product.productUrl, now,
+    restock.shop, variantId, range.after, range.last, `back_in_stock:${restock.id}:`, de.template, prefix(de), prefix(en), suffix, product.productUrl, now, en.template,
   );
   await tx.$executeRawUnsafe(
     `INSERT INTO "MessageEvent" ("messageId", "status", "reason", "source", "at")
@@ -172,7 +176,7 @@ export async function runBackInStockFanOut(deps: FanOutDeps, options: FanOutOpti
         db.$transaction(async (tx) => {
           const ids = await confirmedSubscriberIds(tx, current.shop, variantId, current.cursor ?? "", batchSize);
           const last = ids.at(-1)?.id ?? current.cursor;
-          const count = ids.length === 0 ? 0 : await insertBatch(tx, current, variantId, product, shopRow?.locale ?? "de", { after: current.cursor ?? "", last: last! }, spacingMs, now);
+          const count = ids.length === 0 ? 0 : await insertBatch(tx, current, variantId, product, shopRow?.locale ?? "de", settings, { after: current.cursor ?? "", last: last! }, spacingMs, now);
           const done = ids.length < batchSize;
           // Only the worker that still sees the old cursor may move it (another one planned this batch: roll back).
           const moved = await tx.restock.updateMany({
