@@ -73,9 +73,9 @@ describe("win-back", () => {
     clock.set(new Date(T0.getTime() + 60 * DAY + 1000));
     expect(await harness.winBack()).toBe(1);
     await order();
-    await harness.advance(60_000); // the order confirmation goes first; the offer waits out the pair limit, then is cancelled
     const [offer] = await messages("win_back");
-    expect(offer).toMatchObject({ status: "CANCELLED", statusReason: "ordered_again" });
+    expect(offer).toMatchObject({ status: "CANCELLED", statusReason: "ordered_again" }); // at once, in the order's transaction
+    await harness.advance(60_000);
     expect(harness.admin.discounts).toHaveLength(0);
     expect(sentTemplates("momento_win_back")).toHaveLength(0);
   });
@@ -92,6 +92,18 @@ describe("win-back", () => {
     });
     await harness.advance(60 * DAY + 60_000);
     expect(await db.message.count({ where: { flow: "win_back" } })).toBe(1);
+  });
+
+  it("cancels at send time when the new order is not known until then (the offer was claimed first)", async () => {
+    await order();
+    clock.set(new Date(T0.getTime() + 60 * DAY + 1000));
+    await harness.winBack();
+    const [planned] = await messages("win_back");
+    // An order lands in the database without passing through ingest's cancellation (e.g. a concurrent transaction).
+    await db.order.create({ data: { shop: SHOP, shopifyOrderId: "999", name: "#999", customerKey: planned.customerKey, totalPrice: "10.00", currency: "EUR", createdAt: clock.now(), sourceUpdatedAt: clock.now() } });
+    await harness.advance(60_000);
+    expect(await db.message.findUniqueOrThrow({ where: { id: planned.id } })).toMatchObject({ status: "CANCELLED", statusReason: "ordered_again" });
+    expect(harness.admin.discounts).toHaveLength(0);
   });
 
   it("leaves out repeat buyers, test orders and numbers without confirmed consent", async () => {

@@ -10,7 +10,7 @@ import { consentPlansFromMarker } from "../consent/marker";
 import { handleWhatsAppConsentUpdate } from "../consent/shopify-consent-webhook";
 import { handleInventoryLevelUpdate } from "../back-in-stock/inventory";
 import { handleCustomersDataRequest, handleCustomersRedact, handleShopRedact } from "../gdpr/handlers";
-import { retentionOnOrder } from "../retention/on-order";
+import { cancelPendingWinBack, retentionOnOrder } from "../retention/on-order";
 import { enqueuePlans } from "./enqueue";
 import { projectCheckout, projectOrder, type ShopContext } from "./projections";
 import { checkoutDeletePayload, checkoutPayload, describeZodError, OPT_IN_ATTRIBUTE, orderPayload, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
@@ -57,7 +57,9 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
     shop,
     now,
   );
-  // Loyalty: the thank-you after the k-th order and the VIP tag (retention/on-order.ts); nothing for a stale payload.
+  // Win-back offers pending for the customer go; loyalty: the thank-you after the k-th order and the VIP tag
+  // (retention/on-order.ts). Nothing for a stale payload.
+  if (!stale) await cancelPendingWinBack(tx, shop.domain, order, now);
   const loyalty = stale ? [] : await retentionOnOrder(tx, shop, order, now);
   return { plans: [...consentPlans, ...plans, ...loyalty], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
 }

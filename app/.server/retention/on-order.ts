@@ -4,6 +4,7 @@
 import { lifetimeValueCents, planLoyalty, shouldTagVip, storefrontUrl } from "../automations/retention";
 import type { MessagePlan } from "../automations/types";
 import type { DbTx } from "../db";
+import { eventReason } from "../outbox/events";
 import { readSettings } from "../settings/store";
 import { CUSTOMER_TAG_KIND, customerTagDedupeKey, type CustomerTagPayload } from "../shopify-admin/customer-tag";
 
@@ -11,6 +12,23 @@ export interface OrderFacts {
   customerKey: string | null;
   test: boolean;
   cancelledAt: Date | null;
+}
+
+/**
+ * Any new order of the customer cancels a pending win-back offer at once (the send-time check in
+ * retention/prepare-send.ts covers an order that arrives between this and the send).
+ */
+export async function cancelPendingWinBack(tx: DbTx, shop: string, order: OrderFacts, now: Date): Promise<number> {
+  if (!order.customerKey || order.test || order.cancelledAt) return 0;
+  const pending = await tx.message.findMany({ where: { shop, flow: "win_back", customerKey: order.customerKey, status: "SCHEDULED" }, select: { id: true } });
+  let cancelled = 0;
+  for (const { id } of pending) {
+    const { count } = await tx.message.updateMany({ where: { id, status: "SCHEDULED" }, data: { status: "CANCELLED", statusReason: "ordered_again" } });
+    if (count !== 1) continue;
+    await tx.messageEvent.create({ data: { messageId: id, status: "CANCELLED", reason: eventReason("ordered_again", "The customer ordered again before the win-back offer went out."), source: "planner", at: now } });
+    cancelled += 1;
+  }
+  return cancelled;
 }
 
 export async function retentionOnOrder(tx: DbTx, shop: { domain: string; locale: string }, order: OrderFacts, now: Date): Promise<MessagePlan[]> {
