@@ -65,3 +65,12 @@ describe("backInStockRelevance", () => {
     expect(result.action === "send" ? "send" : result.reason).toBe(expected);
   });
 });
+
+describe("reasons in the message log", () => {
+  it.each(["sold_out_again", "already_notified", "restock_unknown", "ordered_again", "discount_unavailable", "flow_off"])("%s reads in English and German", async (code) => {
+    const { MESSAGES } = await import("~/.server/i18n/messages");
+    expect(MESSAGES.en.reasons[code]).toMatch(/\w/);
+    expect(MESSAGES.de.reasons[code]).toMatch(/\w/);
+    expect(MESSAGES.de.reasons[code]).not.toBe(MESSAGES.en.reasons[code]);
+  });
+});

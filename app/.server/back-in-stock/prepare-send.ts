@@ -17,7 +17,7 @@ export function backInStockPrepareSend(deps: { db: Db }): PrepareSend {
     const { db } = deps;
     const ref = parseBackInStockDedupeKey(message.dedupeKey);
     const restock = ref ? await db.restock.findUnique({ where: { id: ref.restockId }, select: { inventoryItemId: true } }) : null;
-    if (!ref || !restock) return { action: "cancel", reason: "not_tracked", detail: "The restock this alert belongs to is not known (any more)." };
+    if (!ref || !restock) return { action: "cancel", reason: "restock_unknown", detail: "The restock this alert belongs to is not known (any more)." };
     const [available, subscription] = await Promise.all([
       availableNow(db, message.shop, restock.inventoryItemId),
       db.backInStockSubscription.findUnique({ where: { id: ref.subscriptionId }, select: { status: true } }),

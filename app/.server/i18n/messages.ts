@@ -88,6 +88,11 @@ const en = {
     claimed: "Picked up for sending.",
     not_tracked: "Momento no longer tracks this checkout.",
     step1_pending: "Waiting for the first reminder's time, when Momento decides whether the checkout gets reminders.",
+    sold_out_again: "The item sold out again before the alert went out; the shopper's signup waits for the next restock.",
+    already_notified: "The shopper was already told about this restock (one alert per signup).",
+    restock_unknown: "Momento no longer knows the restock this alert belonged to.",
+    ordered_again: "The customer ordered again, so the win-back offer was not needed.",
+    discount_unavailable: "The offer's discount code could not be created in Shopify, so the offer was not sent.",
   } as Record<string, string>,
 };
 
@@ -179,6 +184,11 @@ const de: MessagesStrings = {
     claimed: "Zum Versand übernommen.",
     not_tracked: "Momento verfolgt diesen Checkout nicht mehr.",
     step1_pending: "Wartet auf den Zeitpunkt der ersten Erinnerung, zu dem Momento entscheidet, ob der Checkout Erinnerungen bekommt.",
+    sold_out_again: "Der Artikel war vor dem Versand wieder ausverkauft; die Anmeldung wartet auf die nächste Lieferung.",
+    already_notified: "Die Person wurde über diese Lieferung schon informiert (eine Nachricht pro Anmeldung).",
+    restock_unknown: "Momento kennt die Lieferung, zu der diese Nachricht gehörte, nicht mehr.",
+    ordered_again: "Die Person hat wieder bestellt, das Rückgewinnungsangebot war nicht mehr nötig.",
+    discount_unavailable: "Der Rabattcode des Angebots konnte in Shopify nicht angelegt werden, daher wurde das Angebot nicht gesendet.",
   },
 };
 
