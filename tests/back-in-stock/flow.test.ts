@@ -205,10 +205,15 @@ describe("restock fan-out", () => {
 });
 
 describe("erasure", () => {
-  it("customers/redact deletes the customer's back-in-stock signups; shop/redact every back-in-stock row of the shop", async () => {
+  it("customers/data_request exports the customer's back-in-stock signups, customers/redact deletes them; shop/redact every back-in-stock row of the shop", async () => {
     await signup(PHONES[0]);
     await signup(PHONES[1]);
     await inventory(0, 1);
+    const request = fixture<Record<string, unknown>>("shopify/customers_data_request.json");
+    await deliverShopifyWebhook({ topic: "customers/data_request", payload: { ...request, shop_domain: SHOP, customer: { ...(request.customer as object), phone: PHONES[0] }, orders_requested: [] } });
+    const exported = JSON.parse((await db.dataExport.findFirstOrThrow()).content);
+    expect(exported.backInStockSignups).toEqual([expect.objectContaining({ phone: PHONES[0], variantId: VARIANT, status: "WAITING", notifiedAt: null })]);
+
     const redact = fixture<Record<string, unknown>>("shopify/customers_redact.json");
     const response = await deliverShopifyWebhook({ topic: "customers/redact", payload: { ...redact, shop_domain: SHOP, customer: { ...(redact.customer as object), phone: PHONES[0] }, orders_to_redact: [] } });
     expect(response.status).toBe(200);
