@@ -187,6 +187,15 @@ describe("restock fan-out", () => {
     expect(harness.admin.inventoryLookups).toHaveLength(1);
   });
 
+  it("asks the Admin API nothing when nobody in the shop waits for an alert", async () => {
+    await inventory(0, 1);
+    await inventory(6, 2);
+    await harness.advance(1_000);
+    expect(await db.restock.count()).toBe(0);
+    expect(harness.admin.inventoryLookups).toHaveLength(0);
+    expect((await db.webhookEvent.findFirstOrThrow({ orderBy: { id: "desc" } })).note).toContain("nobody waits");
+  });
+
   it("answers a payload that is not an inventory level with a logged skip, not a 500", async () => {
     const response = await deliverShopifyWebhook({ topic: "inventory_levels/update", payload: { inventory_item_id: "x", available: 3 } });
     expect(response.status).toBe(200);
@@ -199,7 +208,9 @@ describe("restock fan-out", () => {
     await inventory(5, 2);
     await harness.advance(60_000);
     expect(await db.message.count({ where: { flow: "back_in_stock" } })).toBe(0);
-    expect(await db.restock.findFirstOrThrow()).toMatchObject({ note: expect.stringContaining("flow_off") });
+    expect(await db.restock.count()).toBe(0);
+    expect((await db.webhookEvent.findFirstOrThrow({ orderBy: { id: "desc" } })).note).toContain("back in stock is switched off");
+    expect(harness.admin.inventoryLookups).toHaveLength(0);
     expect(await db.backInStockSubscription.count({ where: { status: "WAITING" } })).toBe(4);
   });
 });

@@ -146,6 +146,21 @@ describe("loyalty", () => {
     expect(sentTemplates("momento_loyalty_thanks")).toHaveLength(1);
   });
 
+  it("cancels the thank-you when its order is cancelled before the send", async () => {
+    await order();
+    await order();
+    const third = await order();
+    const at = clock.now().toISOString();
+    await deliverShopifyWebhook({
+      topic: "orders/cancelled",
+      payload: germanOrder({ id: third, admin_graphql_api_id: `gid://shopify/Order/${third}`, name: `#${third}`, created_at: at, cancelled_at: at, updated_at: new Date(clock.now().getTime() + 1000).toISOString() }),
+    });
+    await harness.advance(60_000);
+    const [thanks] = await messages("loyalty");
+    expect(thanks).toMatchObject({ status: "CANCELLED", statusReason: "order_cancelled" });
+    expect(harness.admin.discounts).toHaveLength(0);
+  });
+
   it("plans nothing and tags nobody while the flow is off", async () => {
     await setShopSettings({ vipLifetimeValue: 10 });
     for (let i = 0; i < 3; i++) await order();

@@ -8,6 +8,7 @@ import type { DbTx } from "../db";
 import type { ShopifyEvent, TopicResult } from "../ingest/receive-shopify-event";
 import type { ShopContext } from "../ingest/projections";
 import { describeZodError } from "../ingest/shopify-payloads";
+import { readSettings } from "../settings/store";
 
 /**
  * The real payload (fixtures/shopify/inventory_levels_update.json): `inventory_item_id` exceeds 2^53 and is
@@ -44,6 +45,13 @@ export async function handleInventoryLevelUpdate(tx: DbTx, shop: ShopContext, ev
   const data = { available: p.available, sourceUpdatedAt: p.updated_at };
   await tx.inventoryLevel.upsert({ where: key, create: { shop: shop.domain, inventoryItemId: p.inventoryItemId, locationId: p.locationId, ...data }, update: data });
   if (!outcome.restocked) return { plans: [], note: `available ${outcome.before} → ${outcome.after} (summed over locations); no restock` };
+
+  // Most inventory changes concern nobody: no Admin API call and no fan-out unless the flow is on and someone waits.
+  if (!(await readSettings(tx, shop.domain)).flows.back_in_stock.enabled) {
+    return { plans: [], note: `restocked (${outcome.before} → ${outcome.after}); back in stock is switched off` };
+  }
+  const anyoneWaiting = await tx.backInStockSubscription.findFirst({ where: { shop: shop.domain, status: "WAITING" }, select: { id: true } });
+  if (!anyoneWaiting) return { plans: [], note: `restocked (${outcome.before} → ${outcome.after}); nobody waits for a back-in-stock alert in this shop` };
 
   const cached = await tx.inventoryItemVariant.findUnique({ where: { shop_inventoryItemId: { shop: shop.domain, inventoryItemId: p.inventoryItemId } } });
   if (cached && cached.variantId === null) {

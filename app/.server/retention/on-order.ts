@@ -9,6 +9,8 @@ import { readSettings } from "../settings/store";
 import { CUSTOMER_TAG_KIND, customerTagDedupeKey, type CustomerTagPayload } from "../shopify-admin/customer-tag";
 
 export interface OrderFacts {
+  /** The Order row (the thank-you is about it: cancelled before the send, the gate cancels the message). */
+  id: string;
   customerKey: string | null;
   test: boolean;
   cancelledAt: Date | null;
@@ -51,5 +53,5 @@ export async function retentionOnOrder(tx: DbTx, shop: { domain: string; locale:
       await tx.shopifySync.create({ data: { shop: shop.domain, kind: CUSTOMER_TAG_KIND, dedupeKey, payload: JSON.stringify(payload), nextAttemptAt: now, createdAt: now } });
     }
   }
-  return decision.plan ? [decision.plan] : [];
+  return decision.plan ? [{ ...decision.plan, orderId: order.id }] : [];
 }
