@@ -64,7 +64,7 @@ export interface DiscountDeps {
   adminGraphql: AdminGraphqlFactory | null;
 }
 
-/** The flows that hand out unique codes (docs/decisions/006). */
+/** The flows that hand out unique codes (docs/decisions/008). */
 export type DiscountFlow = "cart_recovery" | "win_back" | "loyalty";
 
 const TITLE: Record<DiscountFlow, string> = { cart_recovery: "Momento cart reminder", win_back: "Momento win-back", loyalty: "Momento loyalty thank-you" };

@@ -130,7 +130,7 @@ const WORDING: Record<string, { category: TemplateCategory; link: boolean; de: W
       buttons: [{ type: "URL", text: "Back to my cart" }],
     },
   },
-  // Back in stock, win-back and loyalty (marketing; docs/back-in-stock.md, docs/decisions/006).
+  // Back in stock, win-back and loyalty (marketing; docs/back-in-stock.md, docs/decisions/008).
   [TEMPLATE_NAMES.backInStock]: {
     category: "MARKETING",
     link: true,
