@@ -8,8 +8,10 @@ import { offerPrepareSend } from "~/.server/retention/prepare-send";
 import { runWinBackScheduler } from "~/.server/retention/win-back";
 import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { systemClock } from "~/.server/clock";
+import { encryptionKey } from "~/.server/crypto";
 import { createDb } from "~/.server/db";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
+import { createShopSenders } from "~/.server/outbox/shop-senders";
 import { runWorker } from "~/.server/outbox/worker";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { createWhatsAppClient } from "~/.server/whatsapp/client";
@@ -22,11 +24,15 @@ const SHOPIFY_SYNC_BATCH = 50;
 async function main(): Promise<void> {
   const env = getEnv();
   const db = createDb(env.DATABASE_URL);
-  const sender = createWhatsAppClient({
-    baseUrl: env.WHATSAPP_API_BASE_URL,
-    apiVersion: env.WHATSAPP_API_VERSION,
-    phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
-    accessToken: env.WHATSAPP_ACCESS_TOKEN,
+  const cloudApi = { baseUrl: env.WHATSAPP_API_BASE_URL, apiVersion: env.WHATSAPP_API_VERSION };
+  const sender = createWhatsAppClient({ ...cloudApi, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID, accessToken: env.WHATSAPP_ACCESS_TOKEN });
+  // Each shop sends from its own connected number when it has one (onboarding), else from the app-wide one.
+  const senderFor = createShopSenders({
+    db,
+    secretsKey: encryptionKey(env.TOKEN_ENCRYPTION_KEY),
+    cloudApi,
+    fallback: { phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID, sender },
+    limits: defaultOutboxPolicy,
   });
 
   // The demo has no real store to write consent back to: it writes to the local Admin API stand-in.
@@ -59,7 +65,7 @@ async function main(): Promise<void> {
       win_back: offers,
       loyalty: offers,
     });
-    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
+    const totals = await runWorker({ db, clock: systemClock, sender, senderFor, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
   } finally {
     await db.$disconnect();

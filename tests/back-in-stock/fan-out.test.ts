@@ -79,11 +79,10 @@ describe("set-based fan-out", () => {
   });
 
   it("uses the merchant's mapped template where it is approved in the message's language", async () => {
-    const synced = (name: string, language: string) => ({ name, language, status: "APPROVED", category: "MARKETING", body: "{{1}} ist da", parameters: 1, buttons: [{ type: "URL", text: "Ansehen" }] });
-    await setShopSettings({
-      flows: { back_in_stock: { enabled: true, template: "my_restock" } },
-      templateSync: { at: T0.toISOString(), templates: [synced("momento_back_in_stock", "de"), synced("momento_back_in_stock", "en"), synced("my_restock", "de")] },
-    });
+    const components = JSON.stringify([{ type: "BODY", text: "{{1}} ist da" }, { type: "BUTTONS", buttons: [{ type: "URL", text: "Ansehen", url: "https://x/r/{{1}}" }] }]);
+    const template = (name: string, language: string) => ({ shop: SHOP, name, language, category: "MARKETING", status: "APPROVED", components, updatedAt: T0 });
+    await db.whatsAppTemplate.createMany({ data: [template("momento_back_in_stock", "de"), template("momento_back_in_stock", "en"), template("my_restock", "de")] });
+    await setShopSettings({ flows: { back_in_stock: { enabled: true, template: "my_restock" } } });
     await seed(4, () => "CONFIRMED");
     await db.restock.create({ data: { shop: SHOP, variantId: VARIANT, inventoryItemId: ITEM, detectedAt: T0 } });
     await runBackInStockFanOut({ db, clock: createVirtualClock(T0), adminGraphql: null, policy: defaultOutboxPolicy });

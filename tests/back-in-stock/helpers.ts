@@ -23,6 +23,7 @@ export async function resetDatabase(): Promise<void> {
   await db.inventoryItemVariant.deleteMany();
   await db.inventoryLevel.deleteMany();
   await db.restock.deleteMany();
+  await db.whatsAppTemplate.deleteMany();
   await resetCartDatabase();
 }
 

@@ -11,8 +11,9 @@ import type { Clock } from "../clock";
 import { retryOnContention, type Db, type DbTx } from "../db";
 import { fanOutSpacingMs, type OutboxPolicy } from "../outbox/policy";
 import { applyFlowSettingsTo } from "../settings/flows";
-import type { ShopSettings } from "../settings/schema";
+import type { ShopSettings, SyncedTemplate } from "../settings/schema";
 import { readSettings } from "../settings/store";
+import { loadShopTemplates } from "../templates/whatsapp-templates";
 import type { AdminGraphqlFactory } from "../shopify-admin/client";
 import { resolveInventoryItem } from "./variant-lookup";
 
@@ -81,7 +82,8 @@ async function insertBatch(
   variantId: string,
   product: RestockProduct,
   shopLocale: string,
-  settings: Pick<ShopSettings, "flows" | "templateSync">,
+  settings: Pick<ShopSettings, "flows">,
+  synced: readonly SyncedTemplate[],
   range: { after: string; last: string },
   spacingMs: number,
   now: Date,
@@ -90,7 +92,7 @@ async function insertBatch(
   const P = sql.param;
   const sample = (locale: string) => planBackInStockBatch(restock, product, [{ subscriptionId: "x", phone: "+1", locale }], { locale: shopLocale }, 0, 0, now)[0];
   // The merchant's template mapping (Automations) per language, as enqueuePlans would apply it.
-  const [de, en] = applyFlowSettingsTo([sample("de"), sample("en")], settings);
+  const [de, en] = applyFlowSettingsTo([sample("de"), sample("en")], settings, synced);
   // The body in the message's language, then the URL button whose parameter is the message id (as enqueuePlans writes it).
   const prefix = (p: MessagePlan) => `${JSON.stringify(p.components).slice(0, -1)},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"`;
   const suffix = `"}]}]`;
@@ -167,6 +169,8 @@ export async function runBackInStockFanOut(deps: FanOutDeps, options: FanOutOpti
       continue;
     }
     const product = productOf(restock.shop, lookup.row, variantId);
+    // The merchant's synced templates, only needed when the flow is mapped to one of them.
+    const synced = settings.flows.back_in_stock.template ? (await loadShopTemplates(db, restock.shop)).templates : [];
     const spacingMs = fanOutSpacingMs(deps.policy);
 
     while (batchesLeft > 0) {
@@ -176,7 +180,7 @@ export async function runBackInStockFanOut(deps: FanOutDeps, options: FanOutOpti
         db.$transaction(async (tx) => {
           const ids = await confirmedSubscriberIds(tx, current.shop, variantId, current.cursor ?? "", batchSize);
           const last = ids.at(-1)?.id ?? current.cursor;
-          const count = ids.length === 0 ? 0 : await insertBatch(tx, current, variantId, product, shopRow?.locale ?? "de", settings, { after: current.cursor ?? "", last: last! }, spacingMs, now);
+          const count = ids.length === 0 ? 0 : await insertBatch(tx, current, variantId, product, shopRow?.locale ?? "de", settings, synced, { after: current.cursor ?? "", last: last! }, spacingMs, now);
           const done = ids.length < batchSize;
           // Only the worker that still sees the old cursor may move it (another one planned this batch: roll back).
           const moved = await tx.restock.updateMany({
