@@ -90,7 +90,7 @@ export const settingsSchema = z.object({
   cartRecoverySteps: z.tuple([z.number().int().min(15), z.number().int()]),
   /** Win-back: one-time buyers get one offer this many days after their order. */
   winBackDays: z.number().int().min(14).max(365),
-  /** Percent off of the win-back and loyalty codes (one unique code per message). */
+  /** Percent off of the win-back code (one unique code per message; loyalty has its own below). */
   winBackDiscountPercent: z.number().int().min(1).max(50),
   /** Loyalty: the thank-you with a code goes out after this many orders. */
   loyaltyOrderCount: z.number().int().min(2).max(20),
