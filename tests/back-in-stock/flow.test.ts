@@ -155,6 +155,23 @@ describe("restock fan-out", () => {
     expect(harness.sim.sent.filter((m) => m.template === "momento_back_in_stock")).toHaveLength(3);
   });
 
+  it("two restocks in quick succession still give each signup one alert", async () => {
+    await threeConfirmedAndOneWaiting();
+    await inventory(5, 2);
+    await harness.fanOut();
+    await inventory(0, 3);
+    await inventory(4, 4);
+    await harness.advance(60_000);
+    expect(harness.sim.sent.filter((m) => m.template === "momento_back_in_stock")).toHaveLength(3);
+    expect(new Set(harness.sim.sent.filter((m) => m.template === "momento_back_in_stock").map((m) => m.to)).size).toBe(3);
+    // The second restock planned nobody: each signup's alert of the first one was still queued (and then went out).
+    const messages = await alerts();
+    expect(messages).toHaveLength(3);
+    expect(messages.every((m) => ["SENT", "DELIVERED", "READ"].includes(m.status))).toBe(true);
+    expect((await db.restock.findMany({ orderBy: { detectedAt: "asc" } })).map((r) => r.planned)).toEqual([3, 0]);
+    expect(await db.backInStockSubscription.count({ where: { status: "NOTIFIED" } })).toBe(3);
+  });
+
   it("sums locations: stock at a second location is no restock while the first still has some", async () => {
     await threeConfirmedAndOneWaiting();
     await inventory(4, 1, { location: "111" });

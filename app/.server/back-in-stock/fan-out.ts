@@ -17,6 +17,9 @@ import { loadShopTemplates } from "../templates/whatsapp-templates";
 import type { AdminGraphqlFactory } from "../shopify-admin/client";
 import { resolveInventoryItem } from "./variant-lookup";
 
+/** Alerts of earlier restocks of the variant still queued are looked for this far back (they are spaced over minutes, not days). */
+const EARLIER_RESTOCKS_DAYS = 7;
+
 export interface FanOutDeps {
   db: Db;
   clock: Clock;
@@ -36,17 +39,6 @@ export interface FanOutCounts {
   restocks: number;
   planned: number;
   skipped: number;
-}
-
-/** Waiting subscribers of the variant whose number is CONFIRMED now (the gate checks again at send time), after the cursor. */
-function confirmedSubscriberIds(tx: DbTx, shop: string, variantId: string, after: string, limit: number): Promise<{ id: string }[]> {
-  return tx.$queryRaw<{ id: string }[]>`
-    SELECT s."id" AS "id"
-    FROM "BackInStockSubscription" s
-    JOIN "Consent" c ON c."shop" = s."shop" AND c."phone" = s."phone"
-    WHERE s."shop" = ${shop} AND s."variantId" = ${variantId} AND s."status" = 'WAITING' AND c."state" = 'CONFIRMED' AND s."id" > ${after}
-    ORDER BY s."id"
-    LIMIT ${limit}`;
 }
 
 type Dialect = "sqlite" | "postgresql";
@@ -71,6 +63,30 @@ const SQL: Record<Dialect, { param: (n: number) => string; id: string; timestamp
 };
 
 /**
+ * Who a batch plans: waiting signups of the variant whose number is CONFIRMED now (the gate checks again at send
+ * time), after the cursor, without an alert of an earlier restock still queued (two restocks in quick succession:
+ * the earlier alert goes out, or is cancelled and its signup waits). `earlier` are those restocks' key prefixes,
+ * bound from parameter number `from` on; each lookup is one probe of the unique (shop, dedupeKey) index.
+ */
+function eligibleSubscribers(P: (n: number) => string, earlier: string[], from: number): string {
+  const pending = earlier.length === 0
+    ? ""
+    : ` AND NOT EXISTS (SELECT 1 FROM "Message" m WHERE m."shop" = s."shop" AND m."dedupeKey" IN (${earlier.map((_, i) => `${P(from + i)} || s."id"`).join(", ")}) AND m."status" IN ('SCHEDULED', 'SENDING'))`;
+  return `FROM "BackInStockSubscription" s
+       JOIN "Consent" c ON c."shop" = s."shop" AND c."phone" = s."phone"
+       WHERE s."shop" = ${P(1)} AND s."variantId" = ${P(2)} AND s."status" = 'WAITING' AND c."state" = 'CONFIRMED' AND s."id" > ${P(3)}${pending}`;
+}
+
+/** The ids of the next batch's subscribers, in id order. */
+function nextBatchIds(tx: DbTx, shop: string, variantId: string, after: string, limit: number, earlier: string[]): Promise<{ id: string }[]> {
+  const P = SQL[dialectOf(tx)].param;
+  return tx.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT s."id" AS "id" ${eligibleSubscribers(P, earlier, 5)} ORDER BY s."id" LIMIT ${P(4)}`,
+    shop, variantId, after, limit, ...earlier,
+  );
+}
+
+/**
  * One batch, set-based: the messages of subscribers (cursor, last] are inserted by one INSERT … SELECT and their
  * "planned" events by a second, so the database does the row work (a JS round trip per row made 100,000 alerts take
  * over a minute; see scripts/bench-back-in-stock.ts). What each message says comes from the pure planner
@@ -85,6 +101,7 @@ async function insertBatch(
   settings: Pick<ShopSettings, "flows">,
   synced: readonly SyncedTemplate[],
   range: { after: string; last: string },
+  earlier: string[],
   spacingMs: number,
   now: Date,
 ): Promise<number> {
@@ -102,15 +119,13 @@ async function insertBatch(
   const inserted = await tx.$executeRawUnsafe(
     `WITH picked AS MATERIALIZED (
        SELECT s."id" AS "sid", s."phone" AS "phone", s."locale" AS "locale", ${sql.id} AS "mid", row_number() OVER (ORDER BY s."id") AS "n"
-       FROM "BackInStockSubscription" s
-       JOIN "Consent" c ON c."shop" = s."shop" AND c."phone" = s."phone"
-       WHERE s."shop" = ${P(1)} AND s."variantId" = ${P(2)} AND s."status" = 'WAITING' AND c."state" = 'CONFIRMED' AND s."id" > ${P(3)} AND s."id" <= ${P(4)}
+       ${eligibleSubscribers(P, earlier, 13)} AND s."id" <= ${P(4)}
      ), lang AS MATERIALIZED (SELECT p.*, ${languageOf} AS "language", ${sql.timestamp(sendAtMs)} AS "sendAt" FROM picked p)
      INSERT INTO "Message" ("id", "shop", "flow", "dedupeKey", "to", "customerKey", "category", "template", "language", "components", "linkUrl", "status", "sendAfter", "plannedFor", "attempts", "createdAt")
      SELECT p."mid", ${P(1)}, 'back_in_stock', ${P(5)} || p."sid", p."phone", 'phone:' || p."phone", 'MARKETING', CASE p."language" WHEN 'de' THEN ${P(6)} ELSE ${P(12)} END, p."language",
             CASE p."language" WHEN 'de' THEN ${P(7)} ELSE ${P(8)} END || p."mid" || ${P(9)}, ${P(10)}, 'SCHEDULED', p."sendAt", p."sendAt", 0, ${P(11)}
      FROM lang p`,
-    restock.shop, variantId, range.after, range.last, `back_in_stock:${restock.id}:`, de.template, prefix(de), prefix(en), suffix, product.productUrl, now, en.template,
+    restock.shop, variantId, range.after, range.last, `back_in_stock:${restock.id}:`, de.template, prefix(de), prefix(en), suffix, product.productUrl, now, en.template, ...earlier,
   );
   await tx.$executeRawUnsafe(
     `INSERT INTO "MessageEvent" ("messageId", "status", "reason", "source", "at")
@@ -172,15 +187,23 @@ export async function runBackInStockFanOut(deps: FanOutDeps, options: FanOutOpti
     // The merchant's synced templates, only needed when the flow is mapped to one of them.
     const synced = settings.flows.back_in_stock.template ? (await loadShopTemplates(db, restock.shop)).templates : [];
     const spacingMs = fanOutSpacingMs(deps.policy);
+    const earlier = (
+      await db.restock.findMany({
+        where: { shop: restock.shop, variantId, id: { not: restock.id }, detectedAt: { gte: new Date(restock.detectedAt.getTime() - EARLIER_RESTOCKS_DAYS * 86_400_000) } },
+        orderBy: { detectedAt: "desc" },
+        take: 10,
+        select: { id: true },
+      })
+    ).map((r) => `back_in_stock:${r.id}:`);
 
     while (batchesLeft > 0) {
       batchesLeft -= 1;
       const current = restock;
       const planned = await retryOnContention(() =>
         db.$transaction(async (tx) => {
-          const ids = await confirmedSubscriberIds(tx, current.shop, variantId, current.cursor ?? "", batchSize);
+          const ids = await nextBatchIds(tx, current.shop, variantId, current.cursor ?? "", batchSize, earlier);
           const last = ids.at(-1)?.id ?? current.cursor;
-          const count = ids.length === 0 ? 0 : await insertBatch(tx, current, variantId, product, shopRow?.locale ?? "de", settings, synced, { after: current.cursor ?? "", last: last! }, spacingMs, now);
+          const count = ids.length === 0 ? 0 : await insertBatch(tx, current, variantId, product, shopRow?.locale ?? "de", settings, synced, { after: current.cursor ?? "", last: last! }, earlier, spacingMs, now);
           const done = ids.length < batchSize;
           // Only the worker that still sees the old cursor may move it (another one planned this batch: roll back).
           const moved = await tx.restock.updateMany({
