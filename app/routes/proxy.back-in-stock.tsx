@@ -10,7 +10,8 @@ import { ingestDeps } from "../webhooks.server";
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
   await authenticate.public.appProxy(request);
-  const shop = new URL(request.url).searchParams.get("shop")!;
+  const shop = new URL(request.url).searchParams.get("shop");
+  if (!shop) return Response.json({ ok: false, reason: "no_shop", error: "The request names no shop." }, { status: 400 });
   let body: unknown;
   try {
     const type = request.headers.get("Content-Type") ?? "";

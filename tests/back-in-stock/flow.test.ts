@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createVirtualClock, type VirtualClock } from "~/.server/clock";
 import { db, useVirtualClock } from "~/shopify.server";
 import { fixture } from "../fixtures";
-import { appProxySignature, postThroughAppProxy } from "../helpers/app-proxy";
+import { callRoute } from "../../simulator/in-process-app";
+import { appProxyRequest, appProxySignature, postThroughAppProxy } from "../helpers/app-proxy";
 import { deliverShopifyWebhook } from "../helpers/shopify";
 import { consentFor, createRetentionHarness, installSession, resetDatabase, setShopSettings, SHOP } from "./helpers";
 
@@ -86,6 +87,14 @@ describe("signup through the app proxy", () => {
     expect(await response.json()).toMatchObject({ ok: false, reason, error: expect.stringContaining(text) });
     expect(await db.backInStockSubscription.count()).toBe(0);
     expect(await db.consent.count()).toBe(0);
+  });
+
+  it("answers a body that is not JSON with 400 in the browser's language", async () => {
+    const request = appProxyRequest("/proxy/back-in-stock", "{not json");
+    request.headers.set("Accept-Language", "de-DE,de;q=0.9");
+    const response = await callRoute(request);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ ok: false, reason: "not_json", error: "Die Anfrage konnte nicht gelesen werden." });
   });
 
   it("refuses a forged, missing or outdated signature with 400 (the library's check)", async () => {
