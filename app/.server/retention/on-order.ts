@@ -1,7 +1,7 @@
 // orders/create, in the ingest transaction: the loyalty thank-you after the k-th order, and the VIP customer tag
 // (queued in the ShopifySync outbox, written by the worker with tagsAdd) once the lifetime value passes the
 // threshold. Both only while the loyalty flow is on; both are idempotent by unique keys.
-import { lifetimeValueCents, planLoyalty, shouldTagVip, storefrontUrl } from "../automations/retention";
+import { lifetimeValueCents, planLoyalty, shouldTagVip, storefrontUrl, winBackDedupeKey } from "../automations/retention";
 import type { MessagePlan } from "../automations/types";
 import type { DbTx } from "../db";
 import { eventReason } from "../outbox/events";
@@ -22,7 +22,13 @@ export interface OrderFacts {
  */
 export async function cancelPendingWinBack(tx: DbTx, shop: string, order: OrderFacts, now: Date): Promise<number> {
   if (!order.customerKey || order.test || order.cancelledAt) return 0;
-  const pending = await tx.message.findMany({ where: { shop, flow: "win_back", customerKey: order.customerKey, status: "SCHEDULED" }, select: { id: true } });
+  // The offer's key is win_back:<customer key>:<order>: a key range on the unique (shop, dedupeKey) index finds it
+  // without scanning the shop's messages (this runs for every order).
+  const prefix = winBackDedupeKey(order.customerKey, "");
+  const pending = await tx.message.findMany({
+    where: { shop, dedupeKey: { gte: prefix, lt: `${prefix.slice(0, -1)};` }, flow: "win_back", status: "SCHEDULED" },
+    select: { id: true },
+  });
   let cancelled = 0;
   for (const { id } of pending) {
     const { count } = await tx.message.updateMany({ where: { id, status: "SCHEDULED" }, data: { status: "CANCELLED", statusReason: "ordered_again" } });
