@@ -63,3 +63,6 @@ CREATE UNIQUE INDEX "BackInStockSubscription_shop_variantId_phone_key" ON "BackI
 
 -- CreateIndex
 CREATE INDEX "Restock_doneAt_detectedAt_idx" ON "Restock"("doneAt", "detectedAt");
+
+-- CreateIndex
+CREATE INDEX "Customer_shop_lastOrderAt_idx" ON "Customer"("shop", "lastOrderAt");
