@@ -10,13 +10,16 @@ import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { systemClock } from "~/.server/clock";
 import { encryptionKey } from "~/.server/crypto";
 import { createDb } from "~/.server/db";
+import { runHistoryImports } from "~/.server/history-import/job";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
 import { createShopSenders } from "~/.server/outbox/shop-senders";
 import { runWorker } from "~/.server/outbox/worker";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { createWhatsAppClient } from "~/.server/whatsapp/client";
 import { getEnv } from "~/env.server";
+import { DEMO_SHOP } from "~/.server/demo/session-token";
 import { createShopifyAdminSimulator } from "../simulator/shopify-admin";
+import { demoStoreHistory } from "../simulator/shopify-admin-bulk";
 
 const IDLE_MS = 1_000;
 const SHOPIFY_SYNC_BATCH = 50;
@@ -35,8 +38,13 @@ async function main(): Promise<void> {
     limits: defaultOutboxPolicy,
   });
 
-  // The demo has no real store to write consent back to: it writes to the local Admin API stand-in.
-  const adminGraphql = createAdminGraphql(env.DEMO_MODE ? { fetch: createShopifyAdminSimulator().fetch } : {});
+  // The demo has no real store to write consent back to or import history from: it talks to the local Admin API stand-in.
+  const adminSimulator = env.DEMO_MODE ? createShopifyAdminSimulator() : null;
+  // "Import history" in the demo: a year before the replayed weeks, of which Shopify gives an app with the demo's
+  // scopes (no read_all_orders) the last 60 days, as it would a real store.
+  adminSimulator?.setScopes(DEMO_SHOP, env.SCOPES.split(","));
+  adminSimulator?.bulk.seed(DEMO_SHOP, demoStoreHistory(systemClock.now()));
+  const adminGraphql = createAdminGraphql(adminSimulator ? { fetch: adminSimulator.fetch } : {});
 
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -52,9 +60,15 @@ async function main(): Promise<void> {
     // Cart recovery: each round decides up to two batches of checkouts whose step-1 time has come (a few short writes
     // each, working a tenth of the time: webhook writes wait for one statement at most, see npm run bench:fanout),
     // and the discount code is created right before step 2 is sent.
+    // History imports: each round starts, polls or reads (for at most 250 ms) the due import jobs' bulk queries.
+    const importHistory = async () => {
+      const counts = await runHistoryImports({ db, clock: systemClock, adminGraphql, download: adminSimulator?.fetch, log });
+      if (counts.lines > 0 || counts.finished > 0 || counts.failed > 0) log(`history-import: lines=${counts.lines} finished=${counts.finished} failed=${counts.failed}`);
+    };
     // Back in stock: up to two batches of 2,000 alerts planned per round (each its own short write); win-back once a day.
     const schedulers = [
       () => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 }),
+      importHistory,
       () => runBackInStockFanOut({ db, clock: systemClock, adminGraphql, policy: defaultOutboxPolicy, log }, { batchSize: 2_000, maxBatches: 2 }),
       () => runWinBackScheduler({ db, clock: systemClock, log }),
     ];

@@ -186,6 +186,7 @@ export async function redactShop(tx: DbTx, shop: string): Promise<Record<string,
   deleted.inventoryLevels = (await tx.inventoryLevel.deleteMany({ where: { shop } })).count;
   deleted.inventoryItemVariants = (await tx.inventoryItemVariant.deleteMany({ where: { shop } })).count;
   deleted.customers = (await tx.customer.deleteMany({ where: { shop } })).count;
+  deleted.importJobs = (await tx.importJob.deleteMany({ where: { shop } })).count;
   deleted.sessions = (await tx.session.deleteMany({ where: { shop } })).count;
   deleted.shops = (await tx.shop.deleteMany({ where: { domain: shop } })).count;
   return deleted;
