@@ -127,8 +127,8 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
   const errors = fieldErrors(result);
   const [delay, setDelay] = useState(flow.delayMinutes ?? "0");
   const [steps, setSteps] = useState<[string, string]>(flow.steps ?? ["60", "1440"]);
-  const [feedbackDays, setFeedbackDays] = useState(flow.feedbackDelayDays ?? "7");
   const [template, setTemplate] = useState(flow.template ?? "");
+  const [fields, setFields] = useState<Record<string, string>>(Object.fromEntries(flow.fields.map((f) => [f.name, f.value])));
   const languages = Object.keys(data.common.languages);
   const [previewLanguage, setPreviewLanguage] = useState(data.language === "de" ? "de" : "en");
   const previewTemplate = flow.previews[template] ? template : Object.keys(flow.previews)[0];
@@ -174,15 +174,24 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
                     {flow.delayMinutes !== null ? (
                       <TextField label={s.delay} name="delayMinutes" type="number" value={delay} onChange={setDelay} error={errors.delayMinutes} helpText={s.delayHelp} autoComplete="off" />
                     ) : null}
-                    {flow.feedbackDelayDays !== null ? (
-                      <TextField label={s.feedbackDelay} name="feedbackDelayDays" type="number" value={feedbackDays} onChange={setFeedbackDays} error={errors.feedbackDelayDays} helpText={s.feedbackDelayHelp} autoComplete="off" />
-                    ) : null}
                     {flow.steps ? (
                       <FormLayout.Group>
                         <TextField label={s.step1} name="step1Minutes" type="number" value={steps[0]} onChange={(v) => setSteps([v, steps[1]])} error={errors.step1Minutes} autoComplete="off" />
                         <TextField label={s.step2} name="step2Minutes" type="number" value={steps[1]} onChange={(v) => setSteps([steps[0], v])} error={errors.step2Minutes} helpText={s.stepsHelp} autoComplete="off" />
                       </FormLayout.Group>
                     ) : null}
+                    {flow.fields.map((f) => (
+                      <TextField
+                        key={f.name}
+                        label={f.label}
+                        name={f.name}
+                        value={fields[f.name] ?? ""}
+                        onChange={(v) => setFields({ ...fields, [f.name]: v })}
+                        error={errors[f.name]}
+                        helpText={f.help}
+                        autoComplete="off"
+                      />
+                    ))}
                     {flow.templateOptions.length > 0 ? (
                       <Select label={s.template} name="template" options={flow.templateOptions} value={template} onChange={setTemplate} error={errors.template} helpText={s.templateHelp} />
                     ) : null}

@@ -216,7 +216,7 @@ describe("the flow form", () => {
   });
 
   it("refuses to switch on a planned flow", () => {
-    expect(parseFlowForm(form({ flow: "win_back", enabled: "on" }), context)).toEqual({ ok: false, errors: { flow: { code: "plannedFlow" } } });
+    expect(parseFlowForm(form({ flow: "feedback", enabled: "on" }), context)).toEqual({ ok: false, errors: { flow: { code: "plannedFlow" } } });
   });
 
   it("accepts a fitting template and maps the suggested one back to null", () => {

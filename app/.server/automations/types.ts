@@ -13,7 +13,9 @@ export type Flow =
   /** The answer to a shopper asking where their order is. */
   | "wismo"
   /** "We'll get back to you" for any other message, at most once a day per recipient. */
-  | "auto_reply";
+  | "auto_reply"
+
+  | "loyalty";
 
 /** What a planner decides: one message to exist in the outbox. Planners are pure; enqueue writes plans. */
 export interface MessagePlan {

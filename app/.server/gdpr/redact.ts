@@ -89,6 +89,10 @@ export async function redactCustomer(tx: DbTx, shop: ShopContext, subject: Subje
     counts.consents += 1;
   }
 
+  // Back-in-stock signups are nothing but a number and a wish: they go entirely.
+  const phones = [...subject.phones];
+  if (phones.length > 0) await tx.backInStockSubscription.deleteMany({ where: { shop: shop.domain, phone: { in: phones } } });
+
   for (const m of subject.messages) {
     // wamids encode the recipient's number (base64), so they go too; status webhooks for these messages no longer match.
     await tx.message.update({
@@ -191,6 +195,10 @@ export async function redactShop(tx: DbTx, shop: string): Promise<Record<string,
   deleted.checkouts = (await tx.checkout.deleteMany({ where: { shop } })).count;
   deleted.cartRecoveries = (await tx.cartRecovery.deleteMany({ where: { shop } })).count;
   deleted.discountCodes = (await tx.discountCode.deleteMany({ where: { shop } })).count;
+  deleted.backInStockSubscriptions = (await tx.backInStockSubscription.deleteMany({ where: { shop } })).count;
+  deleted.restocks = (await tx.restock.deleteMany({ where: { shop } })).count;
+  deleted.inventoryLevels = (await tx.inventoryLevel.deleteMany({ where: { shop } })).count;
+  deleted.inventoryItemVariants = (await tx.inventoryItemVariant.deleteMany({ where: { shop } })).count;
   deleted.customers = (await tx.customer.deleteMany({ where: { shop } })).count;
   deleted.importJobs = (await tx.importJob.deleteMany({ where: { shop } })).count;
   deleted.fulfillments = (await tx.fulfillment.deleteMany({ where: { shop } })).count;

@@ -9,7 +9,9 @@ import { onCheckoutDeleted, onCheckoutPayload, onOrderForCheckout } from "../car
 import { consentPlansFromMarker } from "../consent/marker";
 import { handleWhatsAppConsentUpdate } from "../consent/shopify-consent-webhook";
 import { cancelFeedbackForOrder, handleFulfillmentPayload } from "../fulfillments/events";
+import { handleInventoryLevelUpdate } from "../back-in-stock/inventory";
 import { handleCustomersDataRequest, handleCustomersRedact, handleShopRedact } from "../gdpr/handlers";
+import { cancelPendingWinBack, retentionOnOrder } from "../retention/on-order";
 import { enqueuePlans } from "./enqueue";
 import { projectCheckout, projectOrder, type ShopContext } from "./projections";
 import { checkoutDeletePayload, checkoutPayload, describeZodError, OPT_IN_ATTRIBUTE, orderPayload, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
@@ -58,7 +60,11 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
     shop,
     now,
   );
-  return { plans: [...consentPlans, ...plans], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
+  // Win-back offers pending for the customer go; loyalty: the thank-you after the k-th order and the VIP tag
+  // (retention/on-order.ts). Nothing for a stale payload.
+  if (!stale) await cancelPendingWinBack(tx, shop.domain, order, now);
+  const loyalty = stale ? [] : await retentionOnOrder(tx, shop, order, now);
+  return { plans: [...consentPlans, ...plans, ...loyalty], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
 }
 
 function markerOf(shop: ShopContext, p: OrderPayload | CheckoutPayload, phone: string | null, checkoutToken: string | null) {
@@ -111,7 +117,7 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "checkouts/delete": handleCheckoutDelete,
   "fulfillments/create": handleFulfillment,
   "fulfillments/update": handleFulfillment,
-  "inventory_levels/update": recordOnly("the back-in-stock flow is not built yet"),
+  "inventory_levels/update": handleInventoryLevelUpdate,
   "app/uninstalled": handleAppUninstalled,
   "app/scopes_update": handleScopesUpdate,
   "customers_whats_app_marketing_consent/update": handleWhatsAppConsentUpdate,

@@ -79,4 +79,16 @@ export const FLOW_SEND_POLICY: Readonly<Record<string, FlowSendPolicy>> = {
   back_in_stock: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
   feedback: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
   win_back: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
+  loyalty: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
 };
+
+/**
+ * Fan-outs (back in stock) spread their messages over time at this share of the business number's rate, so
+ * the order confirmations planned meanwhile are not queued behind tens of thousands of alerts.
+ */
+export const FAN_OUT_RATE_SHARE = 0.5;
+
+/** Milliseconds between two fan-out messages for a policy: 1000 / (rate · share). */
+export function fanOutSpacingMs(policy: Pick<OutboxPolicy, "ratePerSecond">): number {
+  return 1000 / (policy.ratePerSecond * FAN_OUT_RATE_SHARE);
+}

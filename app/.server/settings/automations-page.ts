@@ -10,6 +10,7 @@ import { syncTemplates, type ActionResult } from "../onboarding/service";
 import { loadShopTemplates, templateApproval } from "../templates/whatsapp-templates";
 import { describeOrder } from "../automations/wismo";
 import { FREE_FORM_REPLIES, placeholderCount, suggestedTemplates, TEMPLATE_LANGUAGES, TEMPLATE_NAMES, type TemplateDefinition, type TemplateLanguage } from "../templates/catalogue";
+import { flowFieldsFor } from "./flow-fields";
 import { parseFlowForm, templateFits } from "./form";
 import { DELAYED_FLOWS, FLOW_IDS, isLiveFlow, type FlowId, type SyncedTemplate } from "./schema";
 import { readShop, writeSettings } from "./store";
@@ -20,6 +21,9 @@ export const SUGGESTED_TEMPLATE: Partial<Record<FlowId, string>> = {
   opt_in_confirmation: TEMPLATE_NAMES.optInConfirmation,
   shipping_update: TEMPLATE_NAMES.shippingUpdate,
   feedback: TEMPLATE_NAMES.feedback,
+  back_in_stock: TEMPLATE_NAMES.backInStock,
+  win_back: TEMPLATE_NAMES.winBack,
+  loyalty: TEMPLATE_NAMES.loyaltyThanks,
 };
 
 /** Flows that answer in free-form text (no template): their preview is the text itself, with sample data. */
@@ -51,9 +55,9 @@ export interface FlowCard {
   category: string | null;
   consent: string | null;
   delayMinutes: string | null;
-  /** The feedback request's delay in days; null for other flows. */
-  feedbackDelayDays: string | null;
   steps: [string, string] | null;
+  /** The flow's own settings (settings/flow-fields.ts). */
+  fields: { name: string; label: string; help: string; value: string }[];
   plannedTiming: string | null;
   suggestedTemplate: string | null;
   template: string | null;
@@ -84,6 +88,7 @@ const CATEGORY: Partial<Record<FlowId, "UTILITY" | "MARKETING">> = {
   back_in_stock: "MARKETING",
   feedback: "MARKETING",
   win_back: "MARKETING",
+  loyalty: "MARKETING",
 };
 
 const PLANNED_TIMING: Record<AdminLanguage, Partial<Record<FlowId, string>>> = {
@@ -200,8 +205,8 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
       category: category ? c.category[category] : null,
       consent: category ? c.consentNeeded[category] : null,
       delayMinutes: live && DELAYED_FLOWS.includes(id) ? String(flow.delayMinutes) : null,
-      feedbackDelayDays: id === "feedback" ? String(settings.feedbackDelayDays) : null,
       steps: id === "cart_recovery" ? [String(settings.cartRecoverySteps[0]), String(settings.cartRecoverySteps[1])] : null,
+      fields: live ? flowFieldsFor(id, settings, language) : [],
       plannedTiming: live ? null : fill(s.plannedTiming, { timing: PLANNED_TIMING[language][id] ?? "" }),
       suggestedTemplate: suggested,
       template: flow.template ?? suggested,
@@ -239,11 +244,11 @@ export async function automationsAction(deps: MerchantDeps, shop: string, form: 
     const { templates: synced } = await loadShopTemplates(deps.db, shop);
     const parsed = parseFlowForm(form, { synced, suggested: suggestedShape(deps.appUrl, synced, suggestedName), suggestedName });
     if (!parsed.ok) return { ok: false, intent, message: c.notSaved, errors: localizeErrors(language, parsed.errors) };
-    const { flow: id, enabled, delayMinutes, template, cartRecoverySteps, feedbackDelayDays } = parsed.value;
+    const { flow: id, enabled, delayMinutes, template, cartRecoverySteps, settings: fields } = parsed.value;
     await writeSettings(deps.db, shop, {
       flows: { [id]: { enabled, ...(delayMinutes !== undefined ? { delayMinutes } : {}), ...(template !== undefined ? { template } : {}) } },
       ...(cartRecoverySteps ? { cartRecoverySteps } : {}),
-      ...(feedbackDelayDays !== undefined ? { feedbackDelayDays } : {}),
+      ...fields,
     });
     return { ok: true, intent, message: c.saved };
   }

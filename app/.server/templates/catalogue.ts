@@ -39,6 +39,12 @@ export const TEMPLATE_NAMES = {
   shippingUpdateNoLink: "momento_shipping_update_no_link",
   /** {{1}} name, {{2}} order, {{3}} shop; quick replies with scores (FEEDBACK_SCORE_PAYLOADS). */
   feedback: "momento_feedback",
+  /** {{1}} product (and variant) title; URL button to the product page. */
+  backInStock: "momento_back_in_stock",
+  /** {{1}} name, {{2}} shop, {{3}} code, {{4}} percent, {{5}} last day; the code is created right before the send. */
+  winBack: "momento_win_back",
+  /** {{1}} name, {{2}} number of orders, {{3}} code, {{4}} percent, {{5}} last day. */
+  loyaltyThanks: "momento_loyalty_thanks",
 } as const;
 
 /** The scores the feedback template offers as quick replies, in button order; any 0–10 can be typed. */
@@ -174,6 +180,49 @@ const WORDING: Record<string, { category: TemplateCategory; link: boolean; de: W
       body: "Hi {{1}}, how do you like your order {{2}}? How likely are you to recommend {{3}} to a friend, from 0 (not at all) to 10 (very likely)? Tap a number or reply with any number from 0 to 10. Reply STOP to opt out.",
       example: ["Anna", "#1001", "Demo Shop"],
       buttons: FEEDBACK_QUICK_SCORES.map((score) => ({ type: "QUICK_REPLY" as const, text: String(score) })),
+    },
+  },
+  // Back in stock, win-back and loyalty (marketing; docs/back-in-stock.md, docs/decisions/008).
+  [TEMPLATE_NAMES.backInStock]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Gute Nachricht: {{1}} ist wieder verfügbar! Du hattest dich dafür angemeldet; dies ist die einzige Nachricht dazu. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Sneaker Classic – 42"],
+      buttons: [{ type: "URL", text: "Jetzt ansehen" }],
+    },
+    en: {
+      body: "Good news: {{1}} is back in stock! You asked us to tell you; this is the only message about it. Reply STOP to opt out.",
+      example: ["Sneaker Classic – 42"],
+      buttons: [{ type: "URL", text: "View now" }],
+    },
+  },
+  [TEMPLATE_NAMES.winBack]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, wir vermissen dich bei {{2}}! Mit dem Code {{3}} sparst du {{4}} % auf deine nächste Bestellung, gültig bis {{5}}. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "Demo Shop", "MOMENTO-7KQ2M9XD", "10", "12.03.2026"],
+      buttons: [{ type: "URL", text: "Zum Shop" }],
+    },
+    en: {
+      body: "Hi {{1}}, we miss you at {{2}}! Use code {{3}} for {{4}}% off your next order until {{5}}. Reply STOP to opt out.",
+      example: ["Anna", "Demo Shop", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
+      buttons: [{ type: "URL", text: "Visit the shop" }],
+    },
+  },
+  [TEMPLATE_NAMES.loyaltyThanks]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, das war schon deine {{2}}. Bestellung – danke für deine Treue! Mit dem Code {{3}} sparst du {{4}} % auf die nächste, gültig bis {{5}}. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "3", "MOMENTO-7KQ2M9XD", "10", "12.03.2026"],
+      buttons: [{ type: "URL", text: "Zum Shop" }],
+    },
+    en: {
+      body: "Hi {{1}}, that was order number {{2}} – thank you for your loyalty! Use code {{3}} for {{4}}% off your next one until {{5}}. Reply STOP to opt out.",
+      example: ["Anna", "3", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
+      buttons: [{ type: "URL", text: "Visit the shop" }],
     },
   },
 };
