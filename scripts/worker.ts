@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     // and the discount code is created right before step 2 is sent.
     const schedulers = [() => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 })];
     const prepareSend = cartRecoveryPrepareSend({ db, adminGraphql, log });
-    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
+    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, rateLimitKey: env.WHATSAPP_PHONE_NUMBER_ID, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
   } finally {
     await db.$disconnect();

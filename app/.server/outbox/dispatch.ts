@@ -8,6 +8,7 @@ import { eventReason, retryOnContention, transitionMessage, type StatusEvent } f
 import { loadSendFacts } from "./facts";
 import { decideAtSendTime } from "./gate";
 import { backoffDelayMs, type OutboxPolicy } from "./policy";
+import type { SendRateGrant, SharedSendRate } from "./send-rate";
 import type { TokenBucket } from "./token-bucket";
 
 export interface DispatchDeps {
@@ -16,8 +17,10 @@ export interface DispatchDeps {
   sender: WhatsAppSender;
   policy: OutboxPolicy;
   workerId: string;
-  /** The token bucket of the business phone number the sender sends from. */
-  bucket: TokenBucket;
+  /** This process's own token bucket for the business phone number (single-worker setups and tests). */
+  bucket?: TokenBucket;
+  /** The number's rate shared by all workers through the database: a batch's tokens are taken before its claim. */
+  sendRate?: SharedSendRate;
   /** In [0, 1); drives the backoff jitter. */
   random: () => number;
   log?: (line: string) => void;
@@ -64,8 +67,12 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
   const { db, clock, policy, workerId } = deps;
   const counts = emptyDispatchCounts();
   if (deps.signal?.aborted) return counts;
-  const claimed = await claimDueMessages(db, { now: clock.now(), workerId, limit: policy.batchSize, leaseMs: policy.leaseMs });
+  const now = clock.now();
+  const grant = deps.sendRate ? await deps.sendRate.take(now, policy.batchSize) : null;
+  const limit = grant ? grant.granted : policy.batchSize;
+  const claimed = await claimDueMessages(db, { now, workerId, limit, leaseMs: policy.leaseMs });
   counts.claimed = claimed.length;
+  if (grant) await deps.sendRate!.giveBack(grant, grant.granted - claimed.length);
 
   for (const message of claimed) {
     if (deps.signal?.aborted) {
@@ -73,12 +80,12 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
       if (released) counts.deferred += 1;
       continue;
     }
-    counts[await dispatchOne(deps, message)] += 1;
+    counts[await dispatchOne(deps, message, grant)] += 1;
   }
   return counts;
 }
 
-async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcome> {
+async function dispatchOne(deps: DispatchDeps, message: Message, grant: SendRateGrant | null): Promise<Outcome> {
   const { db, clock, policy } = deps;
   let called = false;
   try {
@@ -109,7 +116,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
       return "failed";
     }
 
-    const token = deps.bucket.take(now);
+    const token = deps.bucket?.take(now) ?? { ok: true };
     if (!token.ok) {
       await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
       return "deferred";
@@ -145,6 +152,12 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
         });
         return "cancelled";
       }
+    }
+
+    // The shared token is for one second only: a send that would fall into a later second waits for a new token.
+    if (grant && clock.now() >= grant.validUntil) {
+      await backToScheduled(deps, message, clock.now(), {}, "rate_limited", "The send-rate token of its batch was for a second that has passed.");
+      return "deferred";
     }
 
     // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by

@@ -8,7 +8,8 @@ import { formatShopifySyncCounts, processShopifySyncs, type ShopifySyncDeps } fr
 import { dispatchDueMessages, emptyDispatchCounts, type DispatchCounts, type PrepareSend } from "./dispatch";
 import type { OutboxPolicy } from "./policy";
 import { reconcileExpiredLeases } from "./reconcile";
-import { createTokenBucket, type TokenBucket } from "./token-bucket";
+import { createSharedSendRate } from "./send-rate";
+import type { TokenBucket } from "./token-bucket";
 
 export interface WorkerDeps {
   db: Db;
@@ -19,7 +20,10 @@ export interface WorkerDeps {
   /** Longest pause when nothing is due; shorter when the next message is due sooner. */
   idleMs: number;
   workerId?: string;
+  /** A per-process bucket instead of the shared send rate (tests, single-worker setups). */
   bucket?: TokenBucket;
+  /** The business phone number id whose send rate all workers share (RateLimit table); "default" if not given. */
+  rateLimitKey?: string;
   random?: () => number;
   log?: (line: string) => void;
   /** Waits `ms` or until `signal` aborts; replaceable so the loop can run in virtual time. */
@@ -60,14 +64,15 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
   const { db, clock, policy, signal } = deps;
   const workerId = deps.workerId ?? defaultWorkerId();
-  const bucket = deps.bucket ?? createTokenBucket(policy);
+  const bucket = deps.bucket;
+  const sendRate = bucket ? undefined : createSharedSendRate(db, deps.rateLimitKey ?? "default", policy.ratePerSecond);
   const random = deps.random ?? Math.random;
   const sleep = deps.sleep ?? abortableSleep;
   const totals: WorkerTotals = { ...emptyDispatchCounts(), rounds: 0, reconciled: 0 };
 
   while (!signal.aborted) {
     for (const schedule of deps.schedulers ?? []) await schedule();
-    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, random, log: deps.log, signal, prepareSend: deps.prepareSend });
+    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, sendRate, random, log: deps.log, signal, prepareSend: deps.prepareSend });
     const { failed: reconciled } = await reconcileExpiredLeases(db, clock, policy);
     totals.rounds += 1;
     totals.reconciled += reconciled;
@@ -80,6 +85,12 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
 
     // A full batch means more is probably due right now.
     if (counts.claimed >= policy.batchSize || signal.aborted) continue;
+    // The number's tokens for this second are used up (by us or other workers): wait for the next second.
+    const usedUpUntil = sendRate?.usedUpUntil(clock.now());
+    if (usedUpUntil) {
+      await sleep(Math.max(usedUpUntil.getTime() - clock.now().getTime(), 1), signal);
+      continue;
+    }
     const wait = await msUntilNextDue(db, clock, deps.idleMs);
     // Claiming nothing although something is due means another worker is taking it: don't spin on the database.
     await sleep(counts.claimed === 0 ? Math.max(wait, MIN_PAUSE_MS) : wait, signal);

@@ -1,0 +1,6 @@
+-- CreateTable
+CREATE TABLE "RateLimit" (
+    "key" TEXT NOT NULL PRIMARY KEY,
+    "windowStart" DATETIME NOT NULL,
+    "used" INTEGER NOT NULL
+);
