@@ -37,7 +37,8 @@ async function claimSkipLocked(db: Db, { now, workerId, limit, leaseMs }: ClaimO
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
       ), claimed AS (
-        UPDATE "Message" AS m SET "status" = 'SENDING', "claimedBy" = ${workerId}, "claimedUntil" = ${claimedUntil}
+        UPDATE "Message" AS m SET "status" = 'SENDING', "claimedBy" = ${workerId}, "claimedUntil" = ${claimedUntil},
+          "sendStartedAt" = NULL
         FROM due WHERE m."id" = due."id"
         RETURNING m."id", m."sendAfter", m."createdAt"
       ), logged AS (
@@ -65,7 +66,7 @@ async function claimOneByOne(db: Db, { now, workerId, limit, leaseMs }: ClaimOpt
       db,
       // sendAfter is checked again: another worker may have deferred the row since we read it.
       { id, status: "SCHEDULED", sendAfter: { lte: now } },
-      { claimedBy: workerId, claimedUntil },
+      { claimedBy: workerId, claimedUntil, sendStartedAt: null },
       { status: "SENDING", reason: eventReason("claimed", `Claimed by worker ${workerId} until ${claimedUntil.toISOString()}.`), source: "worker", at: now },
     ).catch((error: unknown) => {
       // Still contended after retries: leave the row SCHEDULED for a later round rather than fail the whole claim.

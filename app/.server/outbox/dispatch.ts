@@ -68,27 +68,57 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
   const counts = emptyDispatchCounts();
   if (deps.signal?.aborted) return counts;
   const now = clock.now();
+  // With the shared rate, a batch is never larger than the tokens this second still has.
   const grant = deps.sendRate ? await deps.sendRate.take(now, policy.batchSize) : null;
   const limit = grant ? grant.granted : policy.batchSize;
   const claimed = await claimDueMessages(db, { now, workerId, limit, leaseMs: policy.leaseMs });
   counts.claimed = claimed.length;
-  if (grant) await deps.sendRate!.giveBack(grant, grant.granted - claimed.length);
+  let purse: TokenPurse | null = null;
+  if (grant && deps.sendRate) {
+    purse = { rate: deps.sendRate, grant, left: claimed.length };
+    await deps.sendRate.giveBack(grant, grant.granted - claimed.length);
+  }
 
-  for (const message of claimed) {
+  for (const [index, message] of claimed.entries()) {
     if (deps.signal?.aborted) {
       const released = await backToScheduled(deps, message, clock.now(), {}, "released", "The worker stopped before handling the message.");
       if (released) counts.deferred += 1;
       continue;
     }
-    counts[await dispatchOne(deps, message, grant)] += 1;
+    counts[await dispatchOne(deps, message, purse, claimed.length - index)] += 1;
   }
+  if (purse) await purse.rate.giveBack(purse.grant, purse.left);
   return counts;
 }
 
-async function dispatchOne(deps: DispatchDeps, message: Message, grant: SendRateGrant | null): Promise<Outcome> {
+/** The shared-rate tokens a batch holds: valid within one second only, taken afresh when that second has passed. */
+interface TokenPurse {
+  rate: SharedSendRate;
+  grant: SendRateGrant;
+  left: number;
+}
+
+async function takeSharedToken(purse: TokenPurse, now: Date, stillToGo: number): Promise<{ ok: true } | { ok: false; retryAt: Date }> {
+  if (now >= purse.grant.validUntil || purse.left === 0) {
+    purse.grant = await purse.rate.take(now, stillToGo);
+    purse.left = purse.grant.granted;
+  }
+  if (purse.left === 0) return { ok: false, retryAt: purse.grant.validUntil };
+  purse.left -= 1;
+  return { ok: true };
+}
+
+async function dispatchOne(deps: DispatchDeps, message: Message, purse: TokenPurse | null, stillToGo: number): Promise<Outcome> {
   const { db, clock, policy } = deps;
   let called = false;
   try {
+    // Marked before anything else, so the gate's and prepareSend's reads stay the last ones before the call. If we
+    // die after this, the status webhook (matched by biz_opaque_callback_data) or the lease reconciliation settles
+    // the row and it is never sent twice; the rest of the batch is unmarked and goes back in the queue.
+    const marked = await retryOnContention(() =>
+      db.message.updateMany({ where: { id: message.id, status: "SENDING", claimedBy: deps.workerId }, data: { sendStartedAt: clock.now() } }),
+    );
+    if (marked.count !== 1) return "deferred"; // No longer ours (reconciled meanwhile): nothing was sent.
     const now = clock.now();
     const facts = await loadSendFacts(db, message, policy, now);
     const decision = decideAtSendTime(message, facts, now, policy);
@@ -116,7 +146,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message, grant: SendRate
       return "failed";
     }
 
-    const token = deps.bucket?.take(now) ?? { ok: true };
+    const token = purse ? await takeSharedToken(purse, clock.now(), stillToGo) : deps.bucket?.take(now) ?? { ok: true };
     if (!token.ok) {
       await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
       return "deferred";
@@ -154,14 +184,15 @@ async function dispatchOne(deps: DispatchDeps, message: Message, grant: SendRate
       }
     }
 
-    // The shared token is for one second only: a send that would fall into a later second waits for a new token.
-    if (grant && clock.now() >= grant.validUntil) {
-      await backToScheduled(deps, message, clock.now(), {}, "rate_limited", "The send-rate token of its batch was for a second that has passed.");
-      return "deferred";
+    // A shared token is for one second only: if that second passed during prepareSend, the send needs a new one.
+    if (purse && clock.now() >= purse.grant.validUntil) {
+      const fresh = await takeSharedToken(purse, clock.now(), stillToGo);
+      if (!fresh.ok) {
+        await backToScheduled(deps, message, fresh.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
+        return "deferred";
+      }
     }
 
-    // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by
-    // biz_opaque_callback_data) or the lease reconciliation settles it. It is never sent a second time.
     called = true;
     const result = await deps.sender.sendTemplate({
       to: (message.to ?? message.waUserId)!,

@@ -73,7 +73,8 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
   while (!signal.aborted) {
     for (const schedule of deps.schedulers ?? []) await schedule();
     const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, sendRate, random, log: deps.log, signal, prepareSend: deps.prepareSend });
-    const { failed: reconciled } = await reconcileExpiredLeases(db, clock, policy);
+    const leases = await reconcileExpiredLeases(db, clock, policy);
+    const reconciled = leases.failed + leases.released;
     totals.rounds += 1;
     totals.reconciled += reconciled;
     for (const key of Object.keys(counts) as (keyof DispatchCounts)[]) totals[key] += counts[key];

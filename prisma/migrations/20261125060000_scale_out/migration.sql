@@ -1,3 +1,6 @@
+-- AlterTable
+ALTER TABLE "Message" ADD COLUMN "sendStartedAt" DATETIME;
+
 -- CreateTable
 CREATE TABLE "RateLimit" (
     "key" TEXT NOT NULL PRIMARY KEY,

@@ -1,3 +1,6 @@
+-- AlterTable
+ALTER TABLE "Message" ADD COLUMN     "sendStartedAt" TIMESTAMP(3);
+
 -- CreateTable
 CREATE TABLE "RateLimit" (
     "key" TEXT NOT NULL,
