@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { getEnv } from "../env.server";
+import { withLimitedBody } from "../.server/http/body-limit";
 import { receiveWhatsAppWebhook } from "../.server/ingest/receive-whatsapp-webhook";
 import { isValidWhatsAppSignature } from "../.server/whatsapp/signature";
 import { parseWhatsAppWebhook } from "../.server/whatsapp/parse-webhook";
@@ -16,7 +17,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 /** Statuses and inbound messages from Meta, signed with X-Hub-Signature-256 over the raw body. */
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const raw = await request.text();
+  const raw = await (await withLimitedBody(request)).text();
   if (!isValidWhatsAppSignature(raw, request.headers.get("x-hub-signature-256"), getEnv().WHATSAPP_APP_SECRET)) {
     return new Response("Invalid X-Hub-Signature-256", { status: 401 });
   }
