@@ -37,6 +37,12 @@ export interface CloudApiSimulatorOptions {
   templates: SimulatorTemplate[];
   /** Posts one webhook body to the app; a rejection makes the simulator retry later, like Meta. */
   deliverWebhook: (rawBody: string, signature: string) => Promise<void>;
+  /**
+   * Meta's review of a created template: with this set, POST message_templates answers PENDING and the template
+   * is APPROVED this long after (virtual time), announced by a message_template_status_update webhook. Unset:
+   * approved at once, no webhook.
+   */
+  templateReviewMs?: number;
   /** Pair-rate emulation: a second accepted message to one recipient within this window gets 131056. Off if unset. */
   pairLimitMs?: number;
   /** Told about every send and failed webhook delivery, e.g. for a log line; never given tokens. */
@@ -124,6 +130,11 @@ export interface CloudApiSimulator {
   nextDueAt(): Date | null;
   setRecipient(phone: string, behaviour: RecipientBehaviour): void;
   setTemplateStatus(name: string, language: string, status: TemplateStatus): void;
+  /**
+   * Meta decides on a template now: its status follows `event` (APPROVED, REJECTED, PAUSED, DISABLED, …) and
+   * the message_template_status_update webhook is due at once. Ends a pending review.
+   */
+  reviewTemplate(name: string, language: string, event: TemplateStatus, reason?: string): void;
   /** The shopper writes `text`; the inbound webhook is due now. Returns its wamid. */
   reply(from: string, text: string): string;
   /** The shopper taps quick-reply button `index` (Meta's button position) of their latest message with quick replies. */
@@ -150,6 +161,7 @@ const FAILED_AFTER_MS = 1_000;
 // Meta retries failed webhook POSTs "immediately then with decreasing frequency" for up to 7 days.
 const WEBHOOK_RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000, 6 * 3_600_000, 12 * 3_600_000];
 const WEBHOOK_RETRY_FOR_MS = 7 * 24 * 3_600_000;
+const CUSTOMER_SERVICE_WINDOW_MS = 24 * 3_600_000;
 
 const DEFAULT_WABA_ID = "100000000000002";
 const DEFAULT_DISPLAY_PHONE_NUMBER = "15550000001";
@@ -206,7 +218,15 @@ interface InboundEvent {
   contact: Record<string, unknown>;
   message: Record<string, unknown>;
 }
-type ScheduledEvent = (StatusEvent | InboundEvent) & { dueAt: number; seq: number; attempt: number; firstTriedAt?: number };
+/** A template review: applied to the template when it is due, then sent as its webhook. */
+interface TemplateEvent {
+  kind: "template";
+  name: string;
+  language: string;
+  event: TemplateStatus;
+  reason: string;
+}
+type ScheduledEvent = (StatusEvent | InboundEvent | TemplateEvent) & { dueAt: number; seq: number; attempt: number; firstTriedAt?: number };
 
 const PHONE = /^\+?\d{6,15}$/;
 // Business-scoped user ids look like "US.13491208655302741918" or "user.9373…" (API-FACTS.md A1).
@@ -293,6 +313,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
   let queue: ScheduledEvent[] = [];
   let recipients = new Map<string, RecipientBehaviour>();
   let lastAcceptedAt = new Map<string, number>();
+  let lastInboundAt = new Map<string, number>();
   let eventSeq = 0;
   const issuedWamids = new Set<string>();
 
@@ -306,7 +327,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     }
   }
 
-  function schedule(event: StatusEvent | InboundEvent, dueAt: number): void {
+  function schedule(event: StatusEvent | InboundEvent | TemplateEvent, dueAt: number): void {
     queue.push({ ...event, dueAt, seq: eventSeq++, attempt: 0 });
   }
 
@@ -316,7 +337,8 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
 
   // ---------------------------------------------------------------- send: parsing and validation
 
-  function parseSend(body: unknown): ParsedSend {
+  /** The checks every send shares: the envelope and the recipient. */
+  function parseRecipient(body: unknown): string {
     if (!isRecord(body)) throw new MetaError(100, "Request body must be a JSON object.");
     if (body.messaging_product === undefined) throw new MetaError(100, "The parameter messaging_product is required.");
     if (body.messaging_product !== "whatsapp") throw new MetaError(100, "Param messaging_product must be 'whatsapp'.");
@@ -326,6 +348,12 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     if (typeof body.to !== "string" || body.to.trim() === "") throw new MetaError(100, "The parameter to is required.");
     const to = body.to.trim();
     if (!PHONE.test(to) && !BUSINESS_SCOPED_USER_ID.test(to)) throw new MetaError(131009, "Param to is not a valid phone number or user id.");
+    return to;
+  }
+
+  function parseSend(body: unknown): ParsedSend {
+    const to = parseRecipient(body);
+    if (!isRecord(body)) throw new MetaError(100, "Request body must be a JSON object.");
     if (body.type !== "template") throw new MetaError(100, "Message must be a template message.");
     const template = body.template;
     if (!isRecord(template)) throw new MetaError(100, "The parameter template is required.");
@@ -523,6 +551,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     } catch {
       return reject(new MetaError(100, "Request body is not valid JSON."), {});
     }
+    if (isRecord(body) && body.type === "text") return sendText(body);
     let parsed: ParsedSend | undefined;
     try {
       parsed = parseSend(body);
@@ -560,6 +589,59 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
       });
     } catch (error) {
       if (error instanceof MetaError) return reject(error, parsed ?? partialSend(body));
+      throw error;
+    }
+  }
+
+  // Free-form text is accepted inside the 24-hour customer service window that the recipient's last message
+  // opened (API-FACTS.md A3); outside it Meta accepts the call and then fails the message with 131047.
+  function sendText(body: Record<string, unknown>): Response {
+    const given = typeof body.to === "string" ? body.to : undefined;
+    try {
+      const to = parseRecipient(body);
+      const text = isRecord(body.text) ? body.text.body : undefined;
+      if (typeof text !== "string" || text.trim() === "") throw new MetaError(100, "The parameter text['body'] is required.");
+      if (text.length > 4096) throw new MetaError(100, "Param text['body'] must be at most 4096 characters long.");
+      if (body.biz_opaque_callback_data !== undefined && typeof body.biz_opaque_callback_data !== "string") {
+        throw new MetaError(100, "Param biz_opaque_callback_data must be a string.");
+      }
+      const key = recipientKey(to);
+      const behaviour = behaviourOf(key);
+      const now = clock.now().getTime();
+      const injected = behaviour.failWith ?? null;
+      if (injected !== null && !ASYNC_FAILURE_CODES.has(injected)) throw new MetaError(injected, META_ERRORS[injected]?.details ?? "Injected by the simulator.");
+      const previous = lastAcceptedAt.get(key);
+      if (options.pairLimitMs !== undefined && previous !== undefined && now - previous < options.pairLimitMs) throw new MetaError(131056, META_ERRORS[131056].details);
+      const lastInbound = lastInboundAt.get(key);
+      const windowOpen = lastInbound !== undefined && now - lastInbound < CUSTOMER_SERVICE_WINDOW_MS;
+      lastAcceptedAt.set(key, now);
+      const isPhone = PHONE.test(to);
+      const message: SentMessage = {
+        wamid: newWamid(),
+        to,
+        waId: isPhone ? digitsOf(to) : "",
+        ...(isPhone ? {} : { userId: to }),
+        template: "",
+        language: "",
+        category: "SERVICE",
+        parameters: [],
+        headerParameters: [],
+        buttons: [],
+        text,
+        ...(typeof body.biz_opaque_callback_data === "string" ? { bizOpaqueCallbackData: body.biz_opaque_callback_data } : {}),
+        sentAt: new Date(now),
+        asyncFailure: injected ?? (windowOpen ? null : 131047),
+      };
+      sent.push(message);
+      scheduleStatuses(message, behaviour.reads);
+      options.onActivity?.({ kind: "accepted", wamid: message.wamid, template: "", language: "", asyncFailure: message.asyncFailure });
+      return jsonResponse(200, {
+        messaging_product: "whatsapp",
+        contacts: [{ input: to, wa_id: message.waId, ...(message.userId ? { user_id: message.userId } : {}) }],
+        messages: [{ id: message.wamid }],
+      });
+    } catch (error) {
+      if (error instanceof MetaError) return reject(error, { to: given });
       throw error;
     }
   }
@@ -655,13 +737,16 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
         },
       });
     }
+    const review = options.templateReviewMs;
     const state = addTemplate({
       name,
       language,
       category,
       parameter_format: body.parameter_format === "NAMED" ? "NAMED" : "POSITIONAL",
       components: components as SimulatorTemplate["components"],
+      status: review === undefined ? "APPROVED" : "PENDING",
     });
+    if (review !== undefined) schedule({ kind: "template", name, language, event: "APPROVED", reason: "NONE" }, clock.now().getTime() + review);
     return jsonResponse(200, { id: state.id, status: state.status, category });
   }
 
@@ -769,6 +854,33 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
 
   // Statuses go out together (≤ 1,000 per POST, like Meta); an inbound message goes out alone, so one
   // POST never mixes kinds and the app sees events in the order they happened.
+  /** message_template_status_update is a WABA-level field: no metadata, the entry id is the WABA. */
+  function templateEnvelope(event: TemplateEvent): string {
+    const state = templates.get(templateKey(event.name, event.language));
+    return JSON.stringify({
+      entry: [
+        {
+          id: wabaId,
+          time: Math.floor(clock.now().getTime() / 1000),
+          changes: [
+            {
+              value: {
+                event: event.event,
+                message_template_id: Number(state?.id ?? 0),
+                message_template_name: event.name,
+                message_template_language: event.language,
+                reason: event.reason,
+                message_template_category: state?.template.category ?? "UTILITY",
+              },
+              field: "message_template_status_update",
+            },
+          ],
+        },
+      ],
+      object: "whatsapp_business_account",
+    });
+  }
+
   function* batches(due: ScheduledEvent[]): Generator<{ events: ScheduledEvent[]; rawBody: string }> {
     let statuses: ScheduledEvent[] = [];
     const statusBatch = () => ({
@@ -787,6 +899,10 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
       if (statuses.length > 0) {
         yield statusBatch();
         statuses = [];
+      }
+      if (event.kind === "template") {
+        yield { events: [event], rawBody: templateEnvelope(event) };
+        continue;
       }
       yield { events: [event], rawBody: envelope({ contacts: [event.contact], messages: [event.message] }) };
     }
@@ -814,6 +930,8 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
       if (due.length === 0) return delivered;
       queue = queue.filter((e) => e.dueAt > now);
       due.sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
+      // A review takes effect when it is due, whether or not its webhook gets through.
+      for (const event of due) if (event.kind === "template" && event.attempt === 0) applyReview(event);
       for (const batch of batches(due)) {
         try {
           await options.deliverWebhook(batch.rawBody, signWhatsAppBody(batch.rawBody, appSecret));
@@ -864,6 +982,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
       now,
     );
     inbound.push({ wamid, from: key, at: new Date(now), ...record });
+    lastInboundAt.set(key, now);
     return wamid;
   }
 
@@ -901,6 +1020,18 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     state.status = status;
   }
 
+  function applyReview(event: TemplateEvent): void {
+    const state = templates.get(templateKey(event.name, event.language));
+    if (state) state.status = event.event;
+  }
+
+  function reviewTemplate(name: string, language: string, event: TemplateStatus, reason = "NONE"): void {
+    if (!templates.has(templateKey(name, language))) throw new Error(`the simulator has no template ${name} (${language})`);
+    // A decision now replaces a review still pending for the same template.
+    queue = queue.filter((e) => !(e.kind === "template" && e.name === name && e.language === language));
+    schedule({ kind: "template", name, language, event, reason }, clock.now().getTime());
+  }
+
   function reset(): void {
     sent = [];
     rejected = [];
@@ -909,6 +1040,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     queue = [];
     recipients = new Map();
     lastAcceptedAt = new Map();
+    lastInboundAt = new Map();
     for (const state of templates.values()) state.status = state.initialStatus;
   }
 
@@ -918,6 +1050,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     nextDueAt: () => (queue.length === 0 ? null : new Date(queue.reduce((min, e) => Math.min(min, e.dueAt), Infinity))),
     setRecipient,
     setTemplateStatus,
+    reviewTemplate,
     reply,
     tapButton,
     click,

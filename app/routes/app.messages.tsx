@@ -1,12 +1,12 @@
 import { useEffect, useState } from "react";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useRevalidator, useSearchParams } from "@remix-run/react";
-import { BlockStack, Box, Button, Card, Divider, InlineGrid, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
-import { TitleBar } from "@shopify/app-bridge-react";
+import { BlockStack, Box, Button, Card, DataTable, Divider, InlineGrid, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { authenticate, db } from "../shopify.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { messageLogPage, parseLogFilters } from "../.server/message-log/log";
-import { linkWithParams, PaginatedTable, StatusBadge } from "../components/merchant-ui";
+import { downloadFile, linkWithParams, PaginatedTable, StatusBadge } from "../components/merchant-ui";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -23,6 +23,12 @@ export default function MessageLog() {
   const set = (field: keyof typeof form) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
 
   const linkWith = (changes: Record<string, string | null>) => linkWithParams(params, changes);
+  const shopify = useAppBridge();
+  const downloadOrWarn = async (url: string) => {
+    if (!(await downloadFile(url))) shopify.toast.show(s.exportFailed, { isError: true });
+  };
+  const applied = data.filters;
+  const exportParams = new URLSearchParams(Object.entries({ flow: applied.flow, status: applied.status, from: applied.from, to: applied.to, phone: applied.phone }).filter(([, v]) => v));
   const apply = (changes: Partial<typeof form> = {}) => setParams(new URLSearchParams(linkWith({ ...form, ...changes, page: null, selected: null }).slice(1)));
 
   const rows = data.rows.map((row) => [
@@ -39,7 +45,12 @@ export default function MessageLog() {
   ]);
 
   return (
-    <Page>
+    <Page
+      secondaryActions={[
+        { content: s.exportMessages, disabled: !data.hasAny, onAction: () => void downloadOrWarn(`/app/messages.csv?${exportParams}`) },
+        { content: s.exportStats, onAction: () => void downloadOrWarn(statsExportUrl(applied.from, applied.to)) },
+      ]}
+    >
       <TitleBar title={s.title} />
       <Layout>
         <Layout.Section>
@@ -98,8 +109,63 @@ export default function MessageLog() {
             />
           </Card>
         </Layout.Section>
+        <Layout.Section>
+          <Inbox data={data} linkWith={linkWith} />
+        </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+/** The latest messages shoppers wrote, with what Momento did; the answer opens in the timeline above. */
+function Inbox({ data, linkWith }: { data: Data; linkWith: (changes: Record<string, string | null>) => string }) {
+  const s = data.strings.inbox;
+  const rows = data.inbox.map((row) => [
+    row.at,
+    row.from,
+    <div key="message" style={{ maxWidth: "24rem", whiteSpace: "pre-wrap" }}>
+      {row.message}
+    </div>,
+    <div key="handled" style={{ maxWidth: "20rem", whiteSpace: "normal" }}>
+      {row.handled}
+    </div>,
+    row.answerId ? (
+      <Button key="answer" variant="plain" url={linkWith({ selected: row.answerId })} accessibilityLabel={`${s.viewAnswer}: ${row.from}, ${row.at}`}>
+        {s.viewAnswer}
+      </Button>
+    ) : (
+      "—"
+    ),
+  ]);
+  return (
+    <Card padding="0">
+      <section aria-labelledby="inbox-heading">
+        <Box padding="400">
+          <BlockStack gap="100">
+            <Text as="h2" variant="headingMd" id="inbox-heading">
+              {s.title}
+            </Text>
+            <Text as="p" tone="subdued">
+              {s.intro}
+            </Text>
+          </BlockStack>
+        </Box>
+        {rows.length > 0 ? (
+          <DataTable
+            columnContentTypes={["text", "text", "text", "text", "text"]}
+            headings={[s.columns.time, s.columns.from, s.columns.message, s.columns.handled, s.columns.answer]}
+            rows={rows}
+            verticalAlign="top"
+          />
+        ) : (
+          <Box padding="400">
+            <Text as="p" tone="subdued">
+              {s.empty}
+            </Text>
+          </Box>
+        )}
+      </section>
+    </Card>
   );
 }
 
@@ -137,6 +203,13 @@ function Timeline({ data, closeUrl }: { data: Data; closeUrl: string }) {
           </BlockStack>
           <Button url={closeUrl}>{s.detail.close}</Button>
         </InlineStack>
+        {detail.text ? (
+          <Box background="bg-surface-secondary" padding="300" borderRadius="200">
+            <Text as="p">
+              <span style={{ whiteSpace: "pre-wrap" }}>{detail.text}</span>
+            </Text>
+          </Box>
+        ) : null}
         <Divider />
         <Text as="h3" variant="headingSm">
           {s.detail.timeline}
@@ -175,4 +248,13 @@ function Timeline({ data, closeUrl }: { data: Data; closeUrl: string }) {
       </BlockStack>
     </Card>
   );
+}
+
+/** The stats CSV for the days filtered here (both ends included), else for the dashboard's last 30 days. */
+function statsExportUrl(from: string, to: string): string {
+  const valid = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
+  if (!valid(from) || !valid(to) || to < from) return "/app/export/stats.csv";
+  const end = new Date(`${to}T00:00:00Z`);
+  end.setUTCDate(end.getUTCDate() + 1);
+  return `/app/export/stats.csv?${new URLSearchParams({ from, to: end.toISOString().slice(0, 10) })}`;
 }

@@ -119,11 +119,18 @@ describe("Automations", () => {
       ["order_confirmation", true, true],
       ["opt_in_confirmation", true, true],
       ["cart_recovery", true, true],
-      ["shipping_update", false, false],
+      ["shipping_update", true, true],
+      ["feedback", true, true],
+      ["wismo", true, true],
+      ["auto_reply", true, true],
       ["back_in_stock", false, false],
-      ["feedback", false, false],
       ["win_back", false, false],
     ]);
+    const byId = Object.fromEntries(page.flows.map((f) => [f.id, f]));
+    expect(byId.shipping_update.previews.momento_shipping_update.de.text).toBe("Hallo Anna, deine Bestellung #1001 ist unterwegs! Versand mit DHL, Sendungsnummer 00340434161094042557.");
+    expect(byId.feedback.previews.momento_feedback.en.buttons.map((b) => b.text)).toEqual(["10", "9", "8", "7", "6", "5"]);
+    expect(byId.wismo.previews.text.de.text).toMatch(/^Deine Bestellung #1001: Sie ist unterwegs mit DHL, Sendungsnummer 00340434161094042557\.\nSendung verfolgen: https:/);
+    expect(byId.auto_reply.previews.text.en.text).toBe("Thanks for your message! We have received it and will get back to you as soon as we can.");
     const order = page.flows[0].previews.momento_order_confirmation;
     expect(order.en.text).toBe("Hi Anna, thanks for your order #1001 of €49.90! We'll let you know as soon as it ships.");
     expect(order.en.buttons.map((b) => b.text)).toEqual(["View order"]);
@@ -155,6 +162,10 @@ describe("Automations", () => {
     expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "cart_recovery", enabled: "on", step1Minutes: "30", step2Minutes: "720" })).toMatchObject({ ok: true });
     expect(JSON.parse((await storedSettings())!)).toEqual({ cartRecoverySteps: [30, 720] });
     expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "toggle", flow: "win_back", enabled: "on" })).toMatchObject({ ok: false, errors: { flow: expect.stringMatching(/not built yet/) } });
+    // The feedback request's delay in days: 1 to 60.
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "feedback", enabled: "on", feedbackDelayDays: "0" })).toMatchObject({ ok: false, errors: { feedbackDelayDays: expect.any(String) } });
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "feedback", enabled: "on", feedbackDelayDays: "14" })).toMatchObject({ ok: true });
+    expect(JSON.parse((await storedSettings())!)).toEqual({ cartRecoverySteps: [30, 720], feedbackDelayDays: 14 });
   });
 });
 

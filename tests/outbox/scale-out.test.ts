@@ -1,11 +1,12 @@
 // Several workers on one database (each with its own client, as separate processes would have): every message is
 // claimed and sent exactly once, and the business number's configured rate holds in every second across all of them.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { systemClock } from "~/.server/clock";
+import { createVirtualClock, systemClock } from "~/.server/clock";
 import { createDb, isPostgresClient, type Db } from "~/.server/db";
 import { claimDueMessages } from "~/.server/outbox/claim";
 import { defaultOutboxPolicy, type OutboxPolicy } from "~/.server/outbox/policy";
-import { createSharedSendRate } from "~/.server/outbox/send-rate";
+import { dispatchDueMessages } from "~/.server/outbox/dispatch";
+import { createSharedSendRate, createSharedSendRates } from "~/.server/outbox/send-rate";
 import { runWorker } from "~/.server/outbox/worker";
 import type { WhatsAppSender } from "~/.server/whatsapp/types";
 import { createMessage, giveConsent, resetOutbox, T0 } from "./helpers";
@@ -123,6 +124,30 @@ describe("the shared send rate", () => {
     expect((await limiters[2].take(new Date(T0.getTime() + 2_500), 100)).granted).toBe(20);
     // Another key is another number with its own tokens.
     expect((await createSharedSendRate(db, "phone-2", rate).take(new Date(T0.getTime() + 2_500), 5)).granted).toBe(5);
+  });
+
+  it("with per-shop numbers (senderFor), each number has its own shared tokens", async () => {
+    const policy: OutboxPolicy = { ...defaultOutboxPolicy, ratePerSecond: 2, burst: 2 };
+    const calls: { id: string; at: number }[] = [];
+    const sender = recordingSender(calls);
+    const numberOf: Record<string, string> = { "shop-a.myshopify.com": "number-a", "shop-b.myshopify.com": "number-b" };
+    const senderFor = async (shop: string) => ({ sender, bucket: { take: () => ({ ok: true as const }) }, phoneNumberId: numberOf[shop] });
+    const ids: Record<string, string[]> = {};
+    for (const shop of Object.keys(numberOf)) {
+      ids[shop] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const message = await createMessage(db, { shop, createdAt: new Date(T0.getTime() + i) });
+        await db.consent.create({ data: { shop, phone: message.to!, state: "CONFIRMED", updatedAt: T0 } });
+        ids[shop].push(message.id);
+      }
+    }
+    const clock = createVirtualClock(new Date(T0.getTime() + 1_000));
+    const sendRates = createSharedSendRates(db, policy.ratePerSecond, "app-wide");
+    const counts = await dispatchDueMessages({ db, clock, sender, policy, workerId: "w", senderFor, sendRates, random: () => 0.5 });
+    // Two per number this second; the bucket the routes bring is not consulted.
+    expect(counts).toMatchObject({ claimed: 6, sent: 4, deferred: 2 });
+    for (const shop of Object.keys(numberOf)) expect(calls.filter((c) => ids[shop].includes(c.id))).toHaveLength(2);
+    expect(await db.rateLimit.findMany({ orderBy: { key: "asc" }, select: { key: true, used: true } })).toEqual([{ key: "number-a", used: 2 }, { key: "number-b", used: 2 }]);
   });
 
   it(`${WORKERS} worker loops send every message exactly once and never more than the rate in any second`, async () => {

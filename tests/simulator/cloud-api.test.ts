@@ -148,7 +148,9 @@ describe("send endpoint: validation like Meta", () => {
     await expectMetaError(await send({ messaging_product: "whatsapp", type: "template", template }), 400, 100, "The parameter to is required.");
     await expectMetaError(await send({ messaging_product: "whatsapp", to: " ", type: "template", template }), 400, 100, "The parameter to is required.");
     await expectMetaError(await send({ messaging_product: "whatsapp", to: "call me", type: "template", template }), 400, 131009, /not a valid phone number/);
-    await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "text", text: { body: "Hi" } }), 400, 100, "Message must be a template message.");
+    await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "image", image: { link: "https://x.example/a.jpg" } }), 400, 100, "Message must be a template message.");
+    await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "text", text: { body: " " } }), 400, 100, "The parameter text['body'] is required.");
+    await expectMetaError(await send({ to: SHOPPER, type: "text", text: { body: "Hi" } }), 400, 100, "The parameter messaging_product is required.");
     await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "template" }), 400, 100, /template is required/);
     await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "template", template: { name: OPT_IN } }), 400, 100, /\['language'\]\['code'\] is required/);
   });
@@ -492,6 +494,31 @@ describe("pair-rate emulation", () => {
   });
 });
 
+describe("free-form text inside the 24-hour customer service window", () => {
+  const text = (to: string, body: string) => ({ messaging_product: "whatsapp", recipient_type: "individual", to, type: "text", text: { preview_url: true, body }, biz_opaque_callback_data: "msg-1" });
+
+  it("is delivered within 24 hours of the shopper's last message and fails with 131047 after", async () => {
+    const { sim, clock, send, statuses } = createHarness();
+    // Nobody wrote yet: Meta accepts the call, then fails the message (re-engagement needs a template).
+    const cold = await send(text(SHOPPER, "Hallo"));
+    expect(cold.status).toBe(200);
+    sim.reply(SHOPPER, "Wo ist meine Bestellung?");
+    clock.advance(23 * 3_600_000);
+    expect((await send(text(SHOPPER, "Deine Bestellung #1001 ist unterwegs."))).status).toBe(200);
+    clock.advance(2 * 3_600_000);
+    expect((await send(text(SHOPPER, "Noch Fragen?"))).status).toBe(200);
+    clock.advance(60_000);
+    await sim.flushDue();
+    expect(sim.sent.map((m) => [m.text, m.asyncFailure, m.template, m.bizOpaqueCallbackData])).toEqual([
+      ["Hallo", 131047, "", "msg-1"],
+      ["Deine Bestellung #1001 ist unterwegs.", null, "", "msg-1"],
+      ["Noch Fragen?", 131047, "", "msg-1"],
+    ]);
+    const failed = statuses().filter((st) => st.status === "failed");
+    expect(failed.map((st) => (st.errors as { code: number }[])[0].code)).toEqual([131047, 131047]);
+  });
+});
+
 describe("the shopper's side", () => {
   it("reply() posts an inbound text webhook shaped like Meta's, due now", async () => {
     const { sim, delivered } = createHarness();
@@ -676,6 +703,43 @@ describe("template list endpoint", () => {
     expect(duplicate.error.error_subcode).toBe(2388024);
     await expectMetaError(await create({ ...template, name: "Bad Name" }), 400, 100, /name/);
   });
+});
+
+describe("template review (templateReviewMs, reviewTemplate)", () => {
+  const template = { name: "back_in_stock", language: "en", category: "MARKETING", components: [{ type: "BODY", text: "{{1}} is back!", example: { body_text: [["Mug"]] } }] };
+  const create = (sim: ReturnType<typeof createHarness>["sim"]) =>
+    sim.fetch(`${GRAPH}/${WABA_ID}/message_templates`, { method: "POST", headers: { Authorization: `Bearer ${ACCESS_TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(template) });
+
+  it("answers PENDING, refuses sends until the review is over, then approves and sends Meta's status webhook", async () => {
+    const { sim, clock, delivered, sendTemplate } = createHarness({ templateReviewMs: 60_000 });
+    expect(await (await create(sim)).json()).toMatchObject({ status: "PENDING", category: "MARKETING" });
+    await expectMetaError(await sendTemplate(SHOPPER, "back_in_stock", "en", [body("Mug")]), 400, 132001);
+    clock.advance(59_999);
+    expect(await sim.flushDue()).toBe(0);
+    clock.advance(1);
+    expect(await sim.flushDue()).toBe(1);
+    const [webhook] = delivered;
+    expect(isValidWhatsAppSignature(webhook.rawBody, webhook.signature, APP_SECRET)).toBe(true);
+    expect(keyPaths(webhook.body)).toEqual(keyPaths(fixture("whatsapp/webhook_template_status_approved_pywa.json")));
+    expect(webhook.body.entry[0]).toMatchObject({ id: WABA_ID, changes: [{ field: "message_template_status_update", value: { event: "APPROVED", message_template_name: "back_in_stock", message_template_language: "en", message_template_category: "MARKETING" } }] });
+    expect((await sendTemplate(SHOPPER, "back_in_stock", "en", [body("Mug")])).status).toBe(200);
+  });
+
+  it("decides on demand: a rejection replaces the pending review and is listed with its status", async () => {
+    const { sim, clock, delivered } = createHarness({ templateReviewMs: 60_000 });
+    await create(sim);
+    sim.reviewTemplate("back_in_stock", "en", "REJECTED", "INVALID_FORMAT");
+    expect(await sim.flushDue()).toBe(1);
+    expect(delivered[0].body.entry[0].changes[0].value).toMatchObject({ event: "REJECTED", reason: "INVALID_FORMAT" });
+    clock.advance(120_000);
+    expect(await sim.flushDue()).toBe(0);
+    const list = (await (await list_(sim, "?name=back_in_stock")).json()) as { data: { status: string }[] };
+    expect(list.data).toEqual([expect.objectContaining({ status: "REJECTED" })]);
+    expect(() => sim.reviewTemplate("nope", "en", "APPROVED")).toThrow(/no template nope/);
+  });
+
+  const list_ = (sim: ReturnType<typeof createHarness>["sim"], query: string) =>
+    sim.fetch(`${GRAPH}/${WABA_ID}/message_templates${query}`, { headers: { Authorization: `Bearer ${ACCESS_TOKEN}` } });
 });
 
 describe("reset", () => {

@@ -8,6 +8,7 @@ import type { MessagePlan } from "../automations/types";
 import { onCheckoutDeleted, onCheckoutPayload, onOrderForCheckout } from "../cart-recovery/checkout-events";
 import { consentPlansFromMarker } from "../consent/marker";
 import { handleWhatsAppConsentUpdate } from "../consent/shopify-consent-webhook";
+import { cancelFeedbackForOrder, handleFulfillmentPayload } from "../fulfillments/events";
 import { handleCustomersDataRequest, handleCustomersRedact, handleShopRedact } from "../gdpr/handlers";
 import { enqueuePlans } from "./enqueue";
 import { projectCheckout, projectOrder, type ShopContext } from "./projections";
@@ -49,6 +50,8 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
   const consentPlans = await consentPlansFromMarker(tx, markerOf(shop, parsed.data, order.phone, parsed.data.checkout_token), now);
   // Cart recovery: any order for the checkout closes it; its pending reminders are cancelled.
   if (parsed.data.checkout_token) await onOrderForCheckout(tx, shop.domain, parsed.data.checkout_token, now);
+  // Feedback: a refunded or cancelled order is asked nothing.
+  if (!stale) await cancelFeedbackForOrder(tx, shop.domain, order, now);
   if (event.topic !== "orders/create") return { plans: consentPlans, note: stale ? "older than the order state we have; ignored" : undefined };
   const plans = planOrderConfirmation(
     { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null },
@@ -94,6 +97,8 @@ async function handleScopesUpdate(tx: DbTx, shop: ShopContext, event: ShopifyEve
   return { plans: [] };
 }
 
+const handleFulfillment: TopicHandler = (tx, shop, event, now) => handleFulfillmentPayload(tx, shop, event.payload, now);
+
 const recordOnly = (why: string): TopicHandler => async () => ({ plans: [], note: `recorded; ${why}` });
 
 /** One handler per subscribed topic (shopify.app.toml). */
@@ -104,8 +109,8 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "checkouts/create": handleCheckout,
   "checkouts/update": handleCheckout,
   "checkouts/delete": handleCheckoutDelete,
-  "fulfillments/create": recordOnly("the shipping-update flow is not built yet"),
-  "fulfillments/update": recordOnly("the shipping-update flow is not built yet"),
+  "fulfillments/create": handleFulfillment,
+  "fulfillments/update": handleFulfillment,
   "inventory_levels/update": recordOnly("the back-in-stock flow is not built yet"),
   "app/uninstalled": handleAppUninstalled,
   "app/scopes_update": handleScopesUpdate,
@@ -138,7 +143,9 @@ async function receiveOnce({ db, clock }: IngestDeps, event: ShopifyEvent): Prom
     const seen = await tx.webhookEvent.findUnique({ where: { shop_webhookId: { shop: event.shop, webhookId: event.webhookId } }, select: { id: true } });
     if (seen) return { status: "duplicate" as const };
 
-    const shopRow = await tx.shop.upsert({ where: { domain: event.shop }, create: { domain: event.shop, installedAt: now }, update: {} });
+    // findUnique, then create when missing: one query in the common case (Prisma's upsert reads three times).
+    const shopRow =
+      (await tx.shop.findUnique({ where: { domain: event.shop } })) ?? (await tx.shop.create({ data: { domain: event.shop, installedAt: now } }));
     const shop: ShopContext = { domain: shopRow.domain, country: shopRow.country, locale: shopRow.locale };
     const handler = topicHandlers[event.topic] ?? recordOnly(`no handler for topic ${event.topic}`);
     const { plans, note, storedPayload, keepEvent } = await handler(tx, shop, event, now);

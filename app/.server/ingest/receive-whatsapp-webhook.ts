@@ -1,11 +1,14 @@
 // Receive one verified, parsed WhatsApp webhook POST: statuses are applied to the outbox in bulk; inbound
 // messages, marketing preferences and 131050 failures drive consent (consent/inbound.ts) in one transaction
-// with the messages they plan. Meta retries anything that is not a 200 for 7 days.
+// with the messages they plan; template status updates go to the shops connected to that WABA. Meta retries
+// anything that is not a 200 for 7 days.
 import type { Clock } from "../clock";
 import { retryOnContention, type Db } from "../db";
 import { noteShopperMessages } from "../cart-recovery/replies";
 import { applyConsentInbounds, classifyMessage, consentInboundsFromWebhook, emptyInboundConsentCounts, type InboundConsentCounts } from "../consent/inbound";
+import { emptyShopperMessageCounts, handleShopperMessages, type ShopperMessageCounts } from "../inbound/shopper-messages";
 import { applyStatusUpdates } from "../outbox/statuses";
+import { applyTemplateStatusUpdates, type TemplateStatusCounts } from "../templates/whatsapp-templates";
 import type { ParsedWebhook } from "../whatsapp/types";
 
 export interface WhatsAppWebhookOutcome {
@@ -13,6 +16,9 @@ export interface WhatsAppWebhookOutcome {
   inbound: number;
   userPreferences: number;
   consent: InboundConsentCounts;
+  templates: TemplateStatusCounts;
+  /** What became of each shopper message after consent: feedback, order question, fallback, … */
+  shopperMessages: ShopperMessageCounts;
 }
 
 const MAX_TRIES = 3;
@@ -32,7 +38,14 @@ export async function receiveWhatsAppWebhook(deps: { db: Db; clock: Clock }, web
   if (written.length > 0) {
     await noteShopperMessages(deps.db, written.map((m) => ({ phone: m.from.replace(/\D/g, "") ? `+${m.from.replace(/\D/g, "")}` : null, waUserId: m.userId ?? null, at: m.timestamp })), deps.clock.now());
   }
-  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent };
+  const templates = await applyTemplateStatusUpdates(deps.db, webhook.templateStatuses, deps.clock.now());
+  if (templates.unknownWaba > 0) console.info(`[whatsapp] ${templates.unknownWaba} template status update(s) for a WABA no shop has connected`);
+  // Then every message is routed once (feedback answer → order question → fallback) and kept for the Inbox.
+  const shopperMessages = webhook.inbound.length === 0 ? emptyShopperMessageCounts() : await handleShopperMessages(deps, webhook.inbound);
+  if (shopperMessages.unsupported + shopperMessages.unassigned > 0) {
+    console.info(`[whatsapp] ${shopperMessages.unsupported} inbound message(s) of a type Momento does not read, ${shopperMessages.unassigned} from senders no shop knows; recorded, not answered`);
+  }
+  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent, templates, shopperMessages };
 }
 
 async function applyConsent(deps: { db: Db; clock: Clock }, signals: ReturnType<typeof consentInboundsFromWebhook>): Promise<InboundConsentCounts> {

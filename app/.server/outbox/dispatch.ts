@@ -8,7 +8,8 @@ import { eventReason, retryOnContention, transitionMessage, type StatusEvent } f
 import { loadSendFacts } from "./facts";
 import { decideAtSendTime } from "./gate";
 import { backoffDelayMs, type OutboxPolicy } from "./policy";
-import type { SendRateGrant, SharedSendRate } from "./send-rate";
+import { emptyPurse, takeSharedToken, type SharedSendRates, type TokenPurse } from "./send-rate";
+import type { SenderForShop } from "./shop-senders";
 import type { TokenBucket } from "./token-bucket";
 
 export interface DispatchDeps {
@@ -17,10 +18,12 @@ export interface DispatchDeps {
   sender: WhatsAppSender;
   policy: OutboxPolicy;
   workerId: string;
-  /** This process's own token bucket for the business phone number (single-worker setups and tests). */
+  /** This process's own token bucket for the app-wide number (single-worker setups and tests). */
   bucket?: TokenBucket;
-  /** The number's rate shared by all workers through the database: a batch's tokens are taken before its claim. */
-  sendRate?: SharedSendRate;
+  /** When given, each message goes out through its shop's own sender (and bucket) instead (outbox/shop-senders.ts). */
+  senderFor?: SenderForShop;
+  /** Each business number's send rate, shared by all workers through the database; used instead of the buckets. */
+  sendRates?: SharedSendRates;
   /** In [0, 1); drives the backoff jitter. */
   random: () => number;
   log?: (line: string) => void;
@@ -68,15 +71,16 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
   const counts = emptyDispatchCounts();
   if (deps.signal?.aborted) return counts;
   const now = clock.now();
-  // With the shared rate, a batch is never larger than the tokens this second still has.
-  const grant = deps.sendRate ? await deps.sendRate.take(now, policy.batchSize) : null;
-  const limit = grant ? grant.granted : policy.batchSize;
-  const claimed = await claimDueMessages(db, { now, workerId, limit, leaseMs: policy.leaseMs });
+  // With one number for everything, a batch is never larger than the tokens its second still has. With per-shop
+  // numbers (senderFor) the batch is claimed whole and each number's tokens are taken as its messages come up.
+  const single = deps.sendRates && !deps.senderFor ? deps.sendRates.of(deps.sendRates.defaultKey) : null;
+  const grant = single ? await single.take(now, policy.batchSize) : null;
+  const claimed = await claimDueMessages(db, { now, workerId, limit: grant ? grant.granted : policy.batchSize, leaseMs: policy.leaseMs });
   counts.claimed = claimed.length;
-  let purse: TokenPurse | null = null;
-  if (grant && deps.sendRate) {
-    purse = { rate: deps.sendRate, grant, left: claimed.length };
-    await deps.sendRate.giveBack(grant, grant.granted - claimed.length);
+  const purses = new Map<string, TokenPurse>();
+  if (single && grant) {
+    purses.set(single.key, { rate: single, grant, left: claimed.length });
+    await single.giveBack(grant, grant.granted - claimed.length);
   }
 
   for (const [index, message] of claimed.entries()) {
@@ -85,30 +89,19 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
       if (released) counts.deferred += 1;
       continue;
     }
-    counts[await dispatchOne(deps, message, purse, claimed.length - index)] += 1;
+    counts[await dispatchOne(deps, message, purses, claimed.length - index)] += 1;
   }
-  if (purse) await purse.rate.giveBack(purse.grant, purse.left);
+  for (const purse of purses.values()) await purse.rate.giveBack(purse.grant, purse.left);
   return counts;
 }
 
-/** The shared-rate tokens a batch holds: valid within one second only, taken afresh when that second has passed. */
-interface TokenPurse {
-  rate: SharedSendRate;
-  grant: SendRateGrant;
-  left: number;
+function pursesOf(rates: SharedSendRates, purses: Map<string, TokenPurse>, phoneNumberId: string): TokenPurse {
+  let purse = purses.get(phoneNumberId);
+  if (!purse) purses.set(phoneNumberId, (purse = emptyPurse(rates.of(phoneNumberId))));
+  return purse;
 }
 
-async function takeSharedToken(purse: TokenPurse, now: Date, stillToGo: number): Promise<{ ok: true } | { ok: false; retryAt: Date }> {
-  if (now >= purse.grant.validUntil || purse.left === 0) {
-    purse.grant = await purse.rate.take(now, stillToGo);
-    purse.left = purse.grant.granted;
-  }
-  if (purse.left === 0) return { ok: false, retryAt: purse.grant.validUntil };
-  purse.left -= 1;
-  return { ok: true };
-}
-
-async function dispatchOne(deps: DispatchDeps, message: Message, purse: TokenPurse | null, stillToGo: number): Promise<Outcome> {
+async function dispatchOne(deps: DispatchDeps, message: Message, purses: Map<string, TokenPurse>, stillToGo: number): Promise<Outcome> {
   const { db, clock, policy } = deps;
   let called = false;
   try {
@@ -146,7 +139,16 @@ async function dispatchOne(deps: DispatchDeps, message: Message, purse: TokenPur
       return "failed";
     }
 
-    const token = purse ? await takeSharedToken(purse, clock.now(), stillToGo) : deps.bucket?.take(now) ?? { ok: true };
+    const route = deps.senderFor ? await deps.senderFor(message.shop) : { sender: deps.sender, bucket: deps.bucket, phoneNumberId: deps.sendRates?.defaultKey ?? "" };
+    if (message.text !== null && !route.sender.sendText) {
+      await leaveSending(deps, message, { statusReason: "text_not_supported", failedAt: now }, {
+        status: "FAILED", reason: eventReason("text_not_supported", "This WhatsApp sender cannot send free-form text."), source: "worker", at: now,
+      });
+      return "failed";
+    }
+
+    const purse = deps.sendRates ? pursesOf(deps.sendRates, purses, route.phoneNumberId) : null;
+    const token = purse ? await takeSharedToken(purse, clock.now(), stillToGo) : route.bucket?.take(now) ?? { ok: true };
     if (!token.ok) {
       await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
       return "deferred";
@@ -193,14 +195,11 @@ async function dispatchOne(deps: DispatchDeps, message: Message, purse: TokenPur
       }
     }
 
+    const to = (message.to ?? message.waUserId)!;
     called = true;
-    const result = await deps.sender.sendTemplate({
-      to: (message.to ?? message.waUserId)!,
-      template,
-      language: message.language,
-      components: content,
-      bizOpaqueCallbackData: message.id,
-    });
+    const result = message.text !== null
+      ? await route.sender.sendText!({ to, body: message.text, bizOpaqueCallbackData: message.id })
+      : await route.sender.sendTemplate({ to, template, language: message.language, components: content, bizOpaqueCallbackData: message.id });
     const doneAt = clock.now();
     if (result.ok) {
       await recordSent(deps, message, result.waMessageId, doneAt);

@@ -2,10 +2,11 @@
 import type { Message, Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
 import { loadCartRecoveryFacts } from "../cart-recovery/send-facts";
+import { loadTemplateApproval } from "../templates/whatsapp-templates";
 import { CART_RECOVERY_FLOW, type ConsentState, type SendFacts } from "./gate";
 import { defaultOutboxPolicy, type OutboxPolicy } from "./policy";
 
-export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken">>;
+export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken" | "template" | "language">>;
 
 const CONSENT_STATES: readonly ConsentState[] = ["NONE", "REQUESTED", "CONFIRMED", "REVOKED", "REDACTED"];
 const CONSENT_STRENGTH: Record<ConsentState, number> = { NONE: 0, REQUESTED: 1, CONFIRMED: 2, REVOKED: -1, REDACTED: -1 };
@@ -51,7 +52,7 @@ export async function loadSendFacts(
   const isCartReminder = message.flow === CART_RECOVERY_FLOW && !!message.checkoutToken;
   // First and on its own: it may write (the step-1 decision) in a transaction of its own.
   const cartRecovery = isCartReminder ? await loadCartRecoveryFacts(db, message.shop, message.checkoutToken!, now) : undefined;
-  const [consents, order, lastSent, limited] = await Promise.all([
+  const [consents, order, lastSent, limited, template] = await Promise.all([
     identifiers.length === 0
       ? Promise.resolve([])
       : db.consent.findMany({ where: { shop: message.shop, OR: identifiers }, select: { state: true } }),
@@ -71,6 +72,7 @@ export async function loadSendFacts(
           where: { ...recipient, id: { not: message.id }, errorCode: 131049, status: { in: ["SCHEDULED", "FAILED"] } },
           select: { status: true, sendAfter: true, failedAt: true },
         }),
+    message.template && message.language ? loadTemplateApproval(db, message.shop, message.template, message.language) : Promise.resolve(undefined),
   ]);
 
   // A message retried after 131049 waits in SCHEDULED until the 24 h are over; a failed one blocks from failedAt.
@@ -87,5 +89,6 @@ export async function loadSendFacts(
     lastSentToRecipientAt: lastSent?.sentAt ?? null,
     marketingBlockedUntil,
     ...(isCartReminder ? { cartRecovery } : {}),
+    ...(template && template.state !== "not_synced" ? { template } : {}),
   };
 }

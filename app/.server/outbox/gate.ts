@@ -1,6 +1,7 @@
 // The send-time policy gate (DESIGN.md §4): a pure function of the message, facts loaded just before
 // sending, and `now`. Everything decided at planning time is checked again here, because consent,
 // relevance and throughput can all have changed since the message was scheduled.
+import type { TemplateApproval } from "../templates/whatsapp-templates";
 import type { OutboxPolicy } from "./policy";
 
 export type ConsentState = "NONE" | "REQUESTED" | "CONFIRMED" | "REVOKED" | "REDACTED";
@@ -44,9 +45,11 @@ export interface SendFacts {
   marketingBlockedUntil?: Date | null;
   /** Cart-recovery messages only: null when the checkout is not tracked (any more). */
   cartRecovery?: CartRecoveryFacts | null;
+  /** Meta's approval of the message's template in its language; absent or not_synced pauses nothing. */
+  template?: TemplateApproval;
 }
 
-export type SkipReason = "not_contactable" | "consent_revoked" | "no_consent";
+export type SkipReason = "not_contactable" | "consent_revoked" | "no_consent" | "template_not_approved";
 export type CancelReason = "order_cancelled" | "order_placed" | "checkout_deleted" | "holdout" | "not_eligible" | "shopper_replied" | "not_tracked";
 export type DeferReason = "marketing_paused" | "pair_limit" | "step1_pending";
 
@@ -151,5 +154,20 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
     }
   }
 
+  // 6. The template: Meta refuses a template that is not approved (132001), so the message is not sent at all.
+  const template = templateCheck(facts.template);
+  if (template) return template;
+
   return { action: "send" };
+}
+
+/** Only a synced template that is not APPROVED (or missing after a sync) stops a message; no sync, no pause. */
+export function templateCheck(approval: TemplateApproval | undefined): GateDecision | null {
+  if (approval?.state !== "not_approved") return null;
+  const status = approval.status === "MISSING" ? "is not in the shop's WhatsApp account (last sync)" : `is ${approval.status}`;
+  return {
+    action: "skip",
+    reason: "template_not_approved",
+    detail: `The template ${status} in this language; Meta sends only approved templates. The flow is paused until it is approved (Automations shows its status).`,
+  };
 }

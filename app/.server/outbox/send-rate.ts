@@ -87,3 +87,44 @@ export function createSharedSendRate(db: Db, key: string, ratePerSecond: number)
     },
   };
 }
+
+/** The shared rates of every business number a worker sends from (the app-wide one and shops' own), one per number. */
+export interface SharedSendRates {
+  /** The app-wide number, for messages without a route of their own. */
+  readonly defaultKey: string;
+  of(phoneNumberId: string): SharedSendRate;
+}
+
+export function createSharedSendRates(db: Db, ratePerSecond: number, defaultKey: string): SharedSendRates {
+  const rates = new Map<string, SharedSendRate>();
+  return {
+    defaultKey,
+    of(phoneNumberId) {
+      let rate = rates.get(phoneNumberId);
+      if (!rate) rates.set(phoneNumberId, (rate = createSharedSendRate(db, phoneNumberId, ratePerSecond)));
+      return rate;
+    },
+  };
+}
+
+/** The tokens a batch holds for one number: valid within one second only, taken afresh when that second has passed. */
+export interface TokenPurse {
+  rate: SharedSendRate;
+  grant: SendRateGrant;
+  left: number;
+}
+
+export function emptyPurse(rate: SharedSendRate): TokenPurse {
+  return { rate, grant: { granted: 0, validUntil: new Date(0), windowStart: new Date(0) }, left: 0 };
+}
+
+/** One token from the purse, refilled from the shared rate (up to `stillToGo`) when empty or out of date. */
+export async function takeSharedToken(purse: TokenPurse, now: Date, stillToGo: number): Promise<{ ok: true } | { ok: false; retryAt: Date }> {
+  if (now >= purse.grant.validUntil || purse.left === 0) {
+    purse.grant = await purse.rate.take(now, stillToGo);
+    purse.left = purse.grant.granted;
+  }
+  if (purse.left === 0) return { ok: false, retryAt: purse.grant.validUntil };
+  purse.left -= 1;
+  return { ok: true };
+}

@@ -8,7 +8,8 @@ import { formatShopifySyncCounts, processShopifySyncs, type ShopifySyncDeps } fr
 import { dispatchDueMessages, emptyDispatchCounts, type DispatchCounts, type PrepareSend } from "./dispatch";
 import type { OutboxPolicy } from "./policy";
 import { reconcileExpiredLeases } from "./reconcile";
-import { createSharedSendRate } from "./send-rate";
+import { createSharedSendRates } from "./send-rate";
+import type { SenderForShop } from "./shop-senders";
 import type { TokenBucket } from "./token-bucket";
 
 export interface WorkerDeps {
@@ -20,10 +21,12 @@ export interface WorkerDeps {
   /** Longest pause when nothing is due; shorter when the next message is due sooner. */
   idleMs: number;
   workerId?: string;
-  /** A per-process bucket instead of the shared send rate (tests, single-worker setups). */
+  /** A per-process bucket instead of the send rates shared through the database (tests, single-worker setups). */
   bucket?: TokenBucket;
-  /** The business phone number id whose send rate all workers share (RateLimit table); "default" if not given. */
+  /** The app-wide business phone number id: the RateLimit key of messages without a shop route; "default" if not given. */
   rateLimitKey?: string;
+  /** Each shop's own sender and bucket (outbox/shop-senders.ts); without it every message uses `sender` and `bucket`. */
+  senderFor?: SenderForShop;
   random?: () => number;
   log?: (line: string) => void;
   /** Waits `ms` or until `signal` aborts; replaceable so the loop can run in virtual time. */
@@ -65,14 +68,14 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
   const { db, clock, policy, signal } = deps;
   const workerId = deps.workerId ?? defaultWorkerId();
   const bucket = deps.bucket;
-  const sendRate = bucket ? undefined : createSharedSendRate(db, deps.rateLimitKey ?? "default", policy.ratePerSecond);
+  const sendRates = bucket ? undefined : createSharedSendRates(db, policy.ratePerSecond, deps.rateLimitKey ?? "default");
   const random = deps.random ?? Math.random;
   const sleep = deps.sleep ?? abortableSleep;
   const totals: WorkerTotals = { ...emptyDispatchCounts(), rounds: 0, reconciled: 0 };
 
   while (!signal.aborted) {
     for (const schedule of deps.schedulers ?? []) await schedule();
-    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, sendRate, random, log: deps.log, signal, prepareSend: deps.prepareSend });
+    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, senderFor: deps.senderFor, sendRates, random, log: deps.log, signal, prepareSend: deps.prepareSend });
     const leases = await reconcileExpiredLeases(db, clock, policy);
     const reconciled = leases.failed + leases.released;
     totals.rounds += 1;
@@ -87,7 +90,7 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
     // A full batch means more is probably due right now.
     if (counts.claimed >= policy.batchSize || signal.aborted) continue;
     // The number's tokens for this second are used up (by us or other workers): wait for the next second.
-    const usedUpUntil = sendRate?.usedUpUntil(clock.now());
+    const usedUpUntil = sendRates && !deps.senderFor ? sendRates.of(sendRates.defaultKey).usedUpUntil(clock.now()) : null;
     if (usedUpUntil) {
       await sleep(Math.max(usedUpUntil.getTime() - clock.now().getTime(), 1), signal);
       continue;

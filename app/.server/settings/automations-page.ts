@@ -6,8 +6,10 @@ import { fill, localizeErrors } from "../i18n/form-errors";
 import type { AdminLanguage } from "../i18n/locale";
 import { AUTOMATIONS, type AutomationsStrings } from "../i18n/automations";
 import type { MerchantDeps } from "../onboarding/deps";
-import type { ActionResult } from "../onboarding/service";
-import { placeholderCount, suggestedTemplates, TEMPLATE_LANGUAGES, TEMPLATE_NAMES, type TemplateDefinition } from "../templates/catalogue";
+import { syncTemplates, type ActionResult } from "../onboarding/service";
+import { loadShopTemplates, templateApproval } from "../templates/whatsapp-templates";
+import { describeOrder } from "../automations/wismo";
+import { FREE_FORM_REPLIES, placeholderCount, suggestedTemplates, TEMPLATE_LANGUAGES, TEMPLATE_NAMES, type TemplateDefinition, type TemplateLanguage } from "../templates/catalogue";
 import { parseFlowForm, templateFits } from "./form";
 import { DELAYED_FLOWS, FLOW_IDS, isLiveFlow, type FlowId, type SyncedTemplate } from "./schema";
 import { readShop, writeSettings } from "./store";
@@ -16,7 +18,23 @@ import { readShop, writeSettings } from "./store";
 export const SUGGESTED_TEMPLATE: Partial<Record<FlowId, string>> = {
   order_confirmation: TEMPLATE_NAMES.orderConfirmation,
   opt_in_confirmation: TEMPLATE_NAMES.optInConfirmation,
+  shipping_update: TEMPLATE_NAMES.shippingUpdate,
+  feedback: TEMPLATE_NAMES.feedback,
 };
+
+/** Flows that answer in free-form text (no template): their preview is the text itself, with sample data. */
+const FREE_FORM_PREVIEW: Partial<Record<FlowId, (language: TemplateLanguage) => string>> = {
+  wismo: (language) =>
+    describeOrder(
+      {
+        id: "sample", shop: "sample", name: "#1001", locale: language, cancelled: false, orderStatusUrl: null, customerKey: null, createdAt: new Date(0),
+        fulfillments: [{ status: "success", shipmentStatus: "in_transit", trackingCompany: "DHL", trackingNumber: "00340434161094042557", trackingUrl: "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557", sourceUpdatedAt: new Date(0) }],
+      },
+      language,
+    ),
+  auto_reply: (language) => FREE_FORM_REPLIES[language].fallback,
+};
+const FREE_FORM_PREVIEW_NAME = "text";
 
 export interface Preview {
   text: string;
@@ -33,6 +51,8 @@ export interface FlowCard {
   category: string | null;
   consent: string | null;
   delayMinutes: string | null;
+  /** The feedback request's delay in days; null for other flows. */
+  feedbackDelayDays: string | null;
   steps: [string, string] | null;
   plannedTiming: string | null;
   suggestedTemplate: string | null;
@@ -40,6 +60,8 @@ export interface FlowCard {
   templateOptions: { label: string; value: string }[];
   /** template name → language → preview */
   previews: Record<string, Partial<Record<string, Preview>>>;
+  /** Meta's approval of each template the flow sends, per language; empty for planned flows. */
+  templateStatus: { text: string; tone: "success" | "attention" | "critical" | "info"; paused: boolean }[];
 }
 
 export interface AutomationsPage {
@@ -47,6 +69,8 @@ export interface AutomationsPage {
   strings: AutomationsStrings;
   common: { on: string; off: string; comingSoon: string; languages: Record<string, string>; notSaved: string };
   previewTime: string;
+  /** Set when the shop has its own connection, so templates can be synced from this page. */
+  canSyncTemplates: boolean;
   flows: FlowCard[];
 }
 
@@ -55,14 +79,16 @@ const CATEGORY: Partial<Record<FlowId, "UTILITY" | "MARKETING">> = {
   opt_in_confirmation: "UTILITY",
   cart_recovery: "MARKETING",
   shipping_update: "UTILITY",
+  wismo: "UTILITY",
+  auto_reply: "UTILITY",
   back_in_stock: "MARKETING",
   feedback: "MARKETING",
   win_back: "MARKETING",
 };
 
 const PLANNED_TIMING: Record<AdminLanguage, Partial<Record<FlowId, string>>> = {
-  en: { shipping_update: "at once", back_in_stock: "at once, spread out over time", feedback: "7 days after fulfilment", win_back: "60 days after the last order" },
-  de: { shipping_update: "sofort", back_in_stock: "sofort, zeitlich verteilt", feedback: "7 Tage nach dem Versand", win_back: "60 Tage nach der letzten Bestellung" },
+  en: { back_in_stock: "at once, spread out over time", win_back: "60 days after the last order" },
+  de: { back_in_stock: "sofort, zeitlich verteilt", win_back: "60 Tage nach der letzten Bestellung" },
 };
 
 function fillText(body: string, values: string[]): string {
@@ -107,13 +133,39 @@ function syncedPreview(template: SyncedTemplate, sampleValues: string[]): Previe
   return { text: fillText(template.body, sampleValues), buttons: template.buttons.map((b) => ({ type: b.type, text: b.text })) };
 }
 
+/**
+ * One line per template the flow sends and language: the same verdict the send-time gate reaches
+ * (templates/whatsapp-templates.ts), so what the page says paused is what the worker skips.
+ */
+function flowTemplateStatus(
+  s: AutomationsStrings,
+  languages: Record<string, string>,
+  syncedAt: Date | null,
+  synced: readonly (SyncedTemplate & { rejectedReason: string | null })[],
+  names: string[],
+): FlowCard["templateStatus"] {
+  if (syncedAt === null) return [{ text: s.templateNotSynced, tone: "info", paused: false }];
+  return names.flatMap((name) =>
+    TEMPLATE_LANGUAGES.map((language) => {
+      const row = synced.find((t) => t.name === name && t.language === language) ?? null;
+      const approval = templateApproval(syncedAt, row);
+      const vars = { template: name, language: languages[language] ?? language };
+      if (approval.state !== "not_approved") return { text: fill(s.templateApproved, vars), tone: "success" as const, paused: false };
+      const status = approval.status === "MISSING" ? s.templateMissing : (s.templateStatuses[approval.status] ?? approval.status);
+      const reason = approval.rejectedReason ? ` ${fill(s.templateRejectedReason, { reason: approval.rejectedReason })}` : "";
+      return { text: `${fill(s.templateNotApproved, { ...vars, status })}${reason}`, tone: approval.status === "PENDING" ? ("attention" as const) : ("critical" as const), paused: true };
+    }),
+  );
+}
+
 export async function automationsPage(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<AutomationsPage> {
   const s = AUTOMATIONS[language];
   const c = COMMON[language];
   const { settings, timezone } = await readShop(deps.db, shop);
   const shopName = settings.shopName ?? shopDisplayName(shop, "{}");
   const catalogue = suggestedTemplates(deps.appUrl);
-  const synced = settings.templateSync?.templates ?? [];
+  const { syncedAt, templates: synced } = await loadShopTemplates(deps.db, shop);
+  const connected = (await deps.db.whatsAppConnection.count({ where: { shop } })) > 0;
 
   const flows = FLOW_IDS.map((id): FlowCard => {
     const live = isLiveFlow(id);
@@ -125,6 +177,8 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
     const options: FlowCard["templateOptions"] = [];
     const suggestedDefs = catalogue.filter((t) => (suggested ? t.name === suggested : id === "cart_recovery" && t.name.startsWith("momento_cart_recovery")));
     for (const def of suggestedDefs) (previews[def.name] ??= {})[def.language] = previewOf(def, shopName);
+    const freeForm = FREE_FORM_PREVIEW[id];
+    if (freeForm) previews[FREE_FORM_PREVIEW_NAME] = Object.fromEntries(TEMPLATE_LANGUAGES.map((l) => [l, { text: freeForm(l), buttons: [] }]));
     if (suggested && suggestedDefs.length > 0) {
       options.push({ label: fill(s.templateSuggested, { name: suggested }), value: suggested });
       // Alternatives: approved synced templates that fit the suggested one's shape in some language.
@@ -146,12 +200,14 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
       category: category ? c.category[category] : null,
       consent: category ? c.consentNeeded[category] : null,
       delayMinutes: live && DELAYED_FLOWS.includes(id) ? String(flow.delayMinutes) : null,
+      feedbackDelayDays: id === "feedback" ? String(settings.feedbackDelayDays) : null,
       steps: id === "cart_recovery" ? [String(settings.cartRecoverySteps[0]), String(settings.cartRecoverySteps[1])] : null,
       plannedTiming: live ? null : fill(s.plannedTiming, { timing: PLANNED_TIMING[language][id] ?? "" }),
       suggestedTemplate: suggested,
       template: flow.template ?? suggested,
       templateOptions: options,
       previews,
+      templateStatus: live ? flowTemplateStatus(s, c.languages, syncedAt, synced, [...new Set(flow.template ? [flow.template] : suggestedDefs.map((d) => d.name))]) : [],
     };
   });
 
@@ -160,6 +216,7 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
     strings: s,
     common: { on: c.on, off: c.off, comingSoon: c.comingSoon, languages: Object.fromEntries(TEMPLATE_LANGUAGES.map((l) => [l, c.languages[l]])), notSaved: c.notSaved },
     previewTime: new Intl.DateTimeFormat("de-DE", { timeZone: timezone, hour: "2-digit", minute: "2-digit" }).format(deps.clock.now()),
+    canSyncTemplates: connected,
     flows,
   };
 }
@@ -169,7 +226,7 @@ export async function automationsAction(deps: MerchantDeps, shop: string, form: 
   const c = COMMON[language];
   const intent = String(form.get("intent") ?? "");
   const flow = String(form.get("flow") ?? "");
-  const { settings } = await readShop(deps.db, shop);
+  if (intent === "syncTemplates") return syncTemplates(deps, shop, language);
 
   if (intent === "toggle") {
     if (!isLiveFlow(flow)) return { ok: false, intent, message: c.notSaved, errors: localizeErrors(language, { flow: { code: FLOW_IDS.includes(flow as FlowId) ? "plannedFlow" : "unknownFlow" } }) };
@@ -179,13 +236,14 @@ export async function automationsAction(deps: MerchantDeps, shop: string, form: 
   }
   if (intent === "flow") {
     const suggestedName = SUGGESTED_TEMPLATE[flow as FlowId] ?? null;
-    const synced = settings.templateSync?.templates ?? [];
+    const { templates: synced } = await loadShopTemplates(deps.db, shop);
     const parsed = parseFlowForm(form, { synced, suggested: suggestedShape(deps.appUrl, synced, suggestedName), suggestedName });
     if (!parsed.ok) return { ok: false, intent, message: c.notSaved, errors: localizeErrors(language, parsed.errors) };
-    const { flow: id, enabled, delayMinutes, template, cartRecoverySteps } = parsed.value;
+    const { flow: id, enabled, delayMinutes, template, cartRecoverySteps, feedbackDelayDays } = parsed.value;
     await writeSettings(deps.db, shop, {
       flows: { [id]: { enabled, ...(delayMinutes !== undefined ? { delayMinutes } : {}), ...(template !== undefined ? { template } : {}) } },
       ...(cartRecoverySteps ? { cartRecoverySteps } : {}),
+      ...(feedbackDelayDays !== undefined ? { feedbackDelayDays } : {}),
     });
     return { ok: true, intent, message: c.saved };
   }

@@ -2,7 +2,7 @@
 // parameters; the page shows them in the merchant's language (i18n/form-errors.ts). A form with any
 // error is rejected as a whole: nothing of it is saved.
 import { normalizePhone } from "../identity";
-import { costRateSchema, DELAYED_FLOWS, isLiveFlow, MAX_QUIET_HOURS, quietWindowMinutes, TIME_OF_DAY, type CostRate, type FlowId, type QuietHours, type SyncedTemplate } from "./schema";
+import { costRateSchema, DELAYED_FLOWS, FLOW_IDS, isLiveFlow, MAX_QUIET_HOURS, quietWindowMinutes, TIME_OF_DAY, type CostRate, type FlowId, type QuietHours, type SyncedTemplate } from "./schema";
 
 export type FieldErrorCode =
   | "required"
@@ -207,6 +207,7 @@ export interface FlowInput {
   delayMinutes?: number;
   template?: string | null;
   cartRecoverySteps?: [number, number];
+  feedbackDelayDays?: number;
 }
 
 /** Whether `candidate` can stand in for the suggested template: same placeholders, same button kinds in order. */
@@ -222,7 +223,7 @@ export function parseFlowForm(
   const errors: FieldErrors = {};
   const flow = text(form, "flow");
   if (!isLiveFlow(flow)) {
-    errors.flow = { code: flow && ["shipping_update", "back_in_stock", "feedback", "win_back"].includes(flow) ? "plannedFlow" : "unknownFlow" };
+    errors.flow = { code: (FLOW_IDS as readonly string[]).includes(flow) ? "plannedFlow" : "unknownFlow" };
     return { ok: false, errors };
   }
   const input: FlowInput = { flow, enabled: checked(form, "enabled") };
@@ -233,6 +234,7 @@ export function parseFlowForm(
     if (!errors.step1Minutes && !errors.step2Minutes && second <= first) errors.step2Minutes = { code: "stepOrder" };
     input.cartRecoverySteps = [first, second];
   }
+  if (flow === "feedback") input.feedbackDelayDays = integer(errors, "feedbackDelayDays", text(form, "feedbackDelayDays"), 1, 60, "negativeDelay");
   if (form.has("template")) {
     const template = text(form, "template");
     if (template === "" || template === context.suggestedName) input.template = null;

@@ -1,17 +1,17 @@
 // A shop's settings: what the merchant can change, their defaults (DESIGN.md §4–6, METRICS.md), and the
-// app's per-shop state (onboarding progress, the synced template list, the admin language). Stored in
-// Shop.settings as JSON; only values that differ from the defaults are kept there (see store.ts), so a
-// better default reaches every shop that never changed it. Keys the replay config uses
+// app's per-shop state (onboarding progress, the admin language; the synced templates live in the
+// WhatsAppTemplate table). Stored in Shop.settings as JSON; only values that differ from the defaults are
+// kept there (see store.ts), so a better default reaches every shop that never changed it. Keys the replay config uses
 // (holdoutPercent, attributionWindowDays, cartRecoverySteps, quietHours, marketingCapPer7Days) are the
 // same keys here, so a replayed demo shop shows its own settings.
 import { z } from "zod";
 
 /** Every flow the product knows, in the order the Automations page lists them. */
-export const FLOW_IDS = ["order_confirmation", "opt_in_confirmation", "cart_recovery", "shipping_update", "back_in_stock", "feedback", "win_back"] as const;
+export const FLOW_IDS = ["order_confirmation", "opt_in_confirmation", "cart_recovery", "shipping_update", "feedback", "wismo", "auto_reply", "back_in_stock", "win_back"] as const;
 export type FlowId = (typeof FLOW_IDS)[number];
 
 /** Flows that are built and send messages; the rest are planned and shown as "coming soon". */
-export const LIVE_FLOWS: readonly FlowId[] = ["order_confirmation", "opt_in_confirmation", "cart_recovery"];
+export const LIVE_FLOWS: readonly FlowId[] = ["order_confirmation", "opt_in_confirmation", "cart_recovery", "shipping_update", "feedback", "wismo", "auto_reply"];
 export const isLiveFlow = (flow: string): flow is FlowId => (LIVE_FLOWS as readonly string[]).includes(flow);
 
 /** Flows whose send time the merchant sets as one delay after the event (cart recovery has two steps instead). */
@@ -92,11 +92,12 @@ export const settingsSchema = z.object({
   costRates: z.array(costRateSchema).min(1),
   costCurrency: z.string().length(3),
   flows: z.object(flowsShape),
+  /** Days after delivery (or, without a delivery report, after fulfilment) before the feedback request. */
+  feedbackDelayDays: z.number().int().min(1).max(60),
   /** The merchant's number for the onboarding test message (E.164). */
   merchantPhone: z.string().nullable(),
   adminLocale: z.enum(["de", "en"]).nullable(),
   onboarding: onboardingSchema,
-  templateSync: z.object({ at: z.string(), templates: z.array(syncedTemplateSchema) }).nullable(),
 });
 export type ShopSettings = z.infer<typeof settingsSchema>;
 export type SettingsKey = keyof ShopSettings;
@@ -122,15 +123,17 @@ export const DEFAULT_SETTINGS: ShopSettings = {
     order_confirmation: flowDefault(true),
     opt_in_confirmation: flowDefault(true),
     cart_recovery: flowDefault(true),
-    shipping_update: flowDefault(false),
+    shipping_update: flowDefault(true),
+    feedback: flowDefault(true),
+    wismo: flowDefault(true),
+    auto_reply: flowDefault(true),
     back_in_stock: flowDefault(false),
-    feedback: flowDefault(false),
     win_back: flowDefault(false),
   },
+  feedbackDelayDays: 7,
   merchantPhone: null,
   adminLocale: null,
   onboarding: { connectedAt: null, templatesSyncedAt: null, testMessageId: null, testSentAt: null, checkoutConfirmedAt: null, flowsConfirmedAt: null },
-  templateSync: null,
 };
 
 /** The estimated price of one delivered template message to `country` (METRICS.md "Money"). */

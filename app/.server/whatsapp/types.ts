@@ -19,6 +19,13 @@ export interface TemplateSend {
   bizOpaqueCallbackData?: string;
 }
 
+/** A free-form text message; Meta accepts it only inside the 24-hour customer service window (else 131047). */
+export interface TextSend {
+  to: string;
+  body: string;
+  bizOpaqueCallbackData?: string;
+}
+
 /** What to do after a failed send, from Meta's error-code table (API-FACTS.md A2). */
 export type RetryAdvice = "retry" | "retry_after_24h" | "never";
 
@@ -38,6 +45,8 @@ export type SendResult =
 
 export interface WhatsAppSender {
   sendTemplate(message: TemplateSend): Promise<SendResult>;
+  /** Free-form text (answers to a shopper's own message); a sender without it cannot send those. */
+  sendText?(message: TextSend): Promise<SendResult>;
 }
 
 export type DeliveryStatus = "sent" | "delivered" | "read" | "failed";
@@ -79,10 +88,24 @@ export interface UserPreferenceUpdate {
   timestamp: Date;
 }
 
+/** A message_template_status_update change: WABA-level, so it names the WABA (entry.id), not a phone number. */
+export interface TemplateStatusUpdate {
+  wabaId: string;
+  /** APPROVED | REJECTED | PAUSED | DISABLED | FLAGGED | REINSTATED | … */
+  event: string;
+  name: string;
+  language: string;
+  category: string | null;
+  /** Meta's reason code ("NONE", "INCORRECT_CATEGORY", …). */
+  reason: string | null;
+  metaId: string | null;
+}
+
 export interface ParsedWebhook {
   statuses: StatusUpdate[];
   inbound: InboundMessage[];
   userPreferences: UserPreferenceUpdate[];
+  templateStatuses: TemplateStatusUpdate[];
   /** value.errors[] outside statuses (Meta sends some errors only there). */
   errors: { code: number; title: string; details?: string }[];
 }
