@@ -114,3 +114,23 @@ describe("every route, malformed requests", () => {
     }
   });
 });
+
+describe("admin pages, signed in, malformed POSTs", () => {
+  const adminPages = routeFiles.filter((f) => f.startsWith("app.") && f !== "app.tsx");
+  it.each(adminPages)("%s: never a 500", async (file) => {
+    const { ensureDemoSession } = await import("~/.server/demo/demo-session");
+    const { signSessionToken } = await import("~/.server/demo/session-token");
+    const { sessionStorage } = await import("~/shopify.server");
+    const shop = "bad-input.myshopify.com";
+    await ensureDemoSession(sessionStorage, shop, process.env.SCOPES!);
+    const token = signSessionToken({ shop, apiKey: process.env.SHOPIFY_API_KEY!, apiSecret: process.env.SHOPIFY_API_SECRET! });
+    const answers: string[] = [];
+    for (const request of malformed.filter((m) => m.name !== "forged signature headers")) {
+      const init = request.init();
+      const headers = { ...(init.headers as Record<string, string> | undefined), Authorization: `Bearer ${token}`, "User-Agent": "Mozilla/5.0 Chrome/156.0" };
+      const answer = await callRoute(new Request(new URL(routeUrl(file), APP), { ...init, headers }), { file: routeFile(file), params: { id: "not-an-id" } }).catch((error: unknown) => error);
+      answers.push(`POST ${request.name}: ${answer instanceof Response ? answer.status : `threw ${String(answer)}`}`);
+    }
+    expect(answers.filter((a) => !/: [234]\d\d$/.test(a))).toEqual([]);
+  });
+});
