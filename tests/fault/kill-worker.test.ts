@@ -2,7 +2,7 @@
 // the Cloud API simulator, whose status webhooks go through the real route. Afterwards the lease reconciliation
 // runs, and the simulator's received messages are compared with the final database states per message id.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,6 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   stopFlusher?.();
   await server?.close();
+  rmSync(bundle, { force: true });
 });
 
 async function seed(count: number): Promise<string[]> {
