@@ -1,12 +1,14 @@
 // Adapters shared by the webhook routes: verify a request and turn it into a domain event.
 import { authenticate, db, getClock } from "./shopify.server";
+import { withLimitedBody } from "./.server/http/body-limit";
 import type { IngestDeps, ShopifyEvent } from "./.server/ingest/receive-shopify-event";
 
 /**
- * Verifies a Shopify webhook (401 on a bad HMAC, 400 on missing headers — thrown by the library) and
+ * Verifies a Shopify webhook (413 over 1 MB, 401 on a bad HMAC, 400 on missing headers — thrown by the library) and
  * answers 400 with a reason for a body that is not JSON, which the library would otherwise turn into a 500.
  */
-export async function authenticateShopifyEvent(request: Request): Promise<ShopifyEvent> {
+export async function authenticateShopifyEvent(incoming: Request): Promise<ShopifyEvent> {
+  const request = await withLimitedBody(incoming);
   const topicHeader = request.headers.get("x-shopify-topic");
   try {
     const ctx = await authenticate.webhook(request);

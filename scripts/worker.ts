@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       win_back: offers,
       loyalty: offers,
     });
-    const totals = await runWorker({ db, clock: systemClock, sender, senderFor, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
+    const totals = await runWorker({ db, clock: systemClock, sender, senderFor, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, rateLimitKey: env.WHATSAPP_PHONE_NUMBER_ID, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
   } finally {
     await db.$disconnect();

@@ -10,6 +10,11 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:/.test(url);
 }
 
+/** Whether the client was generated for PostgreSQL (the suite regenerates it per provider). */
+export function isPostgresClient(db: Db): boolean {
+  return (db as unknown as { _activeProvider?: string })._activeProvider === "postgresql";
+}
+
 /**
  * The one place that turns a DATABASE_URL into a Prisma client: PostgreSQL, or SQLite through Node's built-in
  * node:sqlite (several processes may write one file; decision 005).

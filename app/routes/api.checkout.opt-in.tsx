@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { receiveCheckoutOptIn, shopFromSessionTokenDest } from "../.server/consent/opt-in-api";
+import { withLimitedBody } from "../.server/http/body-limit";
 import { authenticate } from "../shopify.server";
 import { ingestDeps } from "../webhooks.server";
 
@@ -8,7 +9,15 @@ import { ingestDeps } from "../webhooks.server";
  * preflight (204) and a missing or invalid session token (401) by throwing; those get the CORS origin header
  * too, so the extension can read the status. Everything else is receiveCheckoutOptIn.
  */
-export const action = async ({ request }: ActionFunctionArgs) => {
+export const action = async ({ request: incoming }: ActionFunctionArgs) => {
+  let request: Request;
+  try {
+    // Refused before the token is even checked; the header lets the extension read the status.
+    request = await withLimitedBody(incoming);
+  } catch (thrown) {
+    if (thrown instanceof Response) thrown.headers.set("Access-Control-Allow-Origin", "*");
+    throw thrown;
+  }
   try {
     const { sessionToken, cors } = await authenticate.public.checkout(request);
     if (request.method !== "POST") {

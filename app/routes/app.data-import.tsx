@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { authenticate, db, getClock } from "../shopify.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { dataImportCard, startDataImport } from "../.server/history-import/page";
+import { readForm } from "~/.server/http/form";
 
 /** GET /app/data-import: the history import's progress for the Settings page's card (polled while it runs). */
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -12,5 +13,5 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 /** POST intent=start: import the history again (or show the import already under way). */
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return startDataImport(db, getClock(), session.shop, await request.formData(), await adminLanguage(db, session.shop, request));
+  return startDataImport(db, getClock(), session.shop, await readForm(request), await adminLanguage(db, session.shop, request));
 };

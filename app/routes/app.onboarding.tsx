@@ -8,6 +8,7 @@ import { merchantDeps } from "../merchant.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { onboardingAction, onboardingPage } from "../.server/onboarding/service";
 import { fieldErrors, FailureBanner, resultFor, StatusBadge, useActionToast } from "../components/merchant-ui";
+import { readForm } from "~/.server/http/form";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -18,7 +19,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const deps = merchantDeps();
-  return onboardingAction(deps, session.shop, await request.formData(), await adminLanguage(deps.db, session.shop, request));
+  return onboardingAction(deps, session.shop, await readForm(request), await adminLanguage(deps.db, session.shop, request));
 };
 
 type Data = ReturnType<typeof useLoaderData<typeof loader>>;

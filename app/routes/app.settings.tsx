@@ -9,6 +9,7 @@ import { adminLanguage } from "../.server/i18n/admin-language";
 import { settingsAction, settingsPage } from "../.server/settings/page";
 import { fieldErrors, FailureBanner, resultFor, useActionToast } from "../components/merchant-ui";
 import { DataImportCard } from "../components/data-import-card";
+import { readForm } from "~/.server/http/form";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -19,7 +20,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const deps = merchantDeps();
-  return settingsAction(deps, session.shop, await request.formData(), await adminLanguage(deps.db, session.shop, request));
+  return settingsAction(deps, session.shop, await readForm(request), await adminLanguage(deps.db, session.shop, request));
 };
 
 type Data = ReturnType<typeof useLoaderData<typeof loader>>;

@@ -7,6 +7,7 @@ import { downloadFile, linkWithParams, PaginatedTable } from "../components/merc
 import { authenticate, db, getClock } from "../shopify.server";
 import { parseSubscriberFilters, revokeSubscriber, subscribersPage, type RevokeResult, type SubscriberDetail } from "../.server/consent/subscribers";
 import { subscribersLanguage } from "../.server/i18n/subscribers";
+import { readForm } from "~/.server/http/form";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -15,7 +16,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session, sessionToken } = await authenticate.admin(request);
-  const form = await request.formData();
+  const form = await readForm(request);
   if (form.get("intent") !== "revoke") return Response.json({ ok: false, message: "Unknown action" }, { status: 400 });
   return revokeSubscriber(db, getClock(), session.shop, String(form.get("consentId") ?? ""), { staffUserId: sessionToken?.sub ?? null }, await subscribersLanguage(db, session.shop, request));
 };

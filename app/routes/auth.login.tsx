@@ -22,6 +22,10 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
+  // login() reads a form; anything else would throw inside the library and answer 500.
+  if (!/^(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(request.headers.get("content-type") ?? "")) {
+    return new Response("Send the shop domain as a form (field: shop).", { status: 400 });
+  }
   return { errors: loginErrorMessage(await login(request)) };
 };
 

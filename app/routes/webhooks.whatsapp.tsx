@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { getEnv } from "../env.server";
+import { withLimitedBody } from "../.server/http/body-limit";
 import { secretsKey } from "../merchant.server";
 import { receiveWhatsAppWebhook } from "../.server/ingest/receive-whatsapp-webhook";
 import { isValidWhatsAppSignature } from "../.server/whatsapp/signature";
@@ -21,7 +22,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
  * raw body by the app of the number (or WABA) the body names: the shop's own app secret, else the app-wide one.
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const raw = await request.text();
+  const raw = await (await withLimitedBody(request)).text();
   const deps = ingestDeps();
   const secret = await webhookAppSecret(deps.db, secretsKey(), raw, getEnv().WHATSAPP_APP_SECRET);
   if (!secret.ok) {

@@ -14,7 +14,7 @@ describe("runWorker", () => {
     const clock = createVirtualClock(T0);
     const now = await createMessage(db);
     const later = await createMessage(db, { sendAfter: new Date(T0.getTime() + 90_000) });
-    const crashed = await createMessage(db, { status: "SENDING", claimedBy: "w-dead", claimedUntil: new Date(T0.getTime() - 20 * 60_000) });
+    const crashed = await createMessage(db, { status: "SENDING", claimedBy: "w-dead", claimedUntil: new Date(T0.getTime() - 20 * 60_000), sendStartedAt: T0 });
     for (const m of [now, later]) await giveConsent(db, m.to!, "CONFIRMED");
     const sender = createFakeSender();
     const stop = new AbortController();

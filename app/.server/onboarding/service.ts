@@ -309,6 +309,7 @@ export async function sendTestMessage(deps: MerchantDeps, shop: string, form: Fo
       status: "SENDING",
       claimedBy: "onboarding",
       claimedUntil: new Date(now.getTime() + 5 * 60_000),
+      sendStartedAt: now,
       sendAfter: now,
       plannedFor: now,
       createdAt: now,

@@ -8,6 +8,7 @@ import { eventReason, retryOnContention, transitionMessage, type StatusEvent } f
 import { loadSendFacts } from "./facts";
 import { decideAtSendTime } from "./gate";
 import { backoffDelayMs, type OutboxPolicy } from "./policy";
+import { emptyPurse, takeSharedToken, type SharedSendRates, type TokenPurse } from "./send-rate";
 import type { SenderForShop } from "./shop-senders";
 import type { TokenBucket } from "./token-bucket";
 
@@ -17,10 +18,12 @@ export interface DispatchDeps {
   sender: WhatsAppSender;
   policy: OutboxPolicy;
   workerId: string;
-  /** The token bucket of the business phone number the sender sends from. */
-  bucket: TokenBucket;
-  /** When given, each message goes out through its shop's own sender and bucket instead (outbox/shop-senders.ts). */
+  /** This process's own token bucket for the app-wide number (single-worker setups and tests). */
+  bucket?: TokenBucket;
+  /** When given, each message goes out through its shop's own sender (and bucket) instead (outbox/shop-senders.ts). */
   senderFor?: SenderForShop;
+  /** Each business number's send rate, shared by all workers through the database; used instead of the buckets. */
+  sendRates?: SharedSendRates;
   /** In [0, 1); drives the backoff jitter. */
   random: () => number;
   log?: (line: string) => void;
@@ -67,24 +70,48 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
   const { db, clock, policy, workerId } = deps;
   const counts = emptyDispatchCounts();
   if (deps.signal?.aborted) return counts;
-  const claimed = await claimDueMessages(db, { now: clock.now(), workerId, limit: policy.batchSize, leaseMs: policy.leaseMs });
+  const now = clock.now();
+  // With one number for everything, a batch is never larger than the tokens its second still has. With per-shop
+  // numbers (senderFor) the batch is claimed whole and each number's tokens are taken as its messages come up.
+  const single = deps.sendRates && !deps.senderFor ? deps.sendRates.of(deps.sendRates.defaultKey) : null;
+  const grant = single ? await single.take(now, policy.batchSize) : null;
+  const claimed = await claimDueMessages(db, { now, workerId, limit: grant ? grant.granted : policy.batchSize, leaseMs: policy.leaseMs });
   counts.claimed = claimed.length;
+  const purses = new Map<string, TokenPurse>();
+  if (single && grant) {
+    purses.set(single.key, { rate: single, grant, left: claimed.length });
+    await single.giveBack(grant, grant.granted - claimed.length);
+  }
 
-  for (const message of claimed) {
+  for (const [index, message] of claimed.entries()) {
     if (deps.signal?.aborted) {
       const released = await backToScheduled(deps, message, clock.now(), {}, "released", "The worker stopped before handling the message.");
       if (released) counts.deferred += 1;
       continue;
     }
-    counts[await dispatchOne(deps, message)] += 1;
+    counts[await dispatchOne(deps, message, purses, claimed.length - index)] += 1;
   }
+  for (const purse of purses.values()) await purse.rate.giveBack(purse.grant, purse.left);
   return counts;
 }
 
-async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcome> {
+function pursesOf(rates: SharedSendRates, purses: Map<string, TokenPurse>, phoneNumberId: string): TokenPurse {
+  let purse = purses.get(phoneNumberId);
+  if (!purse) purses.set(phoneNumberId, (purse = emptyPurse(rates.of(phoneNumberId))));
+  return purse;
+}
+
+async function dispatchOne(deps: DispatchDeps, message: Message, purses: Map<string, TokenPurse>, stillToGo: number): Promise<Outcome> {
   const { db, clock, policy } = deps;
   let called = false;
   try {
+    // Marked before anything else, so the gate's and prepareSend's reads stay the last ones before the call. If we
+    // die after this, the status webhook (matched by biz_opaque_callback_data) or the lease reconciliation settles
+    // the row and it is never sent twice; the rest of the batch is unmarked and goes back in the queue.
+    const marked = await retryOnContention(() =>
+      db.message.updateMany({ where: { id: message.id, status: "SENDING", claimedBy: deps.workerId }, data: { sendStartedAt: clock.now() } }),
+    );
+    if (marked.count !== 1) return "deferred"; // No longer ours (reconciled meanwhile): nothing was sent.
     const now = clock.now();
     const facts = await loadSendFacts(db, message, policy, now);
     const decision = decideAtSendTime(message, facts, now, policy);
@@ -112,7 +139,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
       return "failed";
     }
 
-    const route = deps.senderFor ? await deps.senderFor(message.shop) : { sender: deps.sender, bucket: deps.bucket };
+    const route = deps.senderFor ? await deps.senderFor(message.shop) : { sender: deps.sender, bucket: deps.bucket, phoneNumberId: deps.sendRates?.defaultKey ?? "" };
     if (message.text !== null && !route.sender.sendText) {
       await leaveSending(deps, message, { statusReason: "text_not_supported", failedAt: now }, {
         status: "FAILED", reason: eventReason("text_not_supported", "This WhatsApp sender cannot send free-form text."), source: "worker", at: now,
@@ -120,7 +147,8 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
       return "failed";
     }
 
-    const token = route.bucket.take(now);
+    const purse = deps.sendRates ? pursesOf(deps.sendRates, purses, route.phoneNumberId) : null;
+    const token = purse ? await takeSharedToken(purse, clock.now(), stillToGo) : route.bucket?.take(now) ?? { ok: true };
     if (!token.ok) {
       await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
       return "deferred";
@@ -158,8 +186,15 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
       }
     }
 
-    // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by
-    // biz_opaque_callback_data) or the lease reconciliation settles it. It is never sent a second time.
+    // A shared token is for one second only: if that second passed during prepareSend, the send needs a new one.
+    if (purse && clock.now() >= purse.grant.validUntil) {
+      const fresh = await takeSharedToken(purse, clock.now(), stillToGo);
+      if (!fresh.ok) {
+        await backToScheduled(deps, message, fresh.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
+        return "deferred";
+      }
+    }
+
     const to = (message.to ?? message.waUserId)!;
     called = true;
     const result = message.text !== null

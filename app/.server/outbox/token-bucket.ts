@@ -1,6 +1,6 @@
 // A token bucket per business phone number (DESIGN.md §4: 80 msg/s by default, up to 1,000). It is driven
-// by the `now` it is given, never by the wall clock, so it runs in virtual time. Note: each worker process
-// holds its own bucket; with several workers, split the configured rate between them.
+// by the `now` it is given, never by the wall clock, so it runs in virtual time. It lives in one process: the
+// worker uses the database-shared send-rate.ts instead, so that several workers together keep to the rate.
 
 export interface TokenBucketLimits {
   ratePerSecond: number;

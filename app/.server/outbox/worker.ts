@@ -8,8 +8,9 @@ import { formatShopifySyncCounts, processShopifySyncs, type ShopifySyncDeps } fr
 import { dispatchDueMessages, emptyDispatchCounts, type DispatchCounts, type PrepareSend } from "./dispatch";
 import type { OutboxPolicy } from "./policy";
 import { reconcileExpiredLeases } from "./reconcile";
+import { createSharedSendRates } from "./send-rate";
 import type { SenderForShop } from "./shop-senders";
-import { createTokenBucket, type TokenBucket } from "./token-bucket";
+import type { TokenBucket } from "./token-bucket";
 
 export interface WorkerDeps {
   db: Db;
@@ -20,7 +21,10 @@ export interface WorkerDeps {
   /** Longest pause when nothing is due; shorter when the next message is due sooner. */
   idleMs: number;
   workerId?: string;
+  /** A per-process bucket instead of the send rates shared through the database (tests, single-worker setups). */
   bucket?: TokenBucket;
+  /** The app-wide business phone number id: the RateLimit key of messages without a shop route; "default" if not given. */
+  rateLimitKey?: string;
   /** Each shop's own sender and bucket (outbox/shop-senders.ts); without it every message uses `sender` and `bucket`. */
   senderFor?: SenderForShop;
   random?: () => number;
@@ -63,15 +67,17 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
   const { db, clock, policy, signal } = deps;
   const workerId = deps.workerId ?? defaultWorkerId();
-  const bucket = deps.bucket ?? createTokenBucket(policy);
+  const bucket = deps.bucket;
+  const sendRates = bucket ? undefined : createSharedSendRates(db, policy.ratePerSecond, deps.rateLimitKey ?? "default");
   const random = deps.random ?? Math.random;
   const sleep = deps.sleep ?? abortableSleep;
   const totals: WorkerTotals = { ...emptyDispatchCounts(), rounds: 0, reconciled: 0 };
 
   while (!signal.aborted) {
     for (const schedule of deps.schedulers ?? []) await schedule();
-    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, senderFor: deps.senderFor, random, log: deps.log, signal, prepareSend: deps.prepareSend });
-    const { failed: reconciled } = await reconcileExpiredLeases(db, clock, policy);
+    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, senderFor: deps.senderFor, sendRates, random, log: deps.log, signal, prepareSend: deps.prepareSend });
+    const leases = await reconcileExpiredLeases(db, clock, policy);
+    const reconciled = leases.failed + leases.released;
     totals.rounds += 1;
     totals.reconciled += reconciled;
     for (const key of Object.keys(counts) as (keyof DispatchCounts)[]) totals[key] += counts[key];
@@ -83,6 +89,12 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
 
     // A full batch means more is probably due right now.
     if (counts.claimed >= policy.batchSize || signal.aborted) continue;
+    // The number's tokens for this second are used up (by us or other workers): wait for the next second.
+    const usedUpUntil = sendRates && !deps.senderFor ? sendRates.of(sendRates.defaultKey).usedUpUntil(clock.now()) : null;
+    if (usedUpUntil) {
+      await sleep(Math.max(usedUpUntil.getTime() - clock.now().getTime(), 1), signal);
+      continue;
+    }
     const wait = await msUntilNextDue(db, clock, deps.idleMs);
     // Claiming nothing although something is due means another worker is taking it: don't spin on the database.
     await sleep(counts.claimed === 0 ? Math.max(wait, MIN_PAUSE_MS) : wait, signal);
