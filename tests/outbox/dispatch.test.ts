@@ -8,7 +8,7 @@ import { applyStatusUpdates } from "~/.server/outbox/statuses";
 import { createTokenBucket } from "~/.server/outbox/token-bucket";
 import type { WhatsAppSender } from "~/.server/whatsapp/types";
 import {
-  createFakeSender, createMessage, createOrder, eventsOf, perUserMarketingLimit, rateLimited, resetOutbox, T0,
+  createFakeSender, createMessage, createOrder, eventsOf, perUserMarketingLimit, rateLimited, resetOutbox, SHOP, T0,
   templateMissing, type FakeSender,
 } from "./helpers";
 
@@ -146,6 +146,8 @@ describe("dispatchDueMessages", () => {
     expect((await eventsOf(db, message.id))[1].reason).toMatch(/^retry_after_24h: /);
 
     clock.advance(60_000);
+    // Back in stock is off until a merchant switches it on.
+    await db.shop.upsert({ where: { domain: SHOP }, create: { domain: SHOP, settings: JSON.stringify({ flows: { back_in_stock: { enabled: true } } }) }, update: {} });
     const other = await createMessage(db, { to: message.to, category: "MARKETING", flow: "back_in_stock", sendAfter: clock.now(), createdAt: clock.now() });
     expect(await dispatchDueMessages(deps(sender))).toMatchObject({ claimed: 1, deferred: 1 });
     expect(await row(other.id)).toMatchObject({ status: "SCHEDULED", sendAfter: new Date(T0.getTime() + day), attempts: 0 });

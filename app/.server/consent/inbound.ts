@@ -1,8 +1,8 @@
 // What the shopper tells us on WhatsApp, as consent actions (DESIGN.md §3, API-FACTS.md A4/A6): a tap on
 // the opt-in confirmation or a reply like JA confirms, STOP revokes, START re-runs the double opt-in;
 // WhatsApp's own marketing controls (user_preferences) and error 131050 revoke as well.
-import type { Consent } from "@prisma/client";
-import type { DbTx } from "../db";
+import type { Consent, Prisma } from "@prisma/client";
+import { retryOnContention, type Db, type DbTx } from "../db";
 import { CONSENT_BUTTON_PAYLOADS } from "../automations/consent-messages";
 import type { MessagePlan } from "../automations/types";
 import { enqueuePlans } from "../ingest/enqueue";
@@ -62,6 +62,24 @@ export const PREFERENCE_ACTIONS: Readonly<Record<string, ConsentAction>> = { sto
 
 /** Meta: "This recipient has chosen to stop receiving marketing messages on WhatsApp from your business." */
 export const MARKETING_STOPPED_ERROR = 131050;
+
+/**
+ * Every message a shopper writes opens Meta's 24 h customer-service window (free-form messages may answer
+ * inside it): kept on their consent rows, never moved back by a late redelivery.
+ */
+export async function noteLastInbound(db: Db, messages: readonly InboundMessage[]): Promise<void> {
+  for (const message of messages) {
+    const digits = message.from.replace(/\D/g, "");
+    const who: Prisma.ConsentWhereInput[] = [...(digits ? [{ phone: `+${digits}` }] : []), ...(message.userId ? [{ waUserId: message.userId }] : [])];
+    if (who.length === 0) continue;
+    await retryOnContention(() =>
+      db.consent.updateMany({
+        where: { AND: [{ OR: who }, { OR: [{ lastInboundAt: null }, { lastInboundAt: { lt: message.timestamp } }] }] },
+        data: { lastInboundAt: message.timestamp },
+      }),
+    );
+  }
+}
 
 export function normalizeReply(text: string): string {
   return text

@@ -18,6 +18,12 @@ function firstValidPhone(candidates: string[], country: string): { phone: string
   return { phone: null, invalid: candidates.length > 0 };
 }
 
+/** The country whose clock the buyer lives by: where the goods go, else where the bill goes. */
+function addressCountry(p: Pick<OrderPayload, "shipping_address" | "billing_address" | "customer">): string | null {
+  const code = p.shipping_address?.country_code ?? p.billing_address?.country_code ?? p.customer?.default_address?.country_code ?? null;
+  return code && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : null;
+}
+
 export async function projectOrder(tx: DbTx, shop: ShopContext, p: OrderPayload) {
   const { phone, invalid } = firstValidPhone(buyerPhoneCandidates(p), shop.country);
   const email = p.email ?? p.customer?.email ?? null;
@@ -37,6 +43,7 @@ export async function projectOrder(tx: DbTx, shop: ShopContext, p: OrderPayload)
     cancelledAt: p.cancelled_at ?? null,
     optInRequested: p.note_attributes[OPT_IN_ATTRIBUTE] === "1" || p.note_attributes[OPT_IN_ATTRIBUTE] === "true",
     orderStatusUrl: p.order_status_url,
+    addressCountry: addressCountry(p),
     createdAt: p.created_at,
     sourceUpdatedAt: p.updated_at,
   };
@@ -85,6 +92,7 @@ export async function projectCheckout(tx: DbTx, shop: ShopContext, p: CheckoutPa
     totalPrice: p.total_price ?? null,
     currency: p.presentment_currency ?? p.currency,
     abandonedCheckoutUrl: p.abandoned_checkout_url,
+    addressCountry: addressCountry(p),
     completedAt: p.completed_at ?? null,
     createdAt: p.created_at,
     sourceUpdatedAt: p.updated_at,

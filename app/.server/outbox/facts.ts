@@ -2,10 +2,15 @@
 import type { Message, Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
 import { loadCartRecoveryFacts } from "../cart-recovery/send-facts";
+import { FLOW_IDS, type FlowId } from "../settings/schema";
+import { effectiveSettings, parseStoredJson } from "../settings/store";
 import { CART_RECOVERY_FLOW, type ConsentState, type SendFacts } from "./gate";
-import { defaultOutboxPolicy, type OutboxPolicy } from "./policy";
+import { MARKETING_FLOWS, type OutboxPolicy } from "./policy";
+import { recipientZone } from "./recipient-time";
 
 export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken">>;
+
+const isSettingsFlow = (flow: string): flow is FlowId => (FLOW_IDS as readonly string[]).includes(flow);
 
 const CONSENT_STATES: readonly ConsentState[] = ["NONE", "REQUESTED", "CONFIRMED", "REVOKED", "REDACTED"];
 const CONSENT_STRENGTH: Record<ConsentState, number> = { NONE: 0, REQUESTED: 1, CONFIRMED: 2, REVOKED: -1, REDACTED: -1 };
@@ -39,9 +44,9 @@ function sameRecipient(message: FactsMessage): Prisma.MessageWhereInput | null {
 export async function loadSendFacts(
   db: DbTx,
   message: FactsMessage,
-  policy: Pick<OutboxPolicy, "after131049Ms"> = defaultOutboxPolicy,
-  /** With `now`, a cart reminder whose step-1 time has come gets its checkout decided here if nobody did yet. */
-  now?: Date,
+  policy: Pick<OutboxPolicy, "after131049Ms" | "marketingCapWindowMs">,
+  /** The send time: a cart reminder whose step-1 time has come gets its checkout decided here if nobody did yet. */
+  now: Date,
 ): Promise<SendFacts> {
   const identifiers: Prisma.ConsentWhereInput[] = [];
   if (message.to !== null) identifiers.push({ phone: message.to });
@@ -51,13 +56,17 @@ export async function loadSendFacts(
   const isCartReminder = message.flow === CART_RECOVERY_FLOW && !!message.checkoutToken;
   // First and on its own: it may write (the step-1 decision) in a transaction of its own.
   const cartRecovery = isCartReminder ? await loadCartRecoveryFacts(db, message.shop, message.checkoutToken!, now) : undefined;
-  const [consents, order, lastSent, limited] = await Promise.all([
+  const [consents, order, checkout, shop, lastSent, limited, marketingSentInWindow] = await Promise.all([
     identifiers.length === 0
       ? Promise.resolve([])
-      : db.consent.findMany({ where: { shop: message.shop, OR: identifiers }, select: { state: true } }),
+      : db.consent.findMany({ where: { shop: message.shop, OR: identifiers }, select: { state: true, lastInboundAt: true } }),
     message.orderId === null
       ? Promise.resolve(null)
-      : db.order.findFirst({ where: { shop: message.shop, id: message.orderId }, select: { cancelledAt: true } }),
+      : db.order.findFirst({ where: { shop: message.shop, id: message.orderId }, select: { cancelledAt: true, addressCountry: true } }),
+    message.checkoutToken
+      ? db.checkout.findUnique({ where: { shop_token: { shop: message.shop, token: message.checkoutToken } }, select: { addressCountry: true } })
+      : Promise.resolve(null),
+    db.shop.findUnique({ where: { domain: message.shop }, select: { settings: true, timezone: true } }),
     recipient === null
       ? Promise.resolve(null)
       : db.message.findFirst({
@@ -68,24 +77,44 @@ export async function loadSendFacts(
     recipient === null
       ? Promise.resolve([])
       : db.message.findMany({
-          where: { ...recipient, id: { not: message.id }, errorCode: 131049, status: { in: ["SCHEDULED", "FAILED"] } },
-          select: { status: true, sendAfter: true, failedAt: true },
+          where: { ...recipient, id: { not: message.id }, errorCode: 131049 },
+          select: { sendAfter: true, failedAt: true },
+        }),
+    // Indexed by (shop, to, sentAt) or (shop, waUserId, sentAt): a range over one recipient's sends.
+    recipient === null
+      ? Promise.resolve(0)
+      : db.message.count({
+          where: { ...recipient, id: { not: message.id }, sentAt: { gt: new Date(now.getTime() - policy.marketingCapWindowMs), lte: now }, flow: { in: [...MARKETING_FLOWS] } },
         }),
   ]);
 
-  // A message retried after 131049 waits in SCHEDULED until the 24 h are over; a failed one blocks from failedAt.
+  // A failed message blocks from its failure; one retried after 131049 was moved 24 h on (sendAfter), and any
+  // later deferral only moves it further, whatever became of it since.
   let marketingBlockedUntil: Date | null = null;
   for (const row of limited) {
-    const until =
-      row.status === "SCHEDULED" ? row.sendAfter : row.failedAt ? new Date(row.failedAt.getTime() + policy.after131049Ms) : null;
-    if (until && (!marketingBlockedUntil || until > marketingBlockedUntil)) marketingBlockedUntil = until;
+    const until = row.failedAt ? new Date(row.failedAt.getTime() + policy.after131049Ms) : row.sendAfter;
+    if (!marketingBlockedUntil || until > marketingBlockedUntil) marketingBlockedUntil = until;
   }
 
+  const settings = effectiveSettings(parseStoredJson(shop?.settings));
+  const inbound = consents.map((c) => c.lastInboundAt).filter((at): at is Date => at !== null);
   return {
     consent: combineConsentStates(consents.map((c) => asConsentState(c.state))),
     orderCancelled: order === null ? null : order.cancelledAt !== null,
     lastSentToRecipientAt: lastSent?.sentAt ?? null,
     marketingBlockedUntil,
     ...(isCartReminder ? { cartRecovery } : {}),
+    settings: {
+      flowEnabled: message.flow !== undefined && isSettingsFlow(message.flow) ? settings.flows[message.flow].enabled : true,
+      quietHours: settings.quietHours,
+      marketingCap: settings.marketingCapPer7Days,
+    },
+    recipientZone: recipientZone({
+      addressCountry: order?.addressCountry ?? checkout?.addressCountry ?? null,
+      phone: message.to,
+      shopTimeZone: shop?.timezone ?? "Europe/Berlin",
+    }),
+    marketingSentInWindow,
+    lastInboundAt: inbound.length === 0 ? null : new Date(Math.max(...inbound.map((at) => at.getTime()))),
   };
 }
