@@ -18,9 +18,12 @@ function firstValidPhone(candidates: string[], country: string): { phone: string
   return { phone: null, invalid: candidates.length > 0 };
 }
 
-/** The country whose clock the buyer lives by: where the goods go, else where the bill goes. */
-function addressCountry(p: Pick<OrderPayload, "shipping_address" | "billing_address" | "customer">): string | null {
-  const code = p.shipping_address?.country_code ?? p.billing_address?.country_code ?? p.customer?.default_address?.country_code ?? null;
+/**
+ * The country whose clock the buyer lives by: where the goods go, else where the bill goes. Not the customer's
+ * default address: it may be years old and belongs to the account, not to this purchase.
+ */
+function addressCountry(p: Pick<OrderPayload, "shipping_address" | "billing_address">): string | null {
+  const code = p.shipping_address?.country_code ?? p.billing_address?.country_code ?? null;
   return code && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : null;
 }
 
