@@ -13,7 +13,6 @@ import { runReplay } from "../../simulator/replay";
 import { generate, LIMITED_FROM, limitedShopper, SHOP, SHOPPER_LIST, STOP_AT, zoneOf, type Shopper } from "./policy-quarter";
 
 const DAY = 86_400_000;
-const SENT = ["SENT", "DELIVERED", "READ"];
 
 /** Minutes past local midnight at `at` in `zone`, read with Intl directly (not through the app's helpers). */
 function localMinutes(at: Date, zone: string): number {
