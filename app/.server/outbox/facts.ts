@@ -5,7 +5,7 @@ import { loadCartRecoveryFacts } from "../cart-recovery/send-facts";
 import { FLOW_IDS, type FlowId } from "../settings/schema";
 import { effectiveSettings, parseStoredJson } from "../settings/store";
 import { CART_RECOVERY_FLOW, type ConsentState, type SendFacts } from "./gate";
-import { MARKETING_FLOWS, type OutboxPolicy } from "./policy";
+import { flowPolicy, MARKETING_FLOWS, type OutboxPolicy } from "./policy";
 import { recipientZone } from "./recipient-time";
 
 export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken">>;
@@ -80,8 +80,8 @@ export async function loadSendFacts(
           where: { ...recipient, id: { not: message.id }, errorCode: 131049 },
           select: { sendAfter: true, failedAt: true },
         }),
-    // Indexed by (shop, to, sentAt) or (shop, waUserId, sentAt): a range over one recipient's sends.
-    recipient === null
+    // Only the cap's flows need it. Indexed by (shop, to, sentAt) or (shop, waUserId, sentAt): a range over one recipient's sends.
+    recipient === null || !flowPolicy(message.flow ?? "").marketing
       ? Promise.resolve(0)
       : db.message.count({
           where: { ...recipient, id: { not: message.id }, sentAt: { gt: new Date(now.getTime() - policy.marketingCapWindowMs), lte: now }, flow: { in: [...MARKETING_FLOWS] } },
