@@ -2,6 +2,8 @@
 // zone (across daylight-saving changes), the marketing frequency cap, flows switched off, the 131049 pause
 // and the customer-service window for free-form messages.
 import { describe, expect, it } from "vitest";
+import { dateTimeFormatter } from "~/.server/i18n/locale";
+import { timelineEntry } from "~/.server/message-log/log";
 import { decideAtSendTime, type GateDecision, type GateMessage, type SendFacts } from "~/.server/outbox/gate";
 import { countryTimeZone } from "~/.server/outbox/country-time-zones";
 import { defaultOutboxPolicy, flowPolicy, MARKETING_FLOWS } from "~/.server/outbox/policy";
@@ -138,5 +140,25 @@ describe("decideAtSendTime: the recipient's time and attention", () => {
     const decision = decideAtSendTime(cart, { ...base, recipientZone: { zone: "Asia/Tokyo", basis: "address" } }, at("2026-03-02T13:00:00Z"), defaultOutboxPolicy);
     expect(decision).toMatchObject({ action: "defer", reason: "quiet_hours", until: at("2026-03-02T23:00:00Z") });
     expect(decision.action === "defer" && decision.detail).toMatch(/^Quiet hours until 08:00 Asia\/Tokyo \(the recipient's time zone, from the order's or checkout's address\)\.$/);
+  });
+});
+
+describe("the message log's timeline of a quiet-hours deferral", () => {
+  it("names the end in the shopper's clock and zone, in English and German", () => {
+    const now = at("2026-03-02T13:00:00Z");
+    const decision = decideAtSendTime(
+      { flow: "cart_recovery", to: "+819012345678", waUserId: null, category: "MARKETING", orderId: null },
+      { consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, settings: { flowEnabled: true, quietHours: night, marketingCap: 2 }, recipientZone: zone("Asia/Tokyo"), marketingSentInWindow: 0, lastInboundAt: null },
+      now, defaultOutboxPolicy,
+    );
+    if (decision.action !== "defer") throw new Error("expected a deferral");
+    // As dispatch stores it (eventReason + the next try).
+    const event = { id: 1, status: "SCHEDULED", reason: `${decision.reason}: ${decision.detail} Next try at ${decision.until.toISOString()}.`, errorCode: null, source: "worker", at: now };
+    expect(timelineEntry(event, "en", dateTimeFormatter("en", "Europe/Berlin"))).toMatchObject({
+      statusLabel: "Deferred", text: expect.stringContaining("Quiet hours until 08:00 in the shopper's time zone (Asia/Tokyo)."),
+    });
+    expect(timelineEntry(event, "de", dateTimeFormatter("de", "Europe/Berlin"))).toMatchObject({
+      statusLabel: "Verschoben", text: expect.stringContaining("Ruhezeit bis 08:00 in der Zeitzone der Person (Asia/Tokyo)."),
+    });
   });
 });
