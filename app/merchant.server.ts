@@ -7,13 +7,18 @@ import type { MerchantDeps } from "./.server/onboarding/deps";
 
 let key: Buffer | undefined;
 
+/** The AES-256-GCM key of the shops' WhatsApp secrets (also read by the WhatsApp webhook route). */
+export function secretsKey(): Buffer {
+  key ??= encryptionKey(getEnv().TOKEN_ENCRYPTION_KEY);
+  return key;
+}
+
 export function merchantDeps(): MerchantDeps {
   const env = getEnv();
-  key ??= encryptionKey(env.TOKEN_ENCRYPTION_KEY);
   return {
     db,
     clock: getClock(),
-    secretsKey: key,
+    secretsKey: secretsKey(),
     cloudApi: { baseUrl: env.WHATSAPP_API_BASE_URL, apiVersion: env.WHATSAPP_API_VERSION },
     appUrl: env.SHOPIFY_APP_URL,
     // The simulator accepts exactly the app-wide test credentials; offering them is demo-only.

@@ -6,6 +6,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { getEnv } from "./env.server";
 import { createDb, type Db } from "./.server/db";
 import { systemClock, type Clock } from "./.server/clock";
+import { requestHistoryImport } from "./.server/history-import/job";
 
 const env = getEnv();
 
@@ -41,6 +42,8 @@ const shopify = shopifyApp({
   sessionStorage: new PrismaSessionStorage(db, { connectionRetries: 2, connectionRetryIntervalMs: 50 }),
   distribution: AppDistribution.AppStore,
   future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
+  // On install: queue the import of the shop's last 12 months of orders and customers (the worker runs it; once per shop).
+  hooks: { afterAuth: async ({ session }) => void (await requestHistoryImport(db, getClock(), session.shop, "install")) },
   ...(env.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [env.SHOP_CUSTOM_DOMAIN] } : {}),
 });
 

@@ -7,14 +7,13 @@
 // Environment: BENCH_CHECKOUTS (100000), BENCH_WINDOWS (10), BENCH_WINDOW (200 requests), BENCH_CONCURRENCY (8),
 // BENCH_SCHEDULER_WORK_SHARE (0.1), BENCH_DATABASE_URL (default: a fresh SQLite file under .data/bench),
 // BENCH_SKIP_BUILD=1 to reuse build/.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { availableParallelism, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { loadEnvDefaults } from "./lib/load-env";
+import { buildApp, combineWindows, machineDescription, runLoad, signedDelivery, startApp, waitForServer, type LoadWindow } from "./lib/load";
 import { migrateDatabase, repoRoot } from "./lib/migrate";
-import { shopifyHmac } from "../simulator/shopify-webhooks";
 
 const CHECKOUTS = Number(process.env.BENCH_CHECKOUTS ?? 100_000);
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 10);
@@ -131,9 +130,9 @@ async function seed(databaseUrl: string): Promise<void> {
 const secret = process.env.SHOPIFY_API_SECRET!;
 const sample = JSON.parse(readFileSync(path.join(repoRoot, "tests/fixtures/shopify/checkouts_create.json"), "utf8"));
 
-function delivery(i: number, label: string) {
+const delivery = (label: string) => (i: number) => {
   const now = new Date().toISOString();
-  const body = JSON.stringify({
+  return signedDelivery("checkouts/create", SHOP, `fanout-${label}-${i}`, {
     ...sample,
     token: `live-${label}-${i}`,
     cart_token: `cart-${label}-${i}`,
@@ -143,55 +142,10 @@ function delivery(i: number, label: string) {
     total_price: "89.90",
     created_at: now,
     updated_at: now,
-  });
-  return {
-    body,
-    headers: {
-      "Content-Type": "application/json",
-      "X-Shopify-Topic": "checkouts/create",
-      "X-Shopify-Hmac-Sha256": shopifyHmac(body, secret),
-      "X-Shopify-Shop-Domain": SHOP,
-      "X-Shopify-API-Version": "2026-07",
-      "X-Shopify-Webhook-Id": `fanout-${label}-${i}`,
-    },
-  };
-}
+  }, secret);
+};
 
-async function load(url: string, label: string, count: number, from = 0) {
-  const latencies: number[] = [];
-  let failures = 0;
-  let next = from;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < from + count) {
-        const { body, headers } = delivery(next++, label);
-        const t0 = performance.now();
-        const response = await fetch(url, { method: "POST", headers, body });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - t0);
-        if (response.status !== 200) failures++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  return { requests: count, failures, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1), p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +latencies.at(-1)!.toFixed(2), latencies };
-}
-
-async function waitForPort(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode})`);
-    try {
-      await fetch(url, { method: "POST", body: "{}" });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`server at ${url} did not come up`);
-}
+const load = (url: string, label: string, count: number, from = 0) => runLoad(url, { from, count, concurrency: CONCURRENCY, delivery: delivery(label) });
 
 function startScheduler(databaseUrl: string) {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench-fanout.ts", "--scheduler"], {
@@ -228,26 +182,9 @@ function startScheduler(databaseUrl: string) {
   };
 }
 
-type Measure = Awaited<ReturnType<typeof load>>;
-
-/** Several windows' latencies and throughput as one measurement. */
-function combine(windows: { latencies: number[]; seconds: number; failures: number }[]): Measure {
-  const latencies = windows.flatMap((w) => w.latencies).sort((a, b) => a - b);
-  const seconds = windows.reduce((t, w) => t + w.seconds, 0);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  return {
-    requests: latencies.length, failures: windows.reduce((t, w) => t + w.failures, 0), seconds: +seconds.toFixed(2), perSecond: +(latencies.length / seconds).toFixed(1),
-    p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +latencies.at(-1)!.toFixed(2), latencies: [],
-  };
-}
-
 // ------------------------------------------------------------------------------------------ main
 
-if (process.env.BENCH_SKIP_BUILD !== "1") {
-  console.error("[bench] building the app (npm run build) …");
-  const built = spawnSync("npm", ["run", "build"], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"] });
-  if (built.status !== 0) process.exit(1);
-}
+buildApp();
 const benchDir = path.join(repoRoot, ".data", "bench");
 mkdirSync(benchDir, { recursive: true });
 const dbFile = path.join(benchDir, "fanout.sqlite");
@@ -260,25 +197,19 @@ const seedStarted = performance.now();
 await seed(databaseUrl);
 console.error(`[bench] seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-const port = "3473";
-const url = `http://127.0.0.1:${port}/webhooks/checkouts/create`;
-const server = spawn("npx", ["remix-serve", "./build/server/index.js"], {
-  cwd: repoRoot,
-  env: { ...process.env, PORT: port, DATABASE_URL: databaseUrl, NODE_ENV: "production", DEMO_MODE: "0", SHOPIFY_APP_URL: `http://localhost:${port}` },
-  stdio: ["ignore", "ignore", "inherit"],
-  detached: true,
-});
+const url = "http://127.0.0.1:3473/webhooks/checkouts/create";
+const server = startApp(3473, databaseUrl);
 let report: Record<string, unknown>;
 try {
-  await waitForPort(url, server);
+  await waitForServer(url, server.child);
   await load(url, "warmup", WARMUP);
   // Windows alternate between the scheduler paused and running, so that whatever else the machine does meanwhile
   // weighs on both measurements alike. The scheduler pauses only between its rounds (it answers "paused").
   const scheduler = startScheduler(databaseUrl);
   await scheduler.ready;
   console.error(`[bench] ${WINDOWS} × 2 windows of ${WINDOW} signed checkouts/create deliveries (${CONCURRENCY} in flight), without and during the scheduler …`);
-  const without: Measure[] = [];
-  const during: Measure[] = [];
+  const without: LoadWindow[] = [];
+  const during: LoadWindow[] = [];
   let decidedDuring = 0;
   let schedulerStarted = false;
   for (let w = 0; w < WINDOWS; w++) {
@@ -298,13 +229,11 @@ try {
   scheduler.alone();
   scheduler.resume();
   const schedulerResult = await scheduler.result;
-  const a = combine(without);
-  const b = combine(during);
-  delete (a as Partial<Measure>).latencies;
-  delete (b as Partial<Measure>).latencies;
+  const a = combineWindows(without);
+  const b = combineWindows(during);
   report = {
     database: databaseUrl.startsWith("file:") ? "SQLite (node:sqlite, two processes)" : "PostgreSQL",
-    machine: { cpus: availableParallelism(), loadAverageAtEnd: +loadavg()[0].toFixed(2) },
+    machine: machineDescription(),
     checkouts: CHECKOUTS,
     scheduler: {
       ...schedulerResult,
@@ -323,7 +252,7 @@ try {
     },
   };
 } finally {
-  process.kill(-server.pid!, "SIGTERM");
+  server.stop();
 }
 console.log(JSON.stringify(report!, null, 2));
 const route = report!.webhookRoute as { without: { failures: number }; during: { failures: number } };

@@ -3,13 +3,18 @@
 import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
 import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { systemClock } from "~/.server/clock";
+import { encryptionKey } from "~/.server/crypto";
 import { createDb } from "~/.server/db";
+import { runHistoryImports } from "~/.server/history-import/job";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
+import { createShopSenders } from "~/.server/outbox/shop-senders";
 import { runWorker } from "~/.server/outbox/worker";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { createWhatsAppClient } from "~/.server/whatsapp/client";
 import { getEnv } from "~/env.server";
+import { DEMO_SHOP } from "~/.server/demo/session-token";
 import { createShopifyAdminSimulator } from "../simulator/shopify-admin";
+import { demoStoreHistory } from "../simulator/shopify-admin-bulk";
 
 const IDLE_MS = 1_000;
 const SHOPIFY_SYNC_BATCH = 50;
@@ -17,15 +22,24 @@ const SHOPIFY_SYNC_BATCH = 50;
 async function main(): Promise<void> {
   const env = getEnv();
   const db = createDb(env.DATABASE_URL);
-  const sender = createWhatsAppClient({
-    baseUrl: env.WHATSAPP_API_BASE_URL,
-    apiVersion: env.WHATSAPP_API_VERSION,
-    phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
-    accessToken: env.WHATSAPP_ACCESS_TOKEN,
+  const cloudApi = { baseUrl: env.WHATSAPP_API_BASE_URL, apiVersion: env.WHATSAPP_API_VERSION };
+  const sender = createWhatsAppClient({ ...cloudApi, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID, accessToken: env.WHATSAPP_ACCESS_TOKEN });
+  // Each shop sends from its own connected number when it has one (onboarding), else from the app-wide one.
+  const senderFor = createShopSenders({
+    db,
+    secretsKey: encryptionKey(env.TOKEN_ENCRYPTION_KEY),
+    cloudApi,
+    fallback: { phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID, sender },
+    limits: defaultOutboxPolicy,
   });
 
-  // The demo has no real store to write consent back to: it writes to the local Admin API stand-in.
-  const adminGraphql = createAdminGraphql(env.DEMO_MODE ? { fetch: createShopifyAdminSimulator().fetch } : {});
+  // The demo has no real store to write consent back to or import history from: it talks to the local Admin API stand-in.
+  const adminSimulator = env.DEMO_MODE ? createShopifyAdminSimulator() : null;
+  // "Import history" in the demo: a year before the replayed weeks, of which Shopify gives an app with the demo's
+  // scopes (no read_all_orders) the last 60 days, as it would a real store.
+  adminSimulator?.setScopes(DEMO_SHOP, env.SCOPES.split(","));
+  adminSimulator?.bulk.seed(DEMO_SHOP, demoStoreHistory(systemClock.now()));
+  const adminGraphql = createAdminGraphql(adminSimulator ? { fetch: adminSimulator.fetch } : {});
 
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -41,9 +55,14 @@ async function main(): Promise<void> {
     // Cart recovery: each round decides up to two batches of checkouts whose step-1 time has come (a few short writes
     // each, working a tenth of the time: webhook writes wait for one statement at most, see npm run bench:fanout),
     // and the discount code is created right before step 2 is sent.
-    const schedulers = [() => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 })];
+    // History imports: each round starts, polls or reads (for at most 250 ms) the due import jobs' bulk queries.
+    const importHistory = async () => {
+      const counts = await runHistoryImports({ db, clock: systemClock, adminGraphql, download: adminSimulator?.fetch, log });
+      if (counts.lines > 0 || counts.finished > 0 || counts.failed > 0) log(`history-import: lines=${counts.lines} finished=${counts.finished} failed=${counts.failed}`);
+    };
+    const schedulers = [() => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 }), importHistory];
     const prepareSend = cartRecoveryPrepareSend({ db, adminGraphql, log });
-    const totals = await runWorker({ db, clock: systemClock, sender, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
+    const totals = await runWorker({ db, clock: systemClock, sender, senderFor, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
   } finally {
     await db.$disconnect();

@@ -37,6 +37,12 @@ export interface CloudApiSimulatorOptions {
   templates: SimulatorTemplate[];
   /** Posts one webhook body to the app; a rejection makes the simulator retry later, like Meta. */
   deliverWebhook: (rawBody: string, signature: string) => Promise<void>;
+  /**
+   * Meta's review of a created template: with this set, POST message_templates answers PENDING and the template
+   * is APPROVED this long after (virtual time), announced by a message_template_status_update webhook. Unset:
+   * approved at once, no webhook.
+   */
+  templateReviewMs?: number;
   /** Pair-rate emulation: a second accepted message to one recipient within this window gets 131056. Off if unset. */
   pairLimitMs?: number;
   /** Told about every send and failed webhook delivery, e.g. for a log line; never given tokens. */
@@ -124,6 +130,11 @@ export interface CloudApiSimulator {
   nextDueAt(): Date | null;
   setRecipient(phone: string, behaviour: RecipientBehaviour): void;
   setTemplateStatus(name: string, language: string, status: TemplateStatus): void;
+  /**
+   * Meta decides on a template now: its status follows `event` (APPROVED, REJECTED, PAUSED, DISABLED, …) and
+   * the message_template_status_update webhook is due at once. Ends a pending review.
+   */
+  reviewTemplate(name: string, language: string, event: TemplateStatus, reason?: string): void;
   /** The shopper writes `text`; the inbound webhook is due now. Returns its wamid. */
   reply(from: string, text: string): string;
   /** The shopper taps quick-reply button `index` (Meta's button position) of their latest message with quick replies. */
@@ -206,7 +217,15 @@ interface InboundEvent {
   contact: Record<string, unknown>;
   message: Record<string, unknown>;
 }
-type ScheduledEvent = (StatusEvent | InboundEvent) & { dueAt: number; seq: number; attempt: number; firstTriedAt?: number };
+/** A template review: applied to the template when it is due, then sent as its webhook. */
+interface TemplateEvent {
+  kind: "template";
+  name: string;
+  language: string;
+  event: TemplateStatus;
+  reason: string;
+}
+type ScheduledEvent = (StatusEvent | InboundEvent | TemplateEvent) & { dueAt: number; seq: number; attempt: number; firstTriedAt?: number };
 
 const PHONE = /^\+?\d{6,15}$/;
 // Business-scoped user ids look like "US.13491208655302741918" or "user.9373…" (API-FACTS.md A1).
@@ -306,7 +325,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     }
   }
 
-  function schedule(event: StatusEvent | InboundEvent, dueAt: number): void {
+  function schedule(event: StatusEvent | InboundEvent | TemplateEvent, dueAt: number): void {
     queue.push({ ...event, dueAt, seq: eventSeq++, attempt: 0 });
   }
 
@@ -655,13 +674,16 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
         },
       });
     }
+    const review = options.templateReviewMs;
     const state = addTemplate({
       name,
       language,
       category,
       parameter_format: body.parameter_format === "NAMED" ? "NAMED" : "POSITIONAL",
       components: components as SimulatorTemplate["components"],
+      status: review === undefined ? "APPROVED" : "PENDING",
     });
+    if (review !== undefined) schedule({ kind: "template", name, language, event: "APPROVED", reason: "NONE" }, clock.now().getTime() + review);
     return jsonResponse(200, { id: state.id, status: state.status, category });
   }
 
@@ -769,6 +791,33 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
 
   // Statuses go out together (≤ 1,000 per POST, like Meta); an inbound message goes out alone, so one
   // POST never mixes kinds and the app sees events in the order they happened.
+  /** message_template_status_update is a WABA-level field: no metadata, the entry id is the WABA. */
+  function templateEnvelope(event: TemplateEvent): string {
+    const state = templates.get(templateKey(event.name, event.language));
+    return JSON.stringify({
+      entry: [
+        {
+          id: wabaId,
+          time: Math.floor(clock.now().getTime() / 1000),
+          changes: [
+            {
+              value: {
+                event: event.event,
+                message_template_id: Number(state?.id ?? 0),
+                message_template_name: event.name,
+                message_template_language: event.language,
+                reason: event.reason,
+                message_template_category: state?.template.category ?? "UTILITY",
+              },
+              field: "message_template_status_update",
+            },
+          ],
+        },
+      ],
+      object: "whatsapp_business_account",
+    });
+  }
+
   function* batches(due: ScheduledEvent[]): Generator<{ events: ScheduledEvent[]; rawBody: string }> {
     let statuses: ScheduledEvent[] = [];
     const statusBatch = () => ({
@@ -787,6 +836,10 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
       if (statuses.length > 0) {
         yield statusBatch();
         statuses = [];
+      }
+      if (event.kind === "template") {
+        yield { events: [event], rawBody: templateEnvelope(event) };
+        continue;
       }
       yield { events: [event], rawBody: envelope({ contacts: [event.contact], messages: [event.message] }) };
     }
@@ -814,6 +867,8 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
       if (due.length === 0) return delivered;
       queue = queue.filter((e) => e.dueAt > now);
       due.sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
+      // A review takes effect when it is due, whether or not its webhook gets through.
+      for (const event of due) if (event.kind === "template" && event.attempt === 0) applyReview(event);
       for (const batch of batches(due)) {
         try {
           await options.deliverWebhook(batch.rawBody, signWhatsAppBody(batch.rawBody, appSecret));
@@ -901,6 +956,18 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     state.status = status;
   }
 
+  function applyReview(event: TemplateEvent): void {
+    const state = templates.get(templateKey(event.name, event.language));
+    if (state) state.status = event.event;
+  }
+
+  function reviewTemplate(name: string, language: string, event: TemplateStatus, reason = "NONE"): void {
+    if (!templates.has(templateKey(name, language))) throw new Error(`the simulator has no template ${name} (${language})`);
+    // A decision now replaces a review still pending for the same template.
+    queue = queue.filter((e) => !(e.kind === "template" && e.name === name && e.language === language));
+    schedule({ kind: "template", name, language, event, reason }, clock.now().getTime());
+  }
+
   function reset(): void {
     sent = [];
     rejected = [];
@@ -918,6 +985,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     nextDueAt: () => (queue.length === 0 ? null : new Date(queue.reduce((min, e) => Math.min(min, e.dueAt), Infinity))),
     setRecipient,
     setTemplateStatus,
+    reviewTemplate,
     reply,
     tapButton,
     click,

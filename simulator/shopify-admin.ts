@@ -1,9 +1,12 @@
 // A local stand-in for Shopify's Admin GraphQL endpoint, for the calls the worker makes
-// (customerWhatsAppMarketingConsentUpdate, API-FACTS.md B5; discountCodeBasicCreate, B6), because Shopify is unreachable from our
-// machines. It is a `fetch` handler: hand it to createAdminGraphql({ fetch }) in tests, replay and the demo.
+// (customerWhatsAppMarketingConsentUpdate, API-FACTS.md B5; discountCodeBasicCreate, B6; the history import's bulk
+// queries, simulator/shopify-admin-bulk.ts), because Shopify is unreachable from our machines. It is a `fetch`
+// handler: hand it to createAdminGraphql({ fetch }) in tests, replay and the demo.
 // It checks the URL, the token and the input the way Shopify's schema would (unknown fields, enum
 // values, the customer GID), records every applied change, and can answer like Shopify does when it
 // throttles, denies access, fails or rejects the input.
+
+import { createBulkOperations, type BulkOperations, type BulkSimulatorOptions } from "./shopify-admin-bulk";
 
 export const SIMULATED_ADMIN_API_VERSION = "2026-07";
 
@@ -50,6 +53,8 @@ export interface ShopifyAdminSimulatorOptions {
   scopes?: Record<string, string[]>;
   /** Known customer ids per shop; when a shop is listed, other ids get Shopify's userError. */
   customers?: Record<string, string[]>;
+  /** Bulk queries (the history import): how long operations run, where files are served, the clock. */
+  bulk?: BulkSimulatorOptions;
 }
 
 export interface ShopifyAdminSimulator {
@@ -67,6 +72,8 @@ export interface ShopifyAdminSimulator {
   setScopes(shop: string, scopes: string[]): void;
   /** The current WhatsApp marketing consent of a customer, as Shopify would hold it. */
   consentOf(shop: string, customerId: string): AppliedConsent | undefined;
+  /** Bulk query operations: seed a shop's orders and customers, inject failures, serve the files. */
+  bulk: BulkOperations;
 }
 
 const INPUT_TYPE = "CustomerWhatsAppMarketingConsentUpdateInput";
@@ -76,6 +83,9 @@ const DISCOUNT_FIELDS = new Set([
   "startsAt", "tags", "title", "usageLimit", "customerSelection",
 ]);
 const DISCOUNT_QUERY = /discountCodeBasicCreate\s*\(\s*basicCodeDiscount\s*:\s*\$basicCodeDiscount\s*\)/;
+const BULK_RUN_QUERY = /bulkOperationRunQuery\s*\(/;
+const BULK_NODE_QUERY = /\bnode\s*\(\s*id\s*:\s*\$id\s*\)[\s\S]*\bon\s+BulkOperation\b/;
+const CURRENT_BULK_QUERY = /\bcurrentBulkOperation\b/;
 const CONSENT_FIELDS = new Set(["state", "optInLevel", "updatedAt", "sourceLocationId"]);
 const SETTABLE_STATES = new Set(["SUBSCRIBED", "UNSUBSCRIBED", "PENDING"]);
 const READ_ONLY_STATES = new Set(["NOT_SUBSCRIBED", "REDACTED"]);
@@ -131,6 +141,7 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
   const consents = new Map<string, AppliedConsent>();
   const applied: AppliedConsent[] = [];
   const discounts: CreatedDiscount[] = [];
+  const bulk = createBulkOperations(options.bulk);
 
   function createDiscount(shop: string, input: unknown): Response {
     const userErrors = (field: string[], message: string, code: string) =>
@@ -180,6 +191,7 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
   const simulator: ShopifyAdminSimulator = {
     applied,
     discounts,
+    bulk,
     calls: 0,
     failNext(failure, times = 1) {
       for (let i = 0; i < times; i++) failures.push(failure);
@@ -194,6 +206,10 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
       const request = input instanceof Request ? input : new Request(input, init);
       const url = new URL(request.url);
       const shop = url.hostname;
+      if (request.method === "GET") {
+        const file = bulk.download(request);
+        if (file) return file;
+      }
       if (request.method !== "POST" || url.pathname !== `/admin/api/${SIMULATED_ADMIN_API_VERSION}/graphql.json`) return json({ errors: "Not Found" }, 404);
       const token = request.headers.get("X-Shopify-Access-Token");
       const expected = options.tokens?.[shop];
@@ -213,6 +229,17 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
       } catch {
         return json({ errors: [{ message: "Invalid JSON in request body" }] }, 400);
       }
+      if (typeof body.query === "string" && BULK_RUN_QUERY.test(body.query)) {
+        if (!body.query.includes("$query: String!")) return graphqlError("Variable $query must be declared as String!", "INVALID_VARIABLE");
+        const query = (body.variables as { query?: unknown } | undefined)?.query;
+        if (typeof query !== "string") return graphqlError("Variable $query of type String! was provided invalid value", "INVALID_VARIABLE");
+        return json({ data: { bulkOperationRunQuery: bulk.run(shop, query, scopes.get(shop)) } });
+      }
+      if (typeof body.query === "string" && BULK_NODE_QUERY.test(body.query)) {
+        const id = (body.variables as { id?: unknown } | undefined)?.id;
+        return json({ data: { node: typeof id === "string" ? bulk.look(shop, id) : null } });
+      }
+      if (typeof body.query === "string" && CURRENT_BULK_QUERY.test(body.query)) return json({ data: { currentBulkOperation: bulk.look(shop, null) } });
       if (typeof body.query === "string" && DISCOUNT_QUERY.test(body.query)) {
         if (!body.query.includes(`$basicCodeDiscount: ${DISCOUNT_INPUT_TYPE}!`)) return graphqlError(`Variable $basicCodeDiscount must be declared as ${DISCOUNT_INPUT_TYPE}!`, "INVALID_VARIABLE");
         const granted = scopes.get(shop);

@@ -54,6 +54,12 @@ export type NodeSqliteOptions = {
    * it waits; only for comparison (scripts/probe-sqlite-writers.ts).
    */
   busyWait?: "async" | "native";
+  /**
+   * PRAGMA synchronous. "NORMAL" (default): with WAL, a commit does not wait for fsync; the WAL is synced at
+   * checkpoints. A commit survives a crash of the app, but the last ones may roll back after a power loss or an OS
+   * crash (decision 006). It halves how long each writer holds the one write lock. "FULL": fsync on every commit.
+   */
+  synchronous?: "NORMAL" | "FULL";
   /** DateTime arguments as ISO text (what libsql and Prisma write, the default) or as Unix milliseconds. */
   timestampFormat?: "iso8601" | "unixepoch-ms";
 };
@@ -301,8 +307,11 @@ class Connection {
   readonly #busyTimeoutMs: number;
   readonly #asyncBusyWait: boolean;
 
-  constructor(file: string, options: Required<Pick<NodeSqliteOptions, "busyTimeoutMs" | "busyWait">>) {
+  readonly #synchronous: "NORMAL" | "FULL";
+
+  constructor(file: string, options: Required<Pick<NodeSqliteOptions, "busyTimeoutMs" | "busyWait" | "synchronous">>) {
     this.#busyTimeoutMs = options.busyTimeoutMs;
+    this.#synchronous = options.synchronous;
     this.#asyncBusyWait = options.busyWait === "async";
     this.db = new DatabaseSync(file, {
       timeout: this.#asyncBusyWait ? 0 : options.busyTimeoutMs,
@@ -321,6 +330,7 @@ class Connection {
     this.db.exec("PRAGMA foreign_keys = ON");
     const mode = await this.withBusyRetry(() => this.db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string });
     debug("journal_mode: %s", mode.journal_mode);
+    this.db.exec(`PRAGMA synchronous = ${this.#synchronous}`);
   }
 
   /** Runs `work` until it does not fail with SQLITE_BUSY, sleeping in between, for at most busyTimeoutMs. */
@@ -559,6 +569,7 @@ export class PrismaNodeSqlite implements SqlMigrationAwareDriverAdapterFactory {
     const connection = new Connection(resolveFile(url), {
       busyTimeoutMs: this.#options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
       busyWait: this.#options.busyWait ?? "async",
+      synchronous: this.#options.synchronous ?? "NORMAL",
     });
     try {
       await connection.init();

@@ -170,3 +170,19 @@ export function PaginatedTable(props: {
     </>
   );
 }
+
+/** Downloads through fetch, which App Bridge gives the session token (a plain link would not carry it). */
+export async function downloadFile(url: string): Promise<boolean> {
+  const response = await fetch(url);
+  if (!response.ok) return false;
+  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "download";
+  const href = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  URL.revokeObjectURL(href);
+  return true;
+}

@@ -31,9 +31,12 @@ export default function Automations() {
       <TitleBar title={data.strings.title} />
       <Layout>
         <Layout.Section>
-          <Text as="p" tone="subdued">
-            {data.strings.intro}
-          </Text>
+          <InlineStack align="space-between" blockAlign="center" gap="300">
+            <Text as="p" tone="subdued">
+              {data.strings.intro}
+            </Text>
+            {data.canSyncTemplates ? <SyncTemplatesButton label={data.strings.syncTemplates} /> : null}
+          </InlineStack>
         </Layout.Section>
         <Layout.Section>
           <BlockStack gap="400">
@@ -63,6 +66,53 @@ function FlowFacts({ flow, data }: { flow: Flow; data: Data }) {
           {flow.category} · {flow.consent}
         </Text>
       ) : null}
+      <TemplateStatus flow={flow} data={data} />
+    </BlockStack>
+  );
+}
+
+/** Reads the shop's templates from Meta again (their approval shows on every flow below). */
+function SyncTemplatesButton({ label }: { label: string }) {
+  const sync = useFetcher();
+  useActionToast(sync);
+  return (
+    <sync.Form method="post">
+      <input type="hidden" name="intent" value="syncTemplates" />
+      <Button submit loading={sync.state !== "idle"}>
+        {label}
+      </Button>
+    </sync.Form>
+  );
+}
+
+/** Meta's approval of the flow's templates: a paused language is a banner the merchant cannot miss. */
+function TemplateStatus({ flow, data }: { flow: Flow; data: Data }) {
+  const s = data.strings;
+  if (flow.templateStatus.length === 0) return null;
+  const paused = flow.templateStatus.filter((line) => line.paused);
+  return (
+    <BlockStack gap="100">
+      <Text as="p" variant="bodySm" fontWeight="semibold">
+        {s.templateStatus}:
+      </Text>
+      {paused.length > 0 ? (
+        <Banner tone={paused.some((line) => line.tone === "critical") ? "critical" : "warning"}>
+          <BlockStack gap="100">
+            {paused.map((line) => (
+              <Text as="p" key={line.text}>
+                {line.text}
+              </Text>
+            ))}
+          </BlockStack>
+        </Banner>
+      ) : null}
+      {flow.templateStatus
+        .filter((line) => !line.paused)
+        .map((line) => (
+          <InlineStack gap="100" key={line.text}>
+            <Badge tone={line.tone === "success" ? "success" : "info"}>{line.text}</Badge>
+          </InlineStack>
+        ))}
     </BlockStack>
   );
 }

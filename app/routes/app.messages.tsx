@@ -2,11 +2,11 @@ import { useEffect, useState } from "react";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useRevalidator, useSearchParams } from "@remix-run/react";
 import { BlockStack, Box, Button, Card, Divider, InlineGrid, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
-import { TitleBar } from "@shopify/app-bridge-react";
+import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { authenticate, db } from "../shopify.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { messageLogPage, parseLogFilters } from "../.server/message-log/log";
-import { linkWithParams, PaginatedTable, StatusBadge } from "../components/merchant-ui";
+import { downloadFile, linkWithParams, PaginatedTable, StatusBadge } from "../components/merchant-ui";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -23,6 +23,12 @@ export default function MessageLog() {
   const set = (field: keyof typeof form) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
 
   const linkWith = (changes: Record<string, string | null>) => linkWithParams(params, changes);
+  const shopify = useAppBridge();
+  const downloadOrWarn = async (url: string) => {
+    if (!(await downloadFile(url))) shopify.toast.show(s.exportFailed, { isError: true });
+  };
+  const applied = data.filters;
+  const exportParams = new URLSearchParams(Object.entries({ flow: applied.flow, status: applied.status, from: applied.from, to: applied.to, phone: applied.phone }).filter(([, v]) => v));
   const apply = (changes: Partial<typeof form> = {}) => setParams(new URLSearchParams(linkWith({ ...form, ...changes, page: null, selected: null }).slice(1)));
 
   const rows = data.rows.map((row) => [
@@ -39,7 +45,12 @@ export default function MessageLog() {
   ]);
 
   return (
-    <Page>
+    <Page
+      secondaryActions={[
+        { content: s.exportMessages, disabled: !data.hasAny, onAction: () => void downloadOrWarn(`/app/messages.csv?${exportParams}`) },
+        { content: s.exportStats, onAction: () => void downloadOrWarn(statsExportUrl(applied.from, applied.to)) },
+      ]}
+    >
       <TitleBar title={s.title} />
       <Layout>
         <Layout.Section>
@@ -175,4 +186,13 @@ function Timeline({ data, closeUrl }: { data: Data; closeUrl: string }) {
       </BlockStack>
     </Card>
   );
+}
+
+/** The stats CSV for the days filtered here (both ends included), else for the dashboard's last 30 days. */
+function statsExportUrl(from: string, to: string): string {
+  const valid = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
+  if (!valid(from) || !valid(to) || to < from) return "/app/export/stats.csv";
+  const end = new Date(`${to}T00:00:00Z`);
+  end.setUTCDate(end.getUTCDate() + 1);
+  return `/app/export/stats.csv?${new URLSearchParams({ from, to: end.toISOString().slice(0, 10) })}`;
 }

@@ -192,7 +192,9 @@ function TemplatesStep({ data }: { data: Data }) {
   const s = data.strings;
   const fetcher = useFetcher();
   useActionToast(fetcher);
-  const result = resultFor(fetcher, "syncTemplates");
+  const submitter = useFetcher();
+  useActionToast(submitter);
+  const result = resultFor(fetcher, "syncTemplates") ?? resultFor(submitter, "submitTemplates");
   const locked = !data.steps.connect;
   const rows = data.templates.rows.map((t) => [
     t.name,
@@ -201,6 +203,7 @@ function TemplatesStep({ data }: { data: Data }) {
     <Badge key="s" tone={t.status === "APPROVED" ? "success" : t.status === "REJECTED" || t.status === "DISABLED" ? "critical" : "attention"}>
       {t.status}
     </Badge>,
+    t.rejectedReason ?? "",
   ]);
   return (
     <Step title={s.templates.title} done={data.steps.templates} doneLabel={s.done} todoLabel={locked ? s.locked : s.todo}>
@@ -212,7 +215,7 @@ function TemplatesStep({ data }: { data: Data }) {
       {data.templates.missing ? <Text as="p">{data.templates.missing}</Text> : null}
       {rows.length > 0 ? (
         <Box borderColor="border" borderWidth="025" borderRadius="200">
-          <DataTable columnContentTypes={["text", "text", "text", "text"]} headings={[s.templates.columns.name, s.templates.columns.language, s.templates.columns.category, s.templates.columns.status]} rows={rows} />
+          <DataTable columnContentTypes={["text", "text", "text", "text", "text"]} headings={[s.templates.columns.name, s.templates.columns.language, s.templates.columns.category, s.templates.columns.status, s.templates.rejectedReason]} rows={rows} />
         </Box>
       ) : null}
       <fetcher.Form method="post">
@@ -221,6 +224,14 @@ function TemplatesStep({ data }: { data: Data }) {
           {data.steps.templates ? s.templates.resubmit : s.templates.submit}
         </Button>
       </fetcher.Form>
+      {data.templates.missing && data.templates.missing !== s.templates.allApproved ? (
+        <submitter.Form method="post">
+          <input type="hidden" name="intent" value="submitTemplates" />
+          <Button submit disabled={locked} loading={submitter.state !== "idle"}>
+            {s.templates.submitTemplates}
+          </Button>
+        </submitter.Form>
+      ) : null}
     </Step>
   );
 }

@@ -8,6 +8,7 @@ import { merchantDeps } from "../merchant.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { settingsAction, settingsPage } from "../.server/settings/page";
 import { fieldErrors, FailureBanner, resultFor, useActionToast } from "../components/merchant-ui";
+import { DataImportCard } from "../components/data-import-card";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
@@ -32,6 +33,7 @@ export default function Settings() {
         <ConnectionSection data={data} />
         <RulesSection data={data} />
         <CostsSection data={data} />
+        <DataImportCard />
       </Layout>
     </Page>
   );

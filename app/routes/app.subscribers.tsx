@@ -3,7 +3,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Badge, BlockStack, Box, Button, Card, Divider, InlineStack, Layout, Modal, Page, Select, Text, TextField } from "@shopify/polaris";
 import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
-import { linkWithParams, PaginatedTable } from "../components/merchant-ui";
+import { downloadFile, linkWithParams, PaginatedTable } from "../components/merchant-ui";
 import { authenticate, db, getClock } from "../shopify.server";
 import { parseSubscriberFilters, revokeSubscriber, subscribersPage, type RevokeResult, type SubscriberDetail } from "../.server/consent/subscribers";
 import { subscribersLanguage } from "../.server/i18n/subscribers";
@@ -26,22 +26,6 @@ function StateBadge({ state, label }: { state: string; label: string }) {
   return <Badge tone={BADGE_TONE[state as keyof typeof BADGE_TONE]}>{label}</Badge>;
 }
 
-/** Downloads through fetch, which App Bridge gives the session token (a plain link would not carry it). */
-async function download(url: string): Promise<boolean> {
-  const response = await fetch(url);
-  if (!response.ok) return false;
-  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "download";
-  const href = URL.createObjectURL(await response.blob());
-  const link = document.createElement("a");
-  link.href = href;
-  link.download = name;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  URL.revokeObjectURL(href);
-  return true;
-}
-
 export default function Subscribers() {
   const data = useLoaderData<typeof loader>();
   const t = data.strings;
@@ -53,7 +37,7 @@ export default function Subscribers() {
   const linkWith = (changes: Record<string, string | null>) => linkWithParams(params, changes);
   const applyFilters = (nextState = state) => setParams(new URLSearchParams(linkWith({ q, state: nextState, page: null, selected: null }).slice(1)));
   const downloadOrWarn = async (url: string) => {
-    if (!(await download(url))) shopify.toast.show("Download failed", { isError: true });
+    if (!(await downloadFile(url))) shopify.toast.show("Download failed", { isError: true });
   };
 
   const rows = data.rows.map((row) => [

@@ -10,6 +10,7 @@ import { ONBOARDING } from "~/.server/i18n/onboarding";
 import { GERMAN_SUBSCRIBER_STRINGS } from "~/.server/i18n/subscribers";
 import { pageStrings, subscriberStrings } from "~/.server/consent/subscribers";
 import { SETTINGS } from "~/.server/i18n/settings";
+import { DATA_IMPORT } from "~/.server/i18n/data-import";
 import { adminLanguageOf, pickAdminLanguage } from "~/.server/i18n/locale";
 import { META_ERROR_POLICY } from "~/.server/whatsapp/errors";
 
@@ -19,7 +20,7 @@ function leaves(value: unknown, path = ""): [string, unknown][] {
   return [[path, value]];
 }
 
-const TABLES = { COMMON, ONBOARDING, SETTINGS, AUTOMATIONS, MESSAGES, HOME, SUBSCRIBERS: { en: pageStrings(subscriberStrings("en")), de: pageStrings(GERMAN_SUBSCRIBER_STRINGS) } };
+const TABLES = { COMMON, ONBOARDING, SETTINGS, DATA_IMPORT, AUTOMATIONS, MESSAGES, HOME, SUBSCRIBERS: { en: pageStrings(subscriberStrings("en")), de: pageStrings(GERMAN_SUBSCRIBER_STRINGS) } };
 
 describe("merchant strings", () => {
   for (const [name, table] of Object.entries(TABLES)) {

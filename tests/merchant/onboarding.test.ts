@@ -9,6 +9,7 @@ import type { MerchantDeps } from "~/.server/onboarding/deps";
 import { checkoutEditorUrl, onboardingAction, onboardingPage, setupProgress, shouldOpenOnboarding } from "~/.server/onboarding/service";
 import { readSettings } from "~/.server/settings/store";
 import { suggestedTemplates } from "~/.server/templates/catalogue";
+import { loadShopTemplates } from "~/.server/templates/whatsapp-templates";
 import { createCloudApiSimulator } from "../../simulator/cloud-api";
 
 const db = createDb(process.env.DATABASE_URL!);
@@ -52,6 +53,7 @@ const form = (fields: Record<string, string | string[]>) => {
 const credentials = { intent: "connect", phoneNumberId: PHONE_ID, wabaId: WABA_ID, accessToken: TOKEN, appSecret: SECRET, verifyToken: "momento-verify-1" };
 
 beforeEach(async () => {
+  await db.whatsAppTemplate.deleteMany();
   await db.whatsAppConnection.deleteMany();
   await db.messageEvent.deleteMany();
   await db.message.deleteMany();
@@ -126,8 +128,9 @@ describe("the rest of the checklist", () => {
     expect(await shouldOpenOnboarding(deps, SHOP)).toBe(false);
     const synced = await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
     expect(synced).toMatchObject({ ok: true, message: `${suggestedTemplates(APP_URL).length} templates synced.` });
-    const settings = await readSettings(db, SHOP);
-    expect(settings.templateSync?.templates.find((t) => t.name === "momento_order_confirmation" && t.language === "de")).toMatchObject({ status: "APPROVED", parameters: 3, buttons: [{ type: "URL" }] });
+    const { syncedAt, templates } = await loadShopTemplates(db, SHOP);
+    expect(syncedAt?.toISOString()).toBe(clock.now().toISOString());
+    expect(templates.find((t) => t.name === "momento_order_confirmation" && t.language === "de")).toMatchObject({ status: "APPROVED", parameters: 3, buttons: [{ type: "URL" }] });
 
     const badPhone = await onboardingAction(deps, SHOP, form({ intent: "sendTest", phone: "0151" }), "en");
     expect(badPhone).toMatchObject({ ok: false, errors: { phone: expect.stringMatching(/not a valid phone number/) } });
@@ -176,6 +179,37 @@ describe("the rest of the checklist", () => {
     expect(page.checkout.editorUrl).toBe("https://admin.shopify.com/store/onboarding-test/settings/checkout/editor");
     expect(checkoutEditorUrl("a-b.myshopify.com")).toBe("https://admin.shopify.com/store/a-b/settings/checkout/editor");
     expect(page.callbackUrl).toBe(`${APP_URL}/webhooks/whatsapp`);
+  });
+
+  it("submits the suggested templates the WABA lacks through the Setup action, and names the one Meta refuses", async () => {
+    const sim = createCloudApiSimulator({
+      clock, appSecret: SECRET, accessToken: TOKEN, phoneNumberId: PHONE_ID, wabaId: WABA_ID,
+      // The WABA has everything but the German cart reminders; Meta reviews new templates for an hour.
+      templates: suggestedTemplates(APP_URL).filter((t) => !(t.name.startsWith("momento_cart_recovery") && t.language === "de")),
+      templateReviewMs: 3_600_000,
+      deliverWebhook: async () => undefined,
+    });
+    const { deps } = setup({ fetch: sim.fetch });
+    await onboardingAction(deps, SHOP, form(credentials), "en");
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    expect((await onboardingPage(deps, SHOP, "en")).templates.missing).toMatch(/^Not approved yet: momento_cart_recovery_1 \(de\), momento_cart_recovery_2 \(de\), momento_cart_recovery_2_discount \(de\)\. Submit them/);
+
+    // Meta refuses the second one (a name it already holds in German): the merchant hears which, and how many went through.
+    let posts = 0;
+    const refuseSecond: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      if (request.method === "POST" && ++posts === 2) return Response.json({ error: { message: "Invalid parameter", type: "OAuthException", code: 100, error_subcode: 2388023 } }, { status: 400 });
+      return sim.fetch(request);
+    };
+    const refused = await onboardingAction({ ...deps, cloudApi: { ...deps.cloudApi, fetch: refuseSecond } }, SHOP, form({ intent: "submitTemplates" }), "en");
+    expect(refused).toMatchObject({ ok: false, intent: "submitTemplates", message: expect.stringMatching(/^momento_cart_recovery_2 \(de\) could not be submitted \(1 submitted before it\)\./) });
+
+    const submitted = await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en");
+    expect(submitted).toMatchObject({ ok: true, message: "2 templates submitted to Meta for approval." });
+    const rows = (await onboardingPage(deps, SHOP, "en")).templates.rows.filter((t) => t.language === "de" && t.name.startsWith("momento_cart_recovery"));
+    expect(rows.map((t) => [t.name, t.status])).toEqual([["momento_cart_recovery_1", "PENDING"], ["momento_cart_recovery_2", "PENDING"], ["momento_cart_recovery_2_discount", "PENDING"]]);
+    // Nothing left to submit.
+    expect(await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en")).toMatchObject({ ok: true, message: "0 templates submitted to Meta for approval." });
   });
 
   it("counts the checkout step done once opt-ins arrive from checkout", async () => {

@@ -247,7 +247,7 @@ describe("flow settings applied to planned messages", () => {
 
   it("skips a switched-off flow with reason flow_off and leaves others and unknown flows alone", () => {
     const settings = { ...DEFAULT_SETTINGS, flows: { ...DEFAULT_SETTINGS.flows, order_confirmation: { enabled: false, delayMinutes: 0, template: null } } };
-    const [order, optIn, optOut] = applyFlowSettingsTo([plan("order_confirmation"), plan("opt_in_confirmation"), plan("opt_out_confirmation")], settings);
+    const [order, optIn, optOut] = applyFlowSettingsTo([plan("order_confirmation"), plan("opt_in_confirmation"), plan("opt_out_confirmation")], settings, []);
     expect(order.skipReason).toBe("flow_off");
     expect(optIn.skipReason).toBeUndefined();
     expect(optOut).toEqual(plan("opt_out_confirmation"));
@@ -255,11 +255,11 @@ describe("flow settings applied to planned messages", () => {
 
   it("moves the send time by the flow's delay and uses a mapped template only where it fits", () => {
     const flows = { ...DEFAULT_SETTINGS.flows, order_confirmation: { enabled: true, delayMinutes: 30, template: "my_order_thanks" } };
-    const [delayed] = applyFlowSettingsTo([plan("order_confirmation")], { flows, templateSync: { at: now.toISOString(), templates: [suggested, alternative] } });
+    const [delayed] = applyFlowSettingsTo([plan("order_confirmation")], { flows }, [suggested, alternative]);
     expect(delayed.sendAfter.toISOString()).toBe("2026-03-02T10:30:00.000Z");
     expect(delayed.template).toBe("my_order_thanks");
     // In English the alternative does not exist: the suggested template stays.
-    const [english] = applyFlowSettingsTo([{ ...plan("order_confirmation"), language: "en" }], { flows, templateSync: { at: now.toISOString(), templates: [suggested, alternative] } });
+    const [english] = applyFlowSettingsTo([{ ...plan("order_confirmation"), language: "en" }], { flows }, [suggested, alternative]);
     expect(english.template).toBe("momento_order_confirmation");
   });
 });

@@ -678,6 +678,43 @@ describe("template list endpoint", () => {
   });
 });
 
+describe("template review (templateReviewMs, reviewTemplate)", () => {
+  const template = { name: "back_in_stock", language: "en", category: "MARKETING", components: [{ type: "BODY", text: "{{1}} is back!", example: { body_text: [["Mug"]] } }] };
+  const create = (sim: ReturnType<typeof createHarness>["sim"]) =>
+    sim.fetch(`${GRAPH}/${WABA_ID}/message_templates`, { method: "POST", headers: { Authorization: `Bearer ${ACCESS_TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(template) });
+
+  it("answers PENDING, refuses sends until the review is over, then approves and sends Meta's status webhook", async () => {
+    const { sim, clock, delivered, sendTemplate } = createHarness({ templateReviewMs: 60_000 });
+    expect(await (await create(sim)).json()).toMatchObject({ status: "PENDING", category: "MARKETING" });
+    await expectMetaError(await sendTemplate(SHOPPER, "back_in_stock", "en", [body("Mug")]), 400, 132001);
+    clock.advance(59_999);
+    expect(await sim.flushDue()).toBe(0);
+    clock.advance(1);
+    expect(await sim.flushDue()).toBe(1);
+    const [webhook] = delivered;
+    expect(isValidWhatsAppSignature(webhook.rawBody, webhook.signature, APP_SECRET)).toBe(true);
+    expect(keyPaths(webhook.body)).toEqual(keyPaths(fixture("whatsapp/webhook_template_status_approved_pywa.json")));
+    expect(webhook.body.entry[0]).toMatchObject({ id: WABA_ID, changes: [{ field: "message_template_status_update", value: { event: "APPROVED", message_template_name: "back_in_stock", message_template_language: "en", message_template_category: "MARKETING" } }] });
+    expect((await sendTemplate(SHOPPER, "back_in_stock", "en", [body("Mug")])).status).toBe(200);
+  });
+
+  it("decides on demand: a rejection replaces the pending review and is listed with its status", async () => {
+    const { sim, clock, delivered } = createHarness({ templateReviewMs: 60_000 });
+    await create(sim);
+    sim.reviewTemplate("back_in_stock", "en", "REJECTED", "INVALID_FORMAT");
+    expect(await sim.flushDue()).toBe(1);
+    expect(delivered[0].body.entry[0].changes[0].value).toMatchObject({ event: "REJECTED", reason: "INVALID_FORMAT" });
+    clock.advance(120_000);
+    expect(await sim.flushDue()).toBe(0);
+    const list = (await (await list_(sim, "?name=back_in_stock")).json()) as { data: { status: string }[] };
+    expect(list.data).toEqual([expect.objectContaining({ status: "REJECTED" })]);
+    expect(() => sim.reviewTemplate("nope", "en", "APPROVED")).toThrow(/no template nope/);
+  });
+
+  const list_ = (sim: ReturnType<typeof createHarness>["sim"], query: string) =>
+    sim.fetch(`${GRAPH}/${WABA_ID}/message_templates${query}`, { headers: { Authorization: `Bearer ${ACCESS_TOKEN}` } });
+});
+
 describe("reset", () => {
   it("forgets messages, events, recipients and template status changes", async () => {
     const { sim, sendTemplate } = createHarness();

@@ -260,4 +260,14 @@ describe.skipIf(onPostgres)("node:sqlite adapter through PrismaClient", () => {
     expect(existsSync(`${fileOf(url)}-wal`)).toBe(false);
     await db.$connect();
   });
+
+  it("commits without fsync by default (synchronous NORMAL under WAL, decision 006), FULL when asked", async () => {
+    const synchronousOf = async (client: ReturnType<typeof nodeSqliteClient>) => {
+      const [{ synchronous }] = await client.$queryRawUnsafe<{ synchronous: number | bigint }[]>("PRAGMA synchronous");
+      await client.$disconnect();
+      return Number(synchronous);
+    };
+    // SQLite's numbers: 1 = NORMAL, 2 = FULL.
+    expect([await synchronousOf(nodeSqliteClient(url)), await synchronousOf(nodeSqliteClient(url, { synchronous: "FULL" }))]).toEqual([1, 2]);
+  });
 });

@@ -300,7 +300,7 @@ describe("parseWhatsAppWebhook: batches", () => {
   });
 
   it("accepts an empty entry list", () => {
-    expect(parsed({ object: "whatsapp_business_account", entry: [] })).toEqual({ statuses: [], inbound: [], userPreferences: [], errors: [] });
+    expect(parsed({ object: "whatsapp_business_account", entry: [] })).toEqual({ statuses: [], inbound: [], userPreferences: [], templateStatuses: [], errors: [] });
   });
 });
 

@@ -21,10 +21,19 @@ export interface OrderForConfirmation {
 const GREETING_FALLBACK: Record<TemplateLanguage, string> = { de: "zusammen", en: "there" };
 const NUMBER_LOCALE: Record<TemplateLanguage, string> = { de: "de-DE", en: "en-US" };
 
+// Building an Intl.NumberFormat costs far more than formatting with one (it showed in the ingest profile).
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(amount: string, currency: string, language: TemplateLanguage): string {
   const value = Number(amount);
   if (!Number.isFinite(value)) return `${amount} ${currency}`;
-  return new Intl.NumberFormat(NUMBER_LOCALE[language], { style: "currency", currency }).format(value);
+  const key = `${language}:${currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(NUMBER_LOCALE[language], { style: "currency", currency });
+    moneyFormats.set(key, format);
+  }
+  return format.format(value);
 }
 
 /** orders/create → the order confirmation (utility), at once, in the shopper's language. */

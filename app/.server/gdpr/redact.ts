@@ -178,6 +178,7 @@ export async function redactShop(tx: DbTx, shop: string): Promise<Record<string,
   deleted.cartRecoveries = (await tx.cartRecovery.deleteMany({ where: { shop } })).count;
   deleted.discountCodes = (await tx.discountCode.deleteMany({ where: { shop } })).count;
   deleted.customers = (await tx.customer.deleteMany({ where: { shop } })).count;
+  deleted.importJobs = (await tx.importJob.deleteMany({ where: { shop } })).count;
   deleted.sessions = (await tx.session.deleteMany({ where: { shop } })).count;
   deleted.shops = (await tx.shop.deleteMany({ where: { domain: shop } })).count;
   return deleted;

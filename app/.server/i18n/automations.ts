@@ -20,7 +20,7 @@ const en = {
   stepsHelp: "Counted from the moment the checkout was abandoned. Default: 60 and 1440 (24 hours).",
   template: "Template",
   templateSuggested: "{name} (suggested by Momento)",
-  templateHelp: "Only approved templates with the same placeholders and buttons are offered. Sync templates in Setup to see new ones.",
+  templateHelp: "Only approved templates with the same placeholders and buttons are offered. Sync templates (above, or in Setup) to see new ones.",
   noTemplateYet: "Momento's templates for this flow are not in the catalogue yet; the preview follows when they are.",
   preview: "Preview",
   previewLanguage: "Preview language",
@@ -29,6 +29,14 @@ const en = {
   planned: "Not built yet. This flow appears here so you know what is coming; it sends nothing and cannot be switched on.",
   plannedTiming: "Planned timing: {timing}",
   save: "Save",
+  templateStatus: "Template status",
+  templateNotSynced: "Templates not synced yet: Momento sends with the suggested templates and pauses nothing. Sync to check their approval.",
+  templateApproved: "{template} ({language}): approved",
+  templateNotApproved: "{template} ({language}): {status}. Messages in this language are paused (not sent, reason “template not approved”) until Meta approves it.",
+  templateRejectedReason: "Meta's reason: {reason}.",
+  templateMissing: "not in your WhatsApp account",
+  syncTemplates: "Sync templates now",
+  templateStatuses: { APPROVED: "approved", PENDING: "waiting for Meta's review", REJECTED: "rejected", PAUSED: "paused by Meta", DISABLED: "disabled by Meta", IN_APPEAL: "in appeal", PENDING_DELETION: "being deleted", ARCHIVED: "archived", DELETED: "deleted", LIMIT_EXCEEDED: "over Meta's template limit" } as Record<string, string>,
 };
 
 export type AutomationsStrings = typeof en;
@@ -52,7 +60,7 @@ const de: AutomationsStrings = {
   stepsHelp: "Gezählt ab dem Abbruch des Checkouts. Voreinstellung: 60 und 1440 (24 Stunden).",
   template: "Vorlage",
   templateSuggested: "{name} (von Momento vorgeschlagen)",
-  templateHelp: "Angeboten werden nur genehmigte Vorlagen mit denselben Platzhaltern und Buttons. Synchronisiere die Vorlagen unter Einrichtung, um neue zu sehen.",
+  templateHelp: "Angeboten werden nur genehmigte Vorlagen mit denselben Platzhaltern und Buttons. Synchronisiere die Vorlagen (oben oder unter Einrichtung), um neue zu sehen.",
   noTemplateYet: "Momentos Vorlagen für diesen Ablauf sind noch nicht im Katalog; die Vorschau folgt, sobald sie da sind.",
   preview: "Vorschau",
   previewLanguage: "Sprache der Vorschau",
@@ -61,6 +69,14 @@ const de: AutomationsStrings = {
   planned: "Noch nicht gebaut. Dieser Ablauf steht hier, damit du weißt, was kommt; er sendet nichts und lässt sich nicht einschalten.",
   plannedTiming: "Geplanter Zeitpunkt: {timing}",
   save: "Speichern",
+  templateStatus: "Vorlagenstatus",
+  templateNotSynced: "Vorlagen noch nicht synchronisiert: Momento sendet mit den vorgeschlagenen Vorlagen und pausiert nichts. Synchronisiere, um ihre Genehmigung zu prüfen.",
+  templateApproved: "{template} ({language}): genehmigt",
+  templateNotApproved: "{template} ({language}): {status}. Nachrichten in dieser Sprache sind pausiert (nicht gesendet, Grund „Vorlage nicht genehmigt“), bis Meta sie genehmigt.",
+  templateRejectedReason: "Begründung von Meta: {reason}.",
+  templateMissing: "nicht in deinem WhatsApp-Konto",
+  syncTemplates: "Vorlagen jetzt synchronisieren",
+  templateStatuses: { APPROVED: "genehmigt", PENDING: "wartet auf Metas Prüfung", REJECTED: "abgelehnt", PAUSED: "von Meta pausiert", DISABLED: "von Meta deaktiviert", IN_APPEAL: "im Einspruch", PENDING_DELETION: "wird gelöscht", ARCHIVED: "archiviert", DELETED: "gelöscht", LIMIT_EXCEEDED: "über Metas Vorlagenlimit" },
 };
 
 export const AUTOMATIONS: Record<AdminLanguage, AutomationsStrings> = { en, de };

@@ -20,6 +20,7 @@ export function newMessageId(): string {
  */
 export async function enqueuePlans(tx: DbTx, shop: string, planned: MessagePlan[], now: Date): Promise<number> {
   let created = 0;
+  if (planned.length === 0) return 0;
   // The merchant's Automations settings: flows switched off, delays, template mapping.
   const plans = await applyFlowSettings(tx, shop, planned);
   for (const plan of plans) {
@@ -60,6 +61,7 @@ export async function enqueuePlans(tx: DbTx, shop: string, planned: MessagePlan[
           },
         },
       },
+      select: { id: true },
     });
     created += 1;
   }

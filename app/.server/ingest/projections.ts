@@ -67,17 +67,48 @@ async function projectCustomer(
   c: { shopifyCustomerId: string | null; phone: string | null; email: string | null; firstName: string | null; locale: string | null; orderAt: Date },
 ) {
   const existing = await tx.customer.findUnique({ where: { shop_key: { shop, key } } });
+  // Contact details come from the customer's latest order: an older order (a late webhook, the history import)
+  // only fills in what is still unknown.
+  const latest = !existing?.lastOrderAt || c.orderAt >= existing.lastOrderAt;
+  const pick = <T,>(fresh: T | null, known: T | null | undefined): T | null => (latest ? (fresh ?? known ?? null) : (known ?? fresh ?? null));
   const data = {
     shopifyCustomerId: c.shopifyCustomerId ?? existing?.shopifyCustomerId ?? null,
-    phone: c.phone ?? existing?.phone ?? null,
-    email: c.email ?? existing?.email ?? null,
-    firstName: c.firstName ?? existing?.firstName ?? null,
-    locale: c.locale ?? existing?.locale ?? null,
+    phone: pick(c.phone, existing?.phone),
+    email: pick(c.email, existing?.email),
+    firstName: pick(c.firstName, existing?.firstName),
+    locale: pick(c.locale, existing?.locale),
     firstOrderAt: existing?.firstOrderAt && existing.firstOrderAt < c.orderAt ? existing.firstOrderAt : c.orderAt,
     lastOrderAt: existing?.lastOrderAt && existing.lastOrderAt > c.orderAt ? existing.lastOrderAt : c.orderAt,
   };
   if (existing) await tx.customer.update({ where: { id: existing.id }, data });
   else await tx.customer.create({ data: { shop, key, ...data } });
+}
+
+/**
+ * A Shopify customer record (the history import's customers): creates the customer, or fills in what the
+ * orders have not told us yet. Never overwrites: the orders, webhooks included, are the fresher source.
+ */
+export async function projectCustomerRecord(
+  tx: DbTx,
+  shop: ShopContext,
+  c: { shopifyCustomerId: string; phones: string[]; email: string | null; firstName: string | null; locale: string | null },
+): Promise<{ created: boolean }> {
+  const key = customerKey({ shopifyCustomerId: c.shopifyCustomerId })!;
+  const { phone } = firstValidPhone(c.phones, shop.country);
+  const email = c.email?.trim() || null;
+  const existing = await tx.customer.findUnique({ where: { shop_key: { shop: shop.domain, key } } });
+  if (!existing) {
+    await tx.customer.create({ data: { shop: shop.domain, key, shopifyCustomerId: c.shopifyCustomerId, phone, email, firstName: c.firstName, locale: c.locale } });
+    return { created: true };
+  }
+  const missing = {
+    ...(existing.phone === null && phone ? { phone } : {}),
+    ...(existing.email === null && email ? { email } : {}),
+    ...(existing.firstName === null && c.firstName ? { firstName: c.firstName } : {}),
+    ...(existing.locale === null && c.locale ? { locale: c.locale } : {}),
+  };
+  if (Object.keys(missing).length > 0) await tx.customer.update({ where: { id: existing.id }, data: missing });
+  return { created: false };
 }
 
 export async function projectCheckout(tx: DbTx, shop: ShopContext, p: CheckoutPayload) {

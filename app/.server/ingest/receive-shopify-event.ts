@@ -138,7 +138,9 @@ async function receiveOnce({ db, clock }: IngestDeps, event: ShopifyEvent): Prom
     const seen = await tx.webhookEvent.findUnique({ where: { shop_webhookId: { shop: event.shop, webhookId: event.webhookId } }, select: { id: true } });
     if (seen) return { status: "duplicate" as const };
 
-    const shopRow = await tx.shop.upsert({ where: { domain: event.shop }, create: { domain: event.shop, installedAt: now }, update: {} });
+    // findUnique, then create when missing: one query in the common case (Prisma's upsert reads three times).
+    const shopRow =
+      (await tx.shop.findUnique({ where: { domain: event.shop } })) ?? (await tx.shop.create({ data: { domain: event.shop, installedAt: now } }));
     const shop: ShopContext = { domain: shopRow.domain, country: shopRow.country, locale: shopRow.locale };
     const handler = topicHandlers[event.topic] ?? recordOnly(`no handler for topic ${event.topic}`);
     const { plans, note, storedPayload, keepEvent } = await handler(tx, shop, event, now);

@@ -1,11 +1,13 @@
 // Receive one verified, parsed WhatsApp webhook POST: statuses are applied to the outbox in bulk; inbound
 // messages, marketing preferences and 131050 failures drive consent (consent/inbound.ts) in one transaction
-// with the messages they plan. Meta retries anything that is not a 200 for 7 days.
+// with the messages they plan; template status updates go to the shops connected to that WABA. Meta retries
+// anything that is not a 200 for 7 days.
 import type { Clock } from "../clock";
 import { retryOnContention, type Db } from "../db";
 import { noteShopperMessages } from "../cart-recovery/replies";
 import { applyConsentInbounds, classifyMessage, consentInboundsFromWebhook, emptyInboundConsentCounts, noteLastInbound, type InboundConsentCounts } from "../consent/inbound";
 import { applyStatusUpdates } from "../outbox/statuses";
+import { applyTemplateStatusUpdates, type TemplateStatusCounts } from "../templates/whatsapp-templates";
 import type { ParsedWebhook } from "../whatsapp/types";
 
 export interface WhatsAppWebhookOutcome {
@@ -13,6 +15,7 @@ export interface WhatsAppWebhookOutcome {
   inbound: number;
   userPreferences: number;
   consent: InboundConsentCounts;
+  templates: TemplateStatusCounts;
 }
 
 const MAX_TRIES = 3;
@@ -33,7 +36,9 @@ export async function receiveWhatsAppWebhook(deps: { db: Db; clock: Clock }, web
   if (written.length > 0) {
     await noteShopperMessages(deps.db, written.map((m) => ({ phone: m.from.replace(/\D/g, "") ? `+${m.from.replace(/\D/g, "")}` : null, waUserId: m.userId ?? null, at: m.timestamp })), deps.clock.now());
   }
-  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent };
+  const templates = await applyTemplateStatusUpdates(deps.db, webhook.templateStatuses, deps.clock.now());
+  if (templates.unknownWaba > 0) console.info(`[whatsapp] ${templates.unknownWaba} template status update(s) for a WABA no shop has connected`);
+  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent, templates };
 }
 
 async function applyConsent(deps: { db: Db; clock: Clock }, signals: ReturnType<typeof consentInboundsFromWebhook>): Promise<InboundConsentCounts> {

@@ -58,7 +58,8 @@ function nextDay(date: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-function whereOf(shop: string, f: LogFilters, errors: Record<string, string>, timezone: string): Prisma.MessageWhereInput {
+/** The filters as a query (the page and the CSV export select the same messages). */
+export function whereOf(shop: string, f: LogFilters, errors: Record<string, string>, timezone: string): Prisma.MessageWhereInput {
   const where: Prisma.MessageWhereInput = { shop };
   if ((LOG_FLOWS as readonly string[]).includes(f.flow)) where.flow = f.flow;
   if ((STATUSES as readonly string[]).includes(f.status)) where.status = f.status;

@@ -1,10 +1,10 @@
-// The two Cloud API reads onboarding needs: the business phone number's node (proves the phone number id
-// and the token) and the WABA's template list (proves the WABA id; also the template sync). Answers are
-// reduced to what the merchant needs to hear; Meta's own messages can echo request values, so only the
-// error code is kept.
+// The Cloud API calls onboarding needs: the business phone number's node (proves the phone number id
+// and the token), the WABA's template list (proves the WABA id; also the template sync) and the template
+// submission. Answers are reduced to what the merchant needs to hear; Meta's own messages can echo request
+// values, so only the error code is kept.
 import { z } from "zod";
-import { placeholderCount } from "../templates/catalogue";
-import type { SyncedTemplate } from "../settings/schema";
+import type { TemplateDefinition } from "../templates/catalogue";
+import { parseTemplatePage, type RemoteTemplate } from "../templates/whatsapp-templates";
 
 export interface GraphTarget {
   baseUrl: string;
@@ -21,15 +21,16 @@ const errorBody = z.object({ error: z.object({ code: z.number().int(), error_sub
 async function graphGet(target: GraphTarget, path: string, query: Record<string, string>): Promise<{ ok: true; json: unknown } | GraphFailure> {
   const url = new URL(`${target.baseUrl.replace(/\/+$/, "")}/${target.apiVersion}/${path}`);
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  return graphGetUrl(target, url.toString());
+  return graphCall(target, url.toString());
 }
 
-async function graphGetUrl(target: GraphTarget, url: string): Promise<{ ok: true; json: unknown } | GraphFailure> {
+async function graphCall(target: GraphTarget, url: string, post?: { body: unknown }): Promise<{ ok: true; json: unknown } | GraphFailure> {
   let response: Response;
   let text: string;
   try {
     response = await (target.fetch ?? globalThis.fetch)(url, {
-      headers: { Authorization: `Bearer ${target.accessToken}` },
+      ...(post ? { method: "POST", body: JSON.stringify(post.body) } : {}),
+      headers: { Authorization: `Bearer ${target.accessToken}`, ...(post ? { "Content-Type": "application/json" } : {}) },
       signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
     });
     text = await response.text();
@@ -78,42 +79,37 @@ export async function checkCredentials(target: GraphTarget, ids: { phoneNumberId
   return { ok: true, displayPhone: node.success ? (node.data.display_phone_number ?? null) : null, verifiedName: node.success ? (node.data.verified_name ?? null) : null };
 }
 
-const templateList = z.object({
-  data: z.array(
-    z.object({
-      name: z.string(),
-      language: z.string(),
-      status: z.string(),
-      category: z.string(),
-      components: z
-        .array(z.object({ type: z.string(), text: z.string().optional(), buttons: z.array(z.object({ type: z.string(), text: z.string(), url: z.string().optional() })).optional() }))
-        .default([]),
-    }),
-  ),
-  paging: z.object({ next: z.string().optional() }).optional(),
-});
-
 const MAX_PAGES = 20;
 
-/** Every template of the WABA (all pages), reduced to what previews and mapping need. */
-export async function fetchTemplates(target: GraphTarget, wabaId: string): Promise<{ ok: true; templates: SyncedTemplate[] } | GraphFailure> {
-  const templates: SyncedTemplate[] = [];
-  let page = await graphGet(target, `${encodeURIComponent(wabaId)}/message_templates`, { limit: "100", fields: "name,language,status,category,components" });
-  for (let n = 0; n < MAX_PAGES; n++) {
+/**
+ * Every template of the WABA (all pages, up to 20 × 100). A list that cannot be read to its end is a failure:
+ * the sync replaces the stored list, and a template missing from it pauses its flows.
+ */
+export async function fetchTemplates(target: GraphTarget, wabaId: string): Promise<{ ok: true; templates: RemoteTemplate[] } | GraphFailure> {
+  const templates: RemoteTemplate[] = [];
+  let page = await graphGet(target, `${encodeURIComponent(wabaId)}/message_templates`, { limit: "100", fields: "name,language,status,category,components,rejected_reason" });
+  for (let n = 1; ; n++) {
     if (!page.ok) return page;
-    const parsed = templateList.safeParse(page.json);
-    if (!parsed.success) return { ok: false, kind: "unexpected", httpStatus: 200 };
-    for (const t of parsed.data.data) {
-      const body = t.components.find((c) => c.type === "BODY")?.text ?? "";
-      const buttons = t.components.find((c) => c.type === "BUTTONS")?.buttons ?? [];
-      templates.push({ name: t.name, language: t.language, status: t.status, category: t.category, body, parameters: placeholderCount(body), buttons });
-    }
-    const next = parsed.data.paging?.next;
-    if (!next) break;
+    const parsed = parseTemplatePage(page.json);
+    if (!parsed.ok) return { ok: false, kind: "unexpected", httpStatus: 200 };
+    templates.push(...parsed.templates);
+    if (!parsed.next) break;
     // Only follow a next page on the host we asked: a cursor must not send the token elsewhere.
-    if (new URL(next).origin !== new URL(target.baseUrl).origin) break;
-    page = await graphGetUrl(target, next);
+    if (n >= MAX_PAGES || !URL.canParse(parsed.next) || new URL(parsed.next).origin !== new URL(target.baseUrl).origin) return { ok: false, kind: "unexpected", httpStatus: 200 };
+    page = await graphCall(target, parsed.next);
   }
   templates.sort((a, b) => a.name.localeCompare(b.name) || a.language.localeCompare(b.language));
   return { ok: true, templates };
+}
+
+const createdBody = z.object({ id: z.string(), status: z.string(), category: z.string().optional() });
+
+/** POST /{waba-id}/message_templates: submits one template for Meta's review (API-FACTS.md A5). */
+export async function createTemplate(target: GraphTarget, wabaId: string, template: TemplateDefinition): Promise<{ ok: true; id: string; status: string; category: string } | GraphFailure> {
+  const url = `${target.baseUrl.replace(/\/+$/, "")}/${target.apiVersion}/${encodeURIComponent(wabaId)}/message_templates`;
+  const answer = await graphCall(target, url, { body: template });
+  if (!answer.ok) return answer;
+  const created = createdBody.safeParse(answer.json);
+  if (!created.success) return { ok: false, kind: "unexpected", httpStatus: 200 };
+  return { ok: true, id: created.data.id, status: created.data.status.toUpperCase(), category: created.data.category ?? template.category };
 }

@@ -17,7 +17,8 @@ import { suggestedTemplates, TEMPLATE_NAMES, templateLanguage } from "../templat
 import { createWhatsAppClient } from "../whatsapp/client";
 import { classifyMetaError } from "../whatsapp/errors";
 import type { TemplateComponent } from "../whatsapp/types";
-import { checkCredentials, fetchTemplates, type GraphFailure } from "./cloud-api";
+import { loadShopTemplates, saveTemplateSync, upsertTemplate } from "../templates/whatsapp-templates";
+import { checkCredentials, createTemplate, fetchTemplates, type GraphFailure } from "./cloud-api";
 import { connectionSummary, loadConnection, saveConnection, type WhatsAppCredentials } from "./connection";
 import type { MerchantDeps } from "./deps";
 
@@ -63,23 +64,24 @@ function missingTemplates(appUrl: string, synced: readonly SyncedTemplate[]): st
 
 interface Evidence {
   connected: boolean;
+  templatesSynced: boolean;
   checkoutOptIns: boolean;
   testStatus: string | null;
 }
 
 async function evidence(deps: MerchantDeps, shop: string, settings: ShopSettings): Promise<Evidence> {
   const [connection, optIn, test] = await Promise.all([
-    deps.db.whatsAppConnection.findUnique({ where: { shop }, select: { verifiedAt: true } }),
+    deps.db.whatsAppConnection.findUnique({ where: { shop }, select: { verifiedAt: true, templatesSyncedAt: true } }),
     deps.db.consentEvent.findFirst({ where: { shop, source: { in: ["checkout", "checkout_marker"] } }, select: { id: true } }),
     settings.onboarding.testMessageId ? deps.db.message.findFirst({ where: { shop, id: settings.onboarding.testMessageId }, select: { status: true } }) : Promise.resolve(null),
   ]);
-  return { connected: !!connection?.verifiedAt, checkoutOptIns: !!optIn, testStatus: test?.status ?? null };
+  return { connected: !!connection?.verifiedAt, templatesSynced: !!connection?.templatesSyncedAt, checkoutOptIns: !!optIn, testStatus: test?.status ?? null };
 }
 
 function stepsDone(settings: ShopSettings, e: Evidence): Record<StepId, boolean> {
   return {
     connect: e.connected,
-    templates: e.connected && settings.templateSync !== null,
+    templates: e.connected && e.templatesSynced,
     test: e.testStatus !== null && e.testStatus !== "FAILED",
     checkout: settings.onboarding.checkoutConfirmedAt !== null || e.checkoutOptIns,
     flows: settings.onboarding.flowsConfirmedAt !== null,
@@ -120,7 +122,7 @@ export interface OnboardingPage {
   callbackUrl: string;
   connection: null | { phoneNumberId: string; wabaId: string; tokenHint: string; appSecretHint: string; verifyTokenHint: string; summary: string };
   suggestedVerifyToken: string;
-  templates: { syncedLabel: string; rows: (SyncedTemplate & { momento: boolean })[]; missing: string | null };
+  templates: { syncedLabel: string; rows: (SyncedTemplate & { rejectedReason: string | null; momento: boolean })[]; missing: string | null };
   test: { phone: string; status: string | null; statusLabel: string | null; messageId: string | null };
   checkout: { editorUrl: string; seenOptIns: boolean };
   flows: { id: FlowId; name: string; enabled: boolean }[];
@@ -136,9 +138,9 @@ export async function onboardingPage(deps: MerchantDeps, shop: string, language:
   const done = STEP_IDS.filter((id) => steps[id]).length;
   const when = dateTimeFormatter(language, timezone);
   const summary = await connectionSummary(deps.db, deps.secretsKey, shop);
-  const synced = settings.templateSync?.templates ?? [];
+  const { syncedAt, templates: synced } = await loadShopTemplates(deps.db, shop);
   const momentoNames = new Set(Object.values(TEMPLATE_NAMES) as string[]);
-  const missing = settings.templateSync ? missingTemplates(deps.appUrl, synced) : [];
+  const missing = syncedAt ? missingTemplates(deps.appUrl, synced) : [];
   const test = settings.onboarding.testMessageId
     ? await deps.db.message.findFirst({ where: { shop, id: settings.onboarding.testMessageId }, select: { id: true, status: true, createdAt: true } })
     : null;
@@ -166,9 +168,9 @@ export async function onboardingPage(deps: MerchantDeps, shop: string, language:
     // A fresh suggestion each time the page loads; what counts is the one submitted with the form.
     suggestedVerifyToken: `momento-${randomBytes(9).toString("base64url")}`,
     templates: {
-      syncedLabel: settings.templateSync ? fill(s.templates.synced, { count: synced.length, at: when(settings.templateSync.at) }) : s.templates.none,
+      syncedLabel: syncedAt ? fill(s.templates.synced, { count: synced.length, at: when(syncedAt) }) : s.templates.none,
       rows: synced.map((t) => ({ ...t, momento: momentoNames.has(t.name) })),
-      missing: !settings.templateSync ? null : missing.length > 0 ? fill(s.templates.missing, { list: missing.join(", ") }) : s.templates.allApproved,
+      missing: !syncedAt ? null : missing.length > 0 ? fill(s.templates.missing, { list: missing.join(", ") }) : s.templates.allApproved,
     },
     test: {
       phone: settings.merchantPhone ?? "",
@@ -220,6 +222,7 @@ export async function connectWhatsApp(deps: MerchantDeps, shop: string, form: Fo
 // Step 2: templates
 // ---------------------------------------------------------------------------------------------
 
+/** Reads the WABA's whole template list into WhatsAppTemplate (Setup step 2, and on demand from Automations). */
 export async function syncTemplates(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<ActionResult> {
   const s = ONBOARDING[language];
   const connection = await loadConnection(deps.db, deps.secretsKey, shop);
@@ -229,9 +232,41 @@ export async function syncTemplates(deps: MerchantDeps, shop: string, language: 
     const failure = explainFailure(s, language, result, null);
     return fail("syncTemplates", `${s.templates.failed} ${failure.message}`, {}, failure.explanation);
   }
-  const at = deps.clock.now().toISOString();
-  await writeSettings(deps.db, shop, { templateSync: { at, templates: result.templates }, onboarding: { templatesSyncedAt: at } });
+  const now = deps.clock.now();
+  await saveTemplateSync(deps.db, shop, result.templates, now);
+  await writeSettings(deps.db, shop, { onboarding: { templatesSyncedAt: now.toISOString() } });
   return { ok: true, intent: "syncTemplates", message: fill(s.templates.success, { count: result.templates.length }) };
+}
+
+/** Meta's "Content in This Language Already Exists" (template-management page). */
+const ALREADY_EXISTS_SUBCODE = 2388024;
+
+/**
+ * Submits Momento's suggested templates (de and en) that the WABA does not have yet for Meta's review, and
+ * stores each answer (PENDING, usually); Meta's status webhook or the next sync brings the verdict. A template
+ * that exists in that language although the last sync did not list it (code 100, subcode 2388024) is skipped.
+ */
+export async function submitSuggestedTemplates(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<ActionResult> {
+  const s = ONBOARDING[language];
+  const connection = await loadConnection(deps.db, deps.secretsKey, shop);
+  if (!connection) return fail("submitTemplates", s.locked);
+  const { templates: stored } = await loadShopTemplates(deps.db, shop);
+  // A template Meta already knows (approved, pending or rejected) is not created again: a rejected one is edited in WhatsApp Manager.
+  const have = new Set(stored.map((t) => `${t.name}\u0000${t.language}`));
+  const target = { ...deps.cloudApi, accessToken: connection.accessToken };
+  let submitted = 0;
+  for (const template of suggestedTemplates(deps.appUrl)) {
+    if (have.has(`${template.name}\u0000${template.language}`)) continue;
+    const created = await createTemplate(target, connection.wabaId, template);
+    if (!created.ok) {
+      if (created.kind === "meta" && created.code === 100 && created.subcode === ALREADY_EXISTS_SUBCODE) continue;
+      const failure = explainFailure(s, language, created, null);
+      return fail("submitTemplates", `${fill(s.templates.submitFailed, { name: `${template.name} (${template.language})`, count: submitted })} ${failure.message}`, {}, failure.explanation);
+    }
+    await upsertTemplate(deps.db, shop, { name: template.name, language: template.language, category: created.category, status: created.status, components: template.components, rejectedReason: null, metaId: created.id }, deps.clock.now());
+    submitted += 1;
+  }
+  return { ok: true, intent: "submitTemplates", message: fill(s.templates.submitted, { count: submitted }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,6 +368,8 @@ export async function onboardingAction(deps: MerchantDeps, shop: string, form: F
       return connectWhatsApp(deps, shop, form, language);
     case "syncTemplates":
       return syncTemplates(deps, shop, language);
+    case "submitTemplates":
+      return submitSuggestedTemplates(deps, shop, language);
     case "sendTest":
       return sendTestMessage(deps, shop, form, language);
     case "confirmCheckout":

@@ -8,6 +8,7 @@ import { eventReason, retryOnContention, transitionMessage, type StatusEvent } f
 import { loadSendFacts } from "./facts";
 import { decideAtSendTime } from "./gate";
 import { backoffDelayMs, type OutboxPolicy } from "./policy";
+import type { SenderForShop } from "./shop-senders";
 import type { TokenBucket } from "./token-bucket";
 
 export interface DispatchDeps {
@@ -18,6 +19,8 @@ export interface DispatchDeps {
   workerId: string;
   /** The token bucket of the business phone number the sender sends from. */
   bucket: TokenBucket;
+  /** When given, each message goes out through its shop's own sender and bucket instead (outbox/shop-senders.ts). */
+  senderFor?: SenderForShop;
   /** In [0, 1); drives the backoff jitter. */
   random: () => number;
   log?: (line: string) => void;
@@ -109,7 +112,8 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
       return "failed";
     }
 
-    const token = deps.bucket.take(now);
+    const route = deps.senderFor ? await deps.senderFor(message.shop) : { sender: deps.sender, bucket: deps.bucket };
+    const token = route.bucket.take(now);
     if (!token.ok) {
       await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
       return "deferred";
@@ -150,7 +154,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
     // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by
     // biz_opaque_callback_data) or the lease reconciliation settles it. It is never sent a second time.
     called = true;
-    const result = await deps.sender.sendTemplate({
+    const result = await route.sender.sendTemplate({
       to: (message.to ?? message.waUserId)!,
       template,
       language: message.language,

@@ -4,11 +4,12 @@ import type { DbTx } from "../db";
 import { loadCartRecoveryFacts } from "../cart-recovery/send-facts";
 import { FLOW_IDS, type FlowId } from "../settings/schema";
 import { effectiveSettings, parseStoredJson } from "../settings/store";
+import { loadTemplateApproval } from "../templates/whatsapp-templates";
 import { CART_RECOVERY_FLOW, type ConsentState, type SendFacts } from "./gate";
 import { flowPolicy, MARKETING_FLOWS, type OutboxPolicy } from "./policy";
 import { recipientZone } from "./recipient-time";
 
-export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken">>;
+export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken" | "template" | "language">>;
 
 const isSettingsFlow = (flow: string): flow is FlowId => (FLOW_IDS as readonly string[]).includes(flow);
 
@@ -56,7 +57,7 @@ export async function loadSendFacts(
   const isCartReminder = message.flow === CART_RECOVERY_FLOW && !!message.checkoutToken;
   // First and on its own: it may write (the step-1 decision) in a transaction of its own.
   const cartRecovery = isCartReminder ? await loadCartRecoveryFacts(db, message.shop, message.checkoutToken!, now) : undefined;
-  const [consents, order, checkout, shop, lastSent, limited, marketingSentInWindow] = await Promise.all([
+  const [consents, order, checkout, shop, lastSent, limited, marketingSentInWindow, template] = await Promise.all([
     identifiers.length === 0
       ? Promise.resolve([])
       : db.consent.findMany({ where: { shop: message.shop, OR: identifiers }, select: { state: true, lastInboundAt: true } }),
@@ -86,6 +87,7 @@ export async function loadSendFacts(
       : db.message.count({
           where: { ...recipient, id: { not: message.id }, sentAt: { gt: new Date(now.getTime() - policy.marketingCapWindowMs), lte: now }, flow: { in: [...MARKETING_FLOWS] } },
         }),
+    message.template && message.language ? loadTemplateApproval(db, message.shop, message.template, message.language) : Promise.resolve(undefined),
   ]);
 
   // A failed message blocks from its failure; one retried after 131049 was moved 24 h on (sendAfter), and any
@@ -104,6 +106,7 @@ export async function loadSendFacts(
     lastSentToRecipientAt: lastSent?.sentAt ?? null,
     marketingBlockedUntil,
     ...(isCartReminder ? { cartRecovery } : {}),
+    ...(template && template.state !== "not_synced" ? { template } : {}),
     settings: {
       flowEnabled: message.flow !== undefined && isSettingsFlow(message.flow) ? settings.flows[message.flow].enabled : true,
       quietHours: settings.quietHours,

@@ -2,6 +2,7 @@
 // sending, and `now`. Everything decided at planning time is checked again here, because consent,
 // relevance and throughput can all have changed since the message was scheduled.
 import type { QuietHours } from "../settings/schema";
+import type { TemplateApproval } from "../templates/whatsapp-templates";
 import { flowPolicy, type OutboxPolicy } from "./policy";
 import { quietHoursEnd, wallClock, type RecipientZone } from "./recipient-time";
 
@@ -46,6 +47,8 @@ export interface SendFacts {
   marketingBlockedUntil?: Date | null;
   /** Cart-recovery messages only: null when the checkout is not tracked (any more). */
   cartRecovery?: CartRecoveryFacts | null;
+  /** Meta's approval of the message's template in its language; absent or not_synced pauses nothing. */
+  template?: TemplateApproval;
   /** The merchant's settings as they are now, not as they were when the message was planned. */
   settings: SendSettings;
   recipientZone: RecipientZone;
@@ -63,7 +66,8 @@ export interface SendSettings {
   marketingCap: number | null;
 }
 
-export type SkipReason = "not_contactable" | "consent_revoked" | "no_consent" | "flow_disabled" | "outside_service_window" | "frequency_cap";
+export type SkipReason =
+  | "not_contactable" | "consent_revoked" | "no_consent" | "flow_disabled" | "outside_service_window" | "frequency_cap" | "template_not_approved";
 export type CancelReason = "order_cancelled" | "order_placed" | "checkout_deleted" | "holdout" | "not_eligible" | "shopper_replied" | "not_tracked";
 export type DeferReason = "quiet_hours" | "marketing_paused" | "pair_limit" | "step1_pending";
 
@@ -214,5 +218,20 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
     }
   }
 
+  // 7. The template: Meta refuses a template that is not approved (132001), so the message is not sent at all.
+  const template = templateCheck(facts.template);
+  if (template) return template;
+
   return { action: "send" };
+}
+
+/** Only a synced template that is not APPROVED (or missing after a sync) stops a message; no sync, no pause. */
+export function templateCheck(approval: TemplateApproval | undefined): GateDecision | null {
+  if (approval?.state !== "not_approved") return null;
+  const status = approval.status === "MISSING" ? "is not in the shop's WhatsApp account (last sync)" : `is ${approval.status}`;
+  return {
+    action: "skip",
+    reason: "template_not_approved",
+    detail: `The template ${status} in this language; Meta sends only approved templates. The flow is paused until it is approved (Automations shows its status).`,
+  };
 }

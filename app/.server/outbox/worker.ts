@@ -8,6 +8,7 @@ import { formatShopifySyncCounts, processShopifySyncs, type ShopifySyncDeps } fr
 import { dispatchDueMessages, emptyDispatchCounts, type DispatchCounts, type PrepareSend } from "./dispatch";
 import type { OutboxPolicy } from "./policy";
 import { reconcileExpiredLeases } from "./reconcile";
+import type { SenderForShop } from "./shop-senders";
 import { createTokenBucket, type TokenBucket } from "./token-bucket";
 
 export interface WorkerDeps {
@@ -20,6 +21,8 @@ export interface WorkerDeps {
   idleMs: number;
   workerId?: string;
   bucket?: TokenBucket;
+  /** Each shop's own sender and bucket (outbox/shop-senders.ts); without it every message uses `sender` and `bucket`. */
+  senderFor?: SenderForShop;
   random?: () => number;
   log?: (line: string) => void;
   /** Waits `ms` or until `signal` aborts; replaceable so the loop can run in virtual time. */
@@ -67,7 +70,7 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerTotals> {
 
   while (!signal.aborted) {
     for (const schedule of deps.schedulers ?? []) await schedule();
-    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, random, log: deps.log, signal, prepareSend: deps.prepareSend });
+    const counts = await dispatchDueMessages({ db, clock, sender: deps.sender, policy, workerId, bucket, senderFor: deps.senderFor, random, log: deps.log, signal, prepareSend: deps.prepareSend });
     const { failed: reconciled } = await reconcileExpiredLeases(db, clock, policy);
     totals.rounds += 1;
     totals.reconciled += reconciled;

@@ -6,7 +6,8 @@ import { fill, localizeErrors } from "../i18n/form-errors";
 import type { AdminLanguage } from "../i18n/locale";
 import { AUTOMATIONS, type AutomationsStrings } from "../i18n/automations";
 import type { MerchantDeps } from "../onboarding/deps";
-import type { ActionResult } from "../onboarding/service";
+import { syncTemplates, type ActionResult } from "../onboarding/service";
+import { loadShopTemplates, templateApproval } from "../templates/whatsapp-templates";
 import { placeholderCount, suggestedTemplates, TEMPLATE_LANGUAGES, TEMPLATE_NAMES, type TemplateDefinition } from "../templates/catalogue";
 import { parseFlowForm, templateFits } from "./form";
 import { DELAYED_FLOWS, FLOW_IDS, isLiveFlow, type FlowId, type SyncedTemplate } from "./schema";
@@ -40,6 +41,8 @@ export interface FlowCard {
   templateOptions: { label: string; value: string }[];
   /** template name → language → preview */
   previews: Record<string, Partial<Record<string, Preview>>>;
+  /** Meta's approval of each template the flow sends, per language; empty for planned flows. */
+  templateStatus: { text: string; tone: "success" | "attention" | "critical" | "info"; paused: boolean }[];
 }
 
 export interface AutomationsPage {
@@ -47,6 +50,8 @@ export interface AutomationsPage {
   strings: AutomationsStrings;
   common: { on: string; off: string; comingSoon: string; languages: Record<string, string>; notSaved: string };
   previewTime: string;
+  /** Set when the shop has its own connection, so templates can be synced from this page. */
+  canSyncTemplates: boolean;
   flows: FlowCard[];
 }
 
@@ -107,13 +112,39 @@ function syncedPreview(template: SyncedTemplate, sampleValues: string[]): Previe
   return { text: fillText(template.body, sampleValues), buttons: template.buttons.map((b) => ({ type: b.type, text: b.text })) };
 }
 
+/**
+ * One line per template the flow sends and language: the same verdict the send-time gate reaches
+ * (templates/whatsapp-templates.ts), so what the page says paused is what the worker skips.
+ */
+function flowTemplateStatus(
+  s: AutomationsStrings,
+  languages: Record<string, string>,
+  syncedAt: Date | null,
+  synced: readonly (SyncedTemplate & { rejectedReason: string | null })[],
+  names: string[],
+): FlowCard["templateStatus"] {
+  if (syncedAt === null) return [{ text: s.templateNotSynced, tone: "info", paused: false }];
+  return names.flatMap((name) =>
+    TEMPLATE_LANGUAGES.map((language) => {
+      const row = synced.find((t) => t.name === name && t.language === language) ?? null;
+      const approval = templateApproval(syncedAt, row);
+      const vars = { template: name, language: languages[language] ?? language };
+      if (approval.state !== "not_approved") return { text: fill(s.templateApproved, vars), tone: "success" as const, paused: false };
+      const status = approval.status === "MISSING" ? s.templateMissing : (s.templateStatuses[approval.status] ?? approval.status);
+      const reason = approval.rejectedReason ? ` ${fill(s.templateRejectedReason, { reason: approval.rejectedReason })}` : "";
+      return { text: `${fill(s.templateNotApproved, { ...vars, status })}${reason}`, tone: approval.status === "PENDING" ? ("attention" as const) : ("critical" as const), paused: true };
+    }),
+  );
+}
+
 export async function automationsPage(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<AutomationsPage> {
   const s = AUTOMATIONS[language];
   const c = COMMON[language];
   const { settings, timezone } = await readShop(deps.db, shop);
   const shopName = settings.shopName ?? shopDisplayName(shop, "{}");
   const catalogue = suggestedTemplates(deps.appUrl);
-  const synced = settings.templateSync?.templates ?? [];
+  const { syncedAt, templates: synced } = await loadShopTemplates(deps.db, shop);
+  const connected = (await deps.db.whatsAppConnection.count({ where: { shop } })) > 0;
 
   const flows = FLOW_IDS.map((id): FlowCard => {
     const live = isLiveFlow(id);
@@ -152,6 +183,7 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
       template: flow.template ?? suggested,
       templateOptions: options,
       previews,
+      templateStatus: live ? flowTemplateStatus(s, c.languages, syncedAt, synced, [...new Set(flow.template ? [flow.template] : suggestedDefs.map((d) => d.name))]) : [],
     };
   });
 
@@ -160,6 +192,7 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
     strings: s,
     common: { on: c.on, off: c.off, comingSoon: c.comingSoon, languages: Object.fromEntries(TEMPLATE_LANGUAGES.map((l) => [l, c.languages[l]])), notSaved: c.notSaved },
     previewTime: new Intl.DateTimeFormat("de-DE", { timeZone: timezone, hour: "2-digit", minute: "2-digit" }).format(deps.clock.now()),
+    canSyncTemplates: connected,
     flows,
   };
 }
@@ -169,7 +202,7 @@ export async function automationsAction(deps: MerchantDeps, shop: string, form: 
   const c = COMMON[language];
   const intent = String(form.get("intent") ?? "");
   const flow = String(form.get("flow") ?? "");
-  const { settings } = await readShop(deps.db, shop);
+  if (intent === "syncTemplates") return syncTemplates(deps, shop, language);
 
   if (intent === "toggle") {
     if (!isLiveFlow(flow)) return { ok: false, intent, message: c.notSaved, errors: localizeErrors(language, { flow: { code: FLOW_IDS.includes(flow as FlowId) ? "plannedFlow" : "unknownFlow" } }) };
@@ -179,7 +212,7 @@ export async function automationsAction(deps: MerchantDeps, shop: string, form: 
   }
   if (intent === "flow") {
     const suggestedName = SUGGESTED_TEMPLATE[flow as FlowId] ?? null;
-    const synced = settings.templateSync?.templates ?? [];
+    const { templates: synced } = await loadShopTemplates(deps.db, shop);
     const parsed = parseFlowForm(form, { synced, suggested: suggestedShape(deps.appUrl, synced, suggestedName), suggestedName });
     if (!parsed.ok) return { ok: false, intent, message: c.notSaved, errors: localizeErrors(language, parsed.errors) };
     const { flow: id, enabled, delayMinutes, template, cartRecoverySteps } = parsed.value;

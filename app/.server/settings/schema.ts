@@ -1,7 +1,7 @@
 // A shop's settings: what the merchant can change, their defaults (DESIGN.md §4–6, METRICS.md), and the
-// app's per-shop state (onboarding progress, the synced template list, the admin language). Stored in
-// Shop.settings as JSON; only values that differ from the defaults are kept there (see store.ts), so a
-// better default reaches every shop that never changed it. Keys the replay config uses
+// app's per-shop state (onboarding progress, the admin language; the synced templates live in the
+// WhatsAppTemplate table). Stored in Shop.settings as JSON; only values that differ from the defaults are
+// kept there (see store.ts), so a better default reaches every shop that never changed it. Keys the replay config uses
 // (holdoutPercent, attributionWindowDays, cartRecoverySteps, quietHours, marketingCapPer7Days) are the
 // same keys here, so a replayed demo shop shows its own settings.
 import { z } from "zod";
@@ -96,7 +96,6 @@ export const settingsSchema = z.object({
   merchantPhone: z.string().nullable(),
   adminLocale: z.enum(["de", "en"]).nullable(),
   onboarding: onboardingSchema,
-  templateSync: z.object({ at: z.string(), templates: z.array(syncedTemplateSchema) }).nullable(),
 });
 export type ShopSettings = z.infer<typeof settingsSchema>;
 export type SettingsKey = keyof ShopSettings;
@@ -130,7 +129,6 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   merchantPhone: null,
   adminLocale: null,
   onboarding: { connectedAt: null, templatesSyncedAt: null, testMessageId: null, testSentAt: null, checkoutConfirmedAt: null, flowsConfirmedAt: null },
-  templateSync: null,
 };
 
 /** The estimated price of one delivered template message to `country` (METRICS.md "Money"). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DeliveryStatus, InboundMessage, ParsedWebhook, StatusUpdate, UserPreferenceUpdate } from "./types";
+import type { DeliveryStatus, InboundMessage, ParsedWebhook, StatusUpdate, TemplateStatusUpdate, UserPreferenceUpdate } from "./types";
 
 // Meta's webhook payloads (API-FACTS.md A4). Objects are lenient about extra fields (z.object drops
 // them) and strict about the fields we read.
@@ -81,6 +81,16 @@ const userPreferencesValue = z.object({
   user_preferences: z.array(userPreference),
 });
 
+// message_template_status_update (API-FACTS.md A4): the template id arrives as a number.
+const templateStatusValue = z.object({
+  event: z.string().min(1),
+  message_template_id: z.union([z.number(), z.string()]).optional(),
+  message_template_name: z.string().min(1),
+  message_template_language: z.string().min(1),
+  message_template_category: z.string().optional(),
+  reason: z.string().nullable().optional(),
+});
+
 const envelope = z.object({
   object: z.literal("whatsapp_business_account"),
   entry: z.array(
@@ -98,11 +108,11 @@ export function parseWhatsAppWebhook(body: unknown): ParseWebhookResult {
   const parsedEnvelope = envelope.safeParse(body);
   if (!parsedEnvelope.success) return { ok: false, reason: describeIssue(parsedEnvelope.error, "body") };
 
-  const result: ParsedWebhook = { statuses: [], inbound: [], userPreferences: [], errors: [] };
+  const result: ParsedWebhook = { statuses: [], inbound: [], userPreferences: [], templateStatuses: [], errors: [] };
   for (const [entryIndex, entry] of parsedEnvelope.data.entry.entries()) {
     for (const [changeIndex, change] of entry.changes.entries()) {
       const at = `body.entry[${entryIndex}].changes[${changeIndex}].value`;
-      const failure = addChange(result, change.field, change.value, at);
+      const failure = addChange(result, entry.id, change.field, change.value, at);
       if (failure) return { ok: false, reason: failure };
     }
   }
@@ -110,10 +120,28 @@ export function parseWhatsAppWebhook(body: unknown): ParseWebhookResult {
 }
 
 /** Adds one change to the result; returns a reason when a field we use is malformed. */
-function addChange(result: ParsedWebhook, field: string, value: unknown, at: string): string | undefined {
+function addChange(result: ParsedWebhook, entryId: string, field: string, value: unknown, at: string): string | undefined {
   if (field === "messages") return addMessagesChange(result, value, at);
   if (field === "user_preferences") return addUserPreferencesChange(result, value, at);
-  // Template status/quality/category updates and other fields are not used here.
+  if (field === "message_template_status_update") return addTemplateStatusChange(result, entryId, value, at);
+  // Template quality/category updates and other fields are not used here.
+  return undefined;
+}
+
+function addTemplateStatusChange(result: ParsedWebhook, wabaId: string, value: unknown, at: string): string | undefined {
+  const parsed = templateStatusValue.safeParse(value);
+  if (!parsed.success) return describeIssue(parsed.error, at);
+  const v = parsed.data;
+  const update: TemplateStatusUpdate = {
+    wabaId,
+    event: v.event.toUpperCase(),
+    name: v.message_template_name,
+    language: v.message_template_language,
+    category: v.message_template_category ?? null,
+    reason: v.reason ?? null,
+    metaId: v.message_template_id !== undefined ? String(v.message_template_id) : null,
+  };
+  result.templateStatuses.push(update);
   return undefined;
 }
 

@@ -79,10 +79,24 @@ export interface UserPreferenceUpdate {
   timestamp: Date;
 }
 
+/** A message_template_status_update change: WABA-level, so it names the WABA (entry.id), not a phone number. */
+export interface TemplateStatusUpdate {
+  wabaId: string;
+  /** APPROVED | REJECTED | PAUSED | DISABLED | FLAGGED | REINSTATED | … */
+  event: string;
+  name: string;
+  language: string;
+  category: string | null;
+  /** Meta's reason code ("NONE", "INCORRECT_CATEGORY", …). */
+  reason: string | null;
+  metaId: string | null;
+}
+
 export interface ParsedWebhook {
   statuses: StatusUpdate[];
   inbound: InboundMessage[];
   userPreferences: UserPreferenceUpdate[];
+  templateStatuses: TemplateStatusUpdate[];
   /** value.errors[] outside statuses (Meta sends some errors only there). */
   errors: { code: number; title: string; details?: string }[];
 }

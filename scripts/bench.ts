@@ -1,0 +1,109 @@
+// npm run bench [-- name …] — runs the benchmarks one after the other (all, or the ones named), each in its own
+// process printing a JSON report, and writes docs/benchmarks.md: the machine, each figure as a ratio to its
+// baseline or target, and the raw reports. Figures are measured in one run each; nothing here is a timed test.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { machineDescription } from "./lib/load";
+import { repoRoot } from "./lib/migrate";
+
+type Report = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface Row {
+  figure: string;
+  measured: string;
+  baseline: string;
+  ratio: number | null;
+  /** Whether the issue's target is met, where it names one. */
+  met: boolean | null;
+}
+
+interface Bench {
+  name: string;
+  script: string;
+  what: string;
+  rows: (r: Report) => Row[];
+}
+
+const benches: Bench[] = [
+  {
+    name: "ingest",
+    script: "bench:ingest",
+    what: "Signed orders/create deliveries (8 in flight) to the real app (remix-serve, SQLite) vs a bare Node server that only checks the HMAC.",
+    rows: (r) => [
+      { figure: "webhooks/s", measured: `${r.app.perSecond}/s`, baseline: `bare ${r.bare.perSecond}/s (target ≥ 0.5×)`, ratio: r.ratio.throughput, met: r.ratio.throughput >= 0.5 },
+      { figure: "p99 latency", measured: `${r.app.p99Ms} ms`, baseline: `bare ${r.bare.p99Ms} ms (target < 50 ms)`, ratio: r.ratio.p99, met: r.app.p99Ms < 50 },
+    ],
+  },
+  {
+    name: "fanout",
+    script: "bench:fanout",
+    what: "100,000 open checkouts due at once, decided by the cart-recovery scheduler in a second process, while signed checkouts/create hit the app; windows alternate scheduler paused / running.",
+    rows: (r) => [
+      { figure: "webhook route throughput during the scheduler", measured: `${r.webhookRoute.during.perSecond}/s`, baseline: `without ${r.webhookRoute.without.perSecond}/s`, ratio: r.webhookRoute.ratio.throughput, met: null },
+      { figure: "webhook route p99 during the scheduler", measured: `${r.webhookRoute.during.p99Ms} ms`, baseline: `without ${r.webhookRoute.without.p99Ms} ms`, ratio: r.webhookRoute.ratio.p99, met: null },
+      { figure: "scheduler decisions/s on its own", measured: `${r.scheduler.alone?.perSecond ?? "?"}/s`, baseline: `${r.checkouts} checkouts`, ratio: null, met: null },
+    ],
+  },
+  {
+    name: "worker-memory",
+    script: "bench:worker-memory",
+    what: "The worker process with 1,000,000 due messages queued, sending to the simulator over HTTP for 60 s.",
+    rows: (r) => [
+      { figure: "worker peak resident memory", measured: `${r.worker.peakRssMiB} MiB`, baseline: `target < ${r.worker.targetMiB} MB, ${r.queued} queued`, ratio: r.worker.ratioToTarget, met: r.worker.peakRssMiB < r.worker.targetMiB },
+    ],
+  },
+];
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const selected = wanted.length ? benches.filter((b) => wanted.includes(b.name)) : benches;
+if (selected.length === 0) {
+  console.error(`[bench] unknown benchmark; known: ${benches.map((b) => b.name).join(", ")}`);
+  process.exit(2);
+}
+
+const results: { bench: Bench; report: Report | null; error: string | null; seconds: number }[] = [];
+for (const bench of selected) {
+  console.error(`\n[bench] === ${bench.name} (npm run ${bench.script})`);
+  const started = performance.now();
+  const run = spawnSync("npm", ["run", "-s", bench.script], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+  const seconds = (performance.now() - started) / 1000;
+  let report: Report | null = null;
+  let error: string | null = run.status === 0 ? null : `exited with ${run.status ?? run.signal}`;
+  try {
+    report = JSON.parse(run.stdout.slice(run.stdout.indexOf("{")));
+  } catch {
+    error ??= "printed no JSON report";
+  }
+  results.push({ bench, report, error, seconds });
+}
+
+const machine = machineDescription();
+const cell = (v: unknown) => String(v ?? "—").replace(/\|/g, "\\|");
+const lines = [
+  "# Benchmarks",
+  "",
+  `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC. Each figure was measured in one run, as a ratio to its`,
+  "baseline (measured in the same run) or to the issue's target. Nothing here is asserted by a test.",
+  "",
+  `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverage1m} when written.`,
+  "",
+  "| benchmark | figure | measured | baseline / target | ratio | target met |",
+  "|---|---|---|---|---|---|",
+];
+for (const { bench, report, error } of results) {
+  if (!report || error) {
+    lines.push(`| ${bench.name} | — | failed: ${cell(error)} | — | — | — |`);
+    continue;
+  }
+  for (const row of bench.rows(report)) {
+    lines.push(`| ${bench.name} | ${cell(row.figure)} | ${cell(row.measured)} | ${cell(row.baseline)} | ${cell(row.ratio)} | ${row.met === null ? "—" : row.met ? "yes" : "**no**"} |`);
+  }
+}
+lines.push("");
+for (const { bench, report, seconds } of results) {
+  lines.push(`## ${bench.name}`, "", `\`npm run ${bench.script}\` (${seconds.toFixed(0)} s). ${bench.what}`, "", "```json", JSON.stringify(report, null, 2), "```", "");
+}
+writeFileSync(path.join(repoRoot, "docs", "benchmarks.md"), lines.join("\n"));
+console.error(`\n[bench] wrote docs/benchmarks.md (${results.filter((r) => !r.error).length} of ${results.length} benchmarks ran)`);
+process.exit(results.some((r) => r.error) ? 1 : 0);
