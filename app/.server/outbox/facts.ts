@@ -11,6 +11,8 @@ import { recipientZone } from "./recipient-time";
 
 export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken" | "template" | "language">>;
 
+const GATE_SETTINGS = ["quietHours", "marketingCapPer7Days", "flows"] as const;
+
 const isSettingsFlow = (flow: string): flow is FlowId => (FLOW_IDS as readonly string[]).includes(flow);
 
 const CONSENT_STATES: readonly ConsentState[] = ["NONE", "REQUESTED", "CONFIRMED", "REVOKED", "REDACTED"];
@@ -98,7 +100,9 @@ export async function loadSendFacts(
     if (!marketingBlockedUntil || until > marketingBlockedUntil) marketingBlockedUntil = until;
   }
 
-  const settings = effectiveSettings(parseStoredJson(shop?.settings));
+  // Only the keys the gate reads are parsed (a shop's stored settings also carry its synced template list).
+  const stored = parseStoredJson(shop?.settings);
+  const settings = effectiveSettings(Object.fromEntries(GATE_SETTINGS.filter((key) => key in stored).map((key) => [key, stored[key]])));
   const inbound = consents.map((c) => c.lastInboundAt).filter((at): at is Date => at !== null);
   return {
     consent: combineConsentStates(consents.map((c) => asConsentState(c.state))),
