@@ -2,7 +2,7 @@
 // the opt-in confirmation or a reply like JA confirms, STOP revokes, START re-runs the double opt-in;
 // WhatsApp's own marketing controls (user_preferences) and error 131050 revoke as well.
 import type { Consent, Prisma } from "@prisma/client";
-import { retryOnContention, type Db, type DbTx } from "../db";
+import type { DbTx } from "../db";
 import { CONSENT_BUTTON_PAYLOADS } from "../automations/consent-messages";
 import type { MessagePlan } from "../automations/types";
 import { enqueuePlans } from "../ingest/enqueue";
@@ -62,24 +62,6 @@ export const PREFERENCE_ACTIONS: Readonly<Record<string, ConsentAction>> = { sto
 
 /** Meta: "This recipient has chosen to stop receiving marketing messages on WhatsApp from your business." */
 export const MARKETING_STOPPED_ERROR = 131050;
-
-/**
- * Every message a shopper writes opens Meta's 24 h customer-service window (free-form messages may answer
- * inside it): kept on their consent rows, never moved back by a late redelivery.
- */
-export async function noteLastInbound(db: Db, messages: readonly InboundMessage[]): Promise<void> {
-  for (const message of messages) {
-    const digits = message.from.replace(/\D/g, "");
-    const who: Prisma.ConsentWhereInput[] = [...(digits ? [{ phone: `+${digits}` }] : []), ...(message.userId ? [{ waUserId: message.userId }] : [])];
-    if (who.length === 0) continue;
-    await retryOnContention(() =>
-      db.consent.updateMany({
-        where: { AND: [{ OR: who }, { OR: [{ lastInboundAt: null }, { lastInboundAt: { lt: message.timestamp } }] }] },
-        data: { lastInboundAt: message.timestamp },
-      }),
-    );
-  }
-}
 
 export function normalizeReply(text: string): string {
   return text
@@ -340,5 +322,23 @@ export async function applyConsentInbounds(tx: DbTx, inbound: ConsentInbound[], 
     const counts = await handleInboundMessages(tx, shop, signals, now);
     for (const key of Object.keys(total) as (keyof InboundConsentCounts)[]) total[key] += counts[key];
   }
+  await noteLastInbound(tx, inbound);
   return total;
+}
+
+/**
+ * Every message a shopper writes, keyword or not, opens Meta's 24 h customer-service window (free-form
+ * messages may answer inside it): kept on their consent rows, in the same transaction, never moved back by a
+ * late redelivery.
+ */
+async function noteLastInbound(tx: DbTx, inbound: ConsentInbound[]): Promise<void> {
+  for (const message of inbound) {
+    if (message.inboundWaMessageId === null) continue;
+    const who: Prisma.ConsentWhereInput[] = [...(message.phone ? [{ phone: message.phone }] : []), ...(message.waUserId ? [{ waUserId: message.waUserId }] : [])];
+    if (who.length === 0) continue;
+    await tx.consent.updateMany({
+      where: { AND: [{ OR: who }, { OR: [{ lastInboundAt: null }, { lastInboundAt: { lt: message.at } }] }] },
+      data: { lastInboundAt: message.at },
+    });
+  }
 }

@@ -5,7 +5,7 @@
 import type { Clock } from "../clock";
 import { retryOnContention, type Db } from "../db";
 import { noteShopperMessages } from "../cart-recovery/replies";
-import { applyConsentInbounds, classifyMessage, consentInboundsFromWebhook, emptyInboundConsentCounts, noteLastInbound, type InboundConsentCounts } from "../consent/inbound";
+import { applyConsentInbounds, classifyMessage, consentInboundsFromWebhook, emptyInboundConsentCounts, type InboundConsentCounts } from "../consent/inbound";
 import { applyStatusUpdates } from "../outbox/statuses";
 import { applyTemplateStatusUpdates, type TemplateStatusCounts } from "../templates/whatsapp-templates";
 import type { ParsedWebhook } from "../whatsapp/types";
@@ -30,7 +30,6 @@ export async function receiveWhatsAppWebhook(deps: { db: Db; clock: Clock }, web
     // Counts only: phone numbers and message texts stay out of logs.
     console.info(`[whatsapp] ${consent.noAction} inbound signal(s) matched no consent action, ${consent.noShop} matched no shop`);
   }
-  await noteLastInbound(deps.db, webhook.inbound);
   // Cart recovery: a shopper who writes after a reminder (not a consent keyword) gets no second reminder.
   const written = webhook.inbound.filter((m) => classifyMessage(m).action === null);
   if (written.length > 0) {
