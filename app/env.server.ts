@@ -12,7 +12,7 @@ export const envSchema = z
     SHOPIFY_API_KEY: z.string().min(1),
     SHOPIFY_API_SECRET: z.string().min(1),
     SHOPIFY_APP_URL: z.url(),
-    SCOPES: z.string().default("read_orders,read_customers,write_customers,read_products,read_inventory,write_discounts"),
+    SCOPES: z.string().default("read_orders,read_customers,write_customers,read_products,read_inventory,write_discounts,write_app_proxy"),
     SHOP_CUSTOM_DOMAIN: z.string().optional(),
     DATABASE_URL: z.string().default("file:./prisma/dev.sqlite"),
 

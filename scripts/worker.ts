@@ -1,6 +1,11 @@
 // `npm run worker`: the long-running outbox process. Sends due messages through the Cloud API (or the simulator
 // at WHATSAPP_API_BASE_URL) until SIGINT/SIGTERM. Logs counts only: never phone numbers, parameters or tokens.
+import { runBackInStockFanOut } from "~/.server/back-in-stock/fan-out";
+import { backInStockPrepareSend } from "~/.server/back-in-stock/prepare-send";
 import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
+import { prepareSendByFlow } from "~/.server/outbox/prepare-by-flow";
+import { offerPrepareSend } from "~/.server/retention/prepare-send";
+import { runWinBackScheduler } from "~/.server/retention/win-back";
 import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { systemClock } from "~/.server/clock";
 import { encryptionKey } from "~/.server/crypto";
@@ -60,8 +65,20 @@ async function main(): Promise<void> {
       const counts = await runHistoryImports({ db, clock: systemClock, adminGraphql, download: adminSimulator?.fetch, log });
       if (counts.lines > 0 || counts.finished > 0 || counts.failed > 0) log(`history-import: lines=${counts.lines} finished=${counts.finished} failed=${counts.failed}`);
     };
-    const schedulers = [() => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 }), importHistory];
-    const prepareSend = cartRecoveryPrepareSend({ db, adminGraphql, log });
+    // Back in stock: up to two batches of 2,000 alerts planned per round (each its own short write); win-back once a day.
+    const schedulers = [
+      () => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 }),
+      importHistory,
+      () => runBackInStockFanOut({ db, clock: systemClock, adminGraphql, policy: defaultOutboxPolicy, log }, { batchSize: 2_000, maxBatches: 2 }),
+      () => runWinBackScheduler({ db, clock: systemClock, log }),
+    ];
+    const offers = offerPrepareSend({ db, adminGraphql, log });
+    const prepareSend = prepareSendByFlow({
+      cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, log }),
+      back_in_stock: backInStockPrepareSend({ db }),
+      win_back: offers,
+      loyalty: offers,
+    });
     const totals = await runWorker({ db, clock: systemClock, sender, senderFor, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
   } finally {

@@ -161,6 +161,7 @@ const FAILED_AFTER_MS = 1_000;
 // Meta retries failed webhook POSTs "immediately then with decreasing frequency" for up to 7 days.
 const WEBHOOK_RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000, 6 * 3_600_000, 12 * 3_600_000];
 const WEBHOOK_RETRY_FOR_MS = 7 * 24 * 3_600_000;
+const CUSTOMER_SERVICE_WINDOW_MS = 24 * 3_600_000;
 
 const DEFAULT_WABA_ID = "100000000000002";
 const DEFAULT_DISPLAY_PHONE_NUMBER = "15550000001";
@@ -312,6 +313,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
   let queue: ScheduledEvent[] = [];
   let recipients = new Map<string, RecipientBehaviour>();
   let lastAcceptedAt = new Map<string, number>();
+  let lastInboundAt = new Map<string, number>();
   let eventSeq = 0;
   const issuedWamids = new Set<string>();
 
@@ -335,7 +337,8 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
 
   // ---------------------------------------------------------------- send: parsing and validation
 
-  function parseSend(body: unknown): ParsedSend {
+  /** The checks every send shares: the envelope and the recipient. */
+  function parseRecipient(body: unknown): string {
     if (!isRecord(body)) throw new MetaError(100, "Request body must be a JSON object.");
     if (body.messaging_product === undefined) throw new MetaError(100, "The parameter messaging_product is required.");
     if (body.messaging_product !== "whatsapp") throw new MetaError(100, "Param messaging_product must be 'whatsapp'.");
@@ -345,6 +348,12 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     if (typeof body.to !== "string" || body.to.trim() === "") throw new MetaError(100, "The parameter to is required.");
     const to = body.to.trim();
     if (!PHONE.test(to) && !BUSINESS_SCOPED_USER_ID.test(to)) throw new MetaError(131009, "Param to is not a valid phone number or user id.");
+    return to;
+  }
+
+  function parseSend(body: unknown): ParsedSend {
+    const to = parseRecipient(body);
+    if (!isRecord(body)) throw new MetaError(100, "Request body must be a JSON object.");
     if (body.type !== "template") throw new MetaError(100, "Message must be a template message.");
     const template = body.template;
     if (!isRecord(template)) throw new MetaError(100, "The parameter template is required.");
@@ -542,6 +551,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     } catch {
       return reject(new MetaError(100, "Request body is not valid JSON."), {});
     }
+    if (isRecord(body) && body.type === "text") return sendText(body);
     let parsed: ParsedSend | undefined;
     try {
       parsed = parseSend(body);
@@ -579,6 +589,59 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
       });
     } catch (error) {
       if (error instanceof MetaError) return reject(error, parsed ?? partialSend(body));
+      throw error;
+    }
+  }
+
+  // Free-form text is accepted inside the 24-hour customer service window that the recipient's last message
+  // opened (API-FACTS.md A3); outside it Meta accepts the call and then fails the message with 131047.
+  function sendText(body: Record<string, unknown>): Response {
+    const given = typeof body.to === "string" ? body.to : undefined;
+    try {
+      const to = parseRecipient(body);
+      const text = isRecord(body.text) ? body.text.body : undefined;
+      if (typeof text !== "string" || text.trim() === "") throw new MetaError(100, "The parameter text['body'] is required.");
+      if (text.length > 4096) throw new MetaError(100, "Param text['body'] must be at most 4096 characters long.");
+      if (body.biz_opaque_callback_data !== undefined && typeof body.biz_opaque_callback_data !== "string") {
+        throw new MetaError(100, "Param biz_opaque_callback_data must be a string.");
+      }
+      const key = recipientKey(to);
+      const behaviour = behaviourOf(key);
+      const now = clock.now().getTime();
+      const injected = behaviour.failWith ?? null;
+      if (injected !== null && !ASYNC_FAILURE_CODES.has(injected)) throw new MetaError(injected, META_ERRORS[injected]?.details ?? "Injected by the simulator.");
+      const previous = lastAcceptedAt.get(key);
+      if (options.pairLimitMs !== undefined && previous !== undefined && now - previous < options.pairLimitMs) throw new MetaError(131056, META_ERRORS[131056].details);
+      const lastInbound = lastInboundAt.get(key);
+      const windowOpen = lastInbound !== undefined && now - lastInbound < CUSTOMER_SERVICE_WINDOW_MS;
+      lastAcceptedAt.set(key, now);
+      const isPhone = PHONE.test(to);
+      const message: SentMessage = {
+        wamid: newWamid(),
+        to,
+        waId: isPhone ? digitsOf(to) : "",
+        ...(isPhone ? {} : { userId: to }),
+        template: "",
+        language: "",
+        category: "SERVICE",
+        parameters: [],
+        headerParameters: [],
+        buttons: [],
+        text,
+        ...(typeof body.biz_opaque_callback_data === "string" ? { bizOpaqueCallbackData: body.biz_opaque_callback_data } : {}),
+        sentAt: new Date(now),
+        asyncFailure: injected ?? (windowOpen ? null : 131047),
+      };
+      sent.push(message);
+      scheduleStatuses(message, behaviour.reads);
+      options.onActivity?.({ kind: "accepted", wamid: message.wamid, template: "", language: "", asyncFailure: message.asyncFailure });
+      return jsonResponse(200, {
+        messaging_product: "whatsapp",
+        contacts: [{ input: to, wa_id: message.waId, ...(message.userId ? { user_id: message.userId } : {}) }],
+        messages: [{ id: message.wamid }],
+      });
+    } catch (error) {
+      if (error instanceof MetaError) return reject(error, { to: given });
       throw error;
     }
   }
@@ -919,6 +982,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
       now,
     );
     inbound.push({ wamid, from: key, at: new Date(now), ...record });
+    lastInboundAt.set(key, now);
     return wamid;
   }
 
@@ -976,6 +1040,7 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     queue = [];
     recipients = new Map();
     lastAcceptedAt = new Map();
+    lastInboundAt = new Map();
     for (const state of templates.values()) state.status = state.initialStatus;
   }
 

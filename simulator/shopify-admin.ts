@@ -57,8 +57,25 @@ export interface ShopifyAdminSimulatorOptions {
   bulk?: BulkSimulatorOptions;
 }
 
+/** A product variant behind an inventory item, as the inventoryItem query answers it. */
+export interface SimulatedVariant {
+  variantId: string;
+  title: string;
+  productTitle: string;
+  onlineStoreUrl: string | null;
+  imageUrl: string | null;
+}
+
 export interface ShopifyAdminSimulator {
   fetch: typeof fetch;
+  /** inventoryItem(id:) answers from here: shop → inventory item id → variant (unknown ids answer null). */
+  addInventoryItem(shop: string, inventoryItemId: string, variant: SimulatedVariant): void;
+  /** Every inventoryItem lookup, in order (shop, numeric item id). */
+  inventoryLookups: { shop: string; inventoryItemId: string }[];
+  /** tagsAdd calls that were applied, in order. */
+  taggings: { shop: string; id: string; tags: string[] }[];
+  /** A resource's tags as Shopify would hold them (tagsAdd merges, never duplicates). */
+  tagsOf(shop: string, gid: string): string[];
   /** Every applied change, in order. */
   applied: AppliedConsent[];
   /** Every discount code created, in order. */
@@ -141,6 +158,8 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
   const consents = new Map<string, AppliedConsent>();
   const applied: AppliedConsent[] = [];
   const discounts: CreatedDiscount[] = [];
+  const inventoryItems = new Map<string, SimulatedVariant>();
+  const tags = new Map<string, string[]>();
   const bulk = createBulkOperations(options.bulk);
 
   function createDiscount(shop: string, input: unknown): Response {
@@ -188,7 +207,51 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
     return json({ data: { discountCodeBasicCreate: { codeDiscountNode: { id: created.id }, userErrors: [] } } });
   }
 
+  function inventoryItem(shop: string, id: unknown): Response {
+    const match = typeof id === "string" ? /^gid:\/\/shopify\/InventoryItem\/(\d+)$/.exec(id) : null;
+    if (!match) return graphqlError(`Invalid global id '${String(id)}'`, "argumentLiteralsIncompatible");
+    simulator.inventoryLookups.push({ shop, inventoryItemId: match[1] });
+    const v = inventoryItems.get(`${shop}:${match[1]}`);
+    if (!v) return json({ data: { inventoryItem: null } });
+    return json({
+      data: {
+        inventoryItem: {
+          id,
+          variants: {
+            nodes: [
+              {
+                id: `gid://shopify/ProductVariant/${v.variantId}`,
+                title: v.title,
+                image: null,
+                product: { title: v.productTitle, onlineStoreUrl: v.onlineStoreUrl, featuredMedia: v.imageUrl ? { preview: { image: { url: v.imageUrl } } } : null },
+              },
+            ],
+          },
+        },
+      },
+    });
+  }
+
+  function tagsAdd(shop: string, id: unknown, list: unknown): Response {
+    const payload = (userErrors: { field: string[]; message: string }[]) => json({ data: { tagsAdd: { node: userErrors.length ? null : { id }, userErrors } } });
+    if (typeof id !== "string" || !/^gid:\/\/shopify\/(Customer|Order|Product|DraftOrder|Article)\/\d+$/.test(id)) return payload([{ field: ["id"], message: "Invalid id" }]);
+    if (!Array.isArray(list) || list.length === 0 || list.some((t) => typeof t !== "string" || t.trim() === "")) return payload([{ field: ["tags"], message: "Tags can't be blank" }]);
+    const key = `${shop}:${id}`;
+    const current = tags.get(key) ?? [];
+    tags.set(key, [...current, ...(list as string[]).filter((t) => !current.includes(t))]);
+    simulator.taggings.push({ shop, id, tags: list as string[] });
+    return payload([]);
+  }
+
   const simulator: ShopifyAdminSimulator = {
+    inventoryLookups: [],
+    taggings: [],
+    addInventoryItem(shop, inventoryItemId, variant) {
+      inventoryItems.set(`${shop}:${inventoryItemId}`, variant);
+    },
+    tagsOf(shop, gid) {
+      return tags.get(`${shop}:${gid}`) ?? [];
+    },
     applied,
     discounts,
     bulk,
@@ -250,6 +313,19 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
           });
         }
         return createDiscount(shop, body.variables?.basicCodeDiscount);
+      }
+      if (typeof body.query === "string" && /inventoryItem\s*\(\s*id\s*:\s*\$id\s*\)/.test(body.query)) {
+        const granted = scopes.get(shop);
+        if (granted && !granted.includes("read_inventory")) {
+          return json({ errors: [{ message: "Access denied for inventoryItem field. Required access: `read_inventory` access scope.", path: ["inventoryItem"], extensions: { code: "ACCESS_DENIED" } }], data: { inventoryItem: null } });
+        }
+        return inventoryItem(shop, (body.variables as Record<string, unknown> | undefined)?.id);
+      }
+      if (typeof body.query === "string" && /tagsAdd\s*\(\s*id\s*:\s*\$id\s*,\s*tags\s*:\s*\$tags\s*\)/.test(body.query)) {
+        const granted = scopes.get(shop);
+        if (granted && !granted.includes("write_customers")) return failureResponse("access_denied", "tagsAdd");
+        const vars = (body.variables ?? {}) as Record<string, unknown>;
+        return tagsAdd(shop, vars.id, vars.tags);
       }
       if (typeof body.query !== "string" || !/customerWhatsAppMarketingConsentUpdate\s*\(\s*input\s*:\s*\$input\s*\)/.test(body.query)) {
         return graphqlError("The simulator answers only customerWhatsAppMarketingConsentUpdate(input: $input)", "UNSUPPORTED");

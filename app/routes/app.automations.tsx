@@ -128,6 +128,7 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
   const [delay, setDelay] = useState(flow.delayMinutes ?? "0");
   const [steps, setSteps] = useState<[string, string]>(flow.steps ?? ["60", "1440"]);
   const [template, setTemplate] = useState(flow.template ?? "");
+  const [fields, setFields] = useState<Record<string, string>>(Object.fromEntries(flow.fields.map((f) => [f.name, f.value])));
   const languages = Object.keys(data.common.languages);
   const [previewLanguage, setPreviewLanguage] = useState(data.language === "de" ? "de" : "en");
   const previewTemplate = flow.previews[template] ? template : Object.keys(flow.previews)[0];
@@ -179,6 +180,18 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
                         <TextField label={s.step2} name="step2Minutes" type="number" value={steps[1]} onChange={(v) => setSteps([steps[0], v])} error={errors.step2Minutes} helpText={s.stepsHelp} autoComplete="off" />
                       </FormLayout.Group>
                     ) : null}
+                    {flow.fields.map((f) => (
+                      <TextField
+                        key={f.name}
+                        label={f.label}
+                        name={f.name}
+                        value={fields[f.name] ?? ""}
+                        onChange={(v) => setFields({ ...fields, [f.name]: v })}
+                        error={errors[f.name]}
+                        helpText={f.help}
+                        autoComplete="off"
+                      />
+                    ))}
                     {flow.templateOptions.length > 0 ? (
                       <Select label={s.template} name="template" options={flow.templateOptions} value={template} onChange={setTemplate} error={errors.template} helpText={s.templateHelp} />
                     ) : null}
@@ -222,7 +235,14 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
                   })}
                 </BlockStack>
               ) : preview ? (
-                <WhatsAppBubble text={preview.text} buttons={preview.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}`} />
+                <BlockStack gap="100">
+                  <WhatsAppBubble text={preview.text} buttons={preview.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}`} />
+                  {previewTemplate === "text" ? (
+                    <Text as="p" variant="bodySm" tone="subdued">
+                      {s.freeFormNote}
+                    </Text>
+                  ) : null}
+                </BlockStack>
               ) : (
                 <Text as="p" tone="subdued">
                   {s.noTemplateYet}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useRevalidator, useSearchParams } from "@remix-run/react";
-import { BlockStack, Box, Button, Card, Divider, InlineGrid, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { BlockStack, Box, Button, Card, DataTable, Divider, InlineGrid, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import { authenticate, db } from "../shopify.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
@@ -109,8 +109,63 @@ export default function MessageLog() {
             />
           </Card>
         </Layout.Section>
+        <Layout.Section>
+          <Inbox data={data} linkWith={linkWith} />
+        </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+/** The latest messages shoppers wrote, with what Momento did; the answer opens in the timeline above. */
+function Inbox({ data, linkWith }: { data: Data; linkWith: (changes: Record<string, string | null>) => string }) {
+  const s = data.strings.inbox;
+  const rows = data.inbox.map((row) => [
+    row.at,
+    row.from,
+    <div key="message" style={{ maxWidth: "24rem", whiteSpace: "pre-wrap" }}>
+      {row.message}
+    </div>,
+    <div key="handled" style={{ maxWidth: "20rem", whiteSpace: "normal" }}>
+      {row.handled}
+    </div>,
+    row.answerId ? (
+      <Button key="answer" variant="plain" url={linkWith({ selected: row.answerId })} accessibilityLabel={`${s.viewAnswer}: ${row.from}, ${row.at}`}>
+        {s.viewAnswer}
+      </Button>
+    ) : (
+      "—"
+    ),
+  ]);
+  return (
+    <Card padding="0">
+      <section aria-labelledby="inbox-heading">
+        <Box padding="400">
+          <BlockStack gap="100">
+            <Text as="h2" variant="headingMd" id="inbox-heading">
+              {s.title}
+            </Text>
+            <Text as="p" tone="subdued">
+              {s.intro}
+            </Text>
+          </BlockStack>
+        </Box>
+        {rows.length > 0 ? (
+          <DataTable
+            columnContentTypes={["text", "text", "text", "text", "text"]}
+            headings={[s.columns.time, s.columns.from, s.columns.message, s.columns.handled, s.columns.answer]}
+            rows={rows}
+            verticalAlign="top"
+          />
+        ) : (
+          <Box padding="400">
+            <Text as="p" tone="subdued">
+              {s.empty}
+            </Text>
+          </Box>
+        )}
+      </section>
+    </Card>
   );
 }
 
@@ -148,6 +203,13 @@ function Timeline({ data, closeUrl }: { data: Data; closeUrl: string }) {
           </BlockStack>
           <Button url={closeUrl}>{s.detail.close}</Button>
         </InlineStack>
+        {detail.text ? (
+          <Box background="bg-surface-secondary" padding="300" borderRadius="200">
+            <Text as="p">
+              <span style={{ whiteSpace: "pre-wrap" }}>{detail.text}</span>
+            </Text>
+          </Box>
+        ) : null}
         <Divider />
         <Text as="h3" variant="headingSm">
           {s.detail.timeline}

@@ -201,6 +201,7 @@ describe("the reminder as the shopper gets it", () => {
     expect((await summary(a))[1].slice(1)).toEqual(["CANCELLED", iso(24 * HOUR), "shopper_replied"]);
     expect((await db.cartRecovery.findFirstOrThrow()).shopperRepliedAt).not.toBeNull();
     await harness.advance(24 * HOUR);
-    expect(harness.sim.sent.map((m) => m.template)).toEqual(["momento_cart_recovery_1"]);
+    // The question itself gets the automatic "we'll get back to you" (free-form text, no template).
+    expect(harness.sim.sent.map((m) => m.template || "(text)")).toEqual(["momento_cart_recovery_1", "(text)"]);
   });
 });

@@ -149,9 +149,9 @@ describe("the merchant pages in Chromium", () => {
     await order.getByRole("button", { name: "Turn on: Order confirmation" }).click();
     await expect(order.getByText("On: Momento sends this message.").waitFor()).resolves.toBeUndefined();
     // Coming-soon flows are shown honestly and have no switch.
-    const winBack = card("Win-back");
-    await expect(winBack.getByText("Coming soon").isVisible()).resolves.toBe(true);
-    await expect(winBack.getByRole("button").count()).resolves.toBe(0);
+    const feedback = card("Feedback request");
+    await expect(feedback.getByText("Coming soon").isVisible()).resolves.toBe(true);
+    await expect(feedback.getByRole("button").count()).resolves.toBe(0);
     expect(errors).toEqual([]);
   }, 60_000);
 

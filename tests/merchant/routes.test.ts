@@ -119,11 +119,19 @@ describe("Automations", () => {
       ["order_confirmation", true, true],
       ["opt_in_confirmation", true, true],
       ["cart_recovery", true, true],
-      ["shipping_update", false, false],
-      ["back_in_stock", false, false],
-      ["feedback", false, false],
-      ["win_back", false, false],
+      ["shipping_update", true, true],
+      ["feedback", true, true],
+      ["wismo", true, true],
+      ["auto_reply", true, true],
+      ["back_in_stock", true, false],
+      ["win_back", true, false],
+      ["loyalty", true, false],
     ]);
+    const byId = Object.fromEntries(page.flows.map((f) => [f.id, f]));
+    expect(byId.shipping_update.previews.momento_shipping_update.de.text).toBe("Hallo Anna, deine Bestellung #1001 ist unterwegs! Versand mit DHL, Sendungsnummer 00340434161094042557.");
+    expect(byId.feedback.previews.momento_feedback.en.buttons.map((b) => b.text)).toEqual(["10", "9", "8", "7", "6", "5"]);
+    expect(byId.wismo.previews.text.de.text).toMatch(/^Deine Bestellung #1001: Sie ist unterwegs mit DHL, Sendungsnummer 00340434161094042557\.\nSendung verfolgen: https:/);
+    expect(byId.auto_reply.previews.text.en.text).toBe("Thanks for your message! We have received it and will get back to you as soon as we can.");
     const order = page.flows[0].previews.momento_order_confirmation;
     expect(order.en.text).toBe("Hi Anna, thanks for your order #1001 of €49.90! We'll let you know as soon as it ships.");
     expect(order.en.buttons.map((b) => b.text)).toEqual(["View order"]);
@@ -154,7 +162,10 @@ describe("Automations", () => {
     expect(await storedSettings()).toBeNull();
     expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "cart_recovery", enabled: "on", step1Minutes: "30", step2Minutes: "720" })).toMatchObject({ ok: true });
     expect(JSON.parse((await storedSettings())!)).toEqual({ cartRecoverySteps: [30, 720] });
-    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "toggle", flow: "win_back", enabled: "on" })).toMatchObject({ ok: false, errors: { flow: expect.stringMatching(/not built yet/) } });
+    // The feedback request's delay in days: 1 to 60.
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "feedback", enabled: "on", feedbackDelayDays: "0" })).toMatchObject({ ok: false, errors: { feedbackDelayDays: expect.any(String) } });
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "feedback", enabled: "on", feedbackDelayDays: "14" })).toMatchObject({ ok: true });
+    expect(JSON.parse((await storedSettings())!)).toEqual({ cartRecoverySteps: [30, 720], feedbackDelayDays: 14 });
   });
 });
 
@@ -168,5 +179,25 @@ describe("Setup and Message log pages", () => {
     expect(Object.keys(bad.errors ?? {}).sort()).toEqual(["accessToken", "appSecret", "phoneNumberId", "verifyToken", "wabaId"]);
     const log = await get<{ hasAny: boolean; strings: { empty: string } }>("/app/messages", "app.messages.tsx");
     expect(log.hasAny).toBe(false);
+  });
+});
+
+describe("Automations: back in stock, win-back and loyalty", () => {
+  it("shows their settings and German/English previews, saves valid values and refuses bad ones without saving", async () => {
+    type Flow = { id: string; fields: { name: string; value: string }[]; previews: Record<string, Record<string, { text: string }>> };
+    const page = await get<{ flows: Flow[] }>("/app/automations", "app.automations.tsx");
+    const loyalty = page.flows.find((f) => f.id === "loyalty")!;
+    expect(loyalty.fields.map((f) => [f.name, f.value])).toEqual([["loyaltyOrderCount", "3"], ["loyaltyDiscountPercent", "10"], ["vipLifetimeValue", "500"], ["vipTag", "whatsapp-vip"]]);
+    const winBack = page.flows.find((f) => f.id === "win_back")!;
+    expect(winBack.previews.momento_win_back.de.text).toMatch(/^Hallo Anna, wir vermissen dich bei momento-test!/);
+    expect(page.flows.find((f) => f.id === "back_in_stock")!.previews.momento_back_in_stock.en.text).toMatch(/^Good news: Sneaker Classic – 42 is back in stock!/);
+
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "loyalty", loyaltyOrderCount: "1", loyaltyDiscountPercent: "10", vipLifetimeValue: "", vipTag: "a,b" })).toMatchObject({
+      ok: false,
+      errors: { loyaltyOrderCount: "Enter 2 or more.", vipTag: "Enter one tag of at most 40 characters, without commas." },
+    });
+    expect(await storedSettings()).toBeNull();
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "loyalty", enabled: "on", loyaltyOrderCount: "5", loyaltyDiscountPercent: "15", vipLifetimeValue: "", vipTag: "vip" })).toMatchObject({ ok: true });
+    expect(JSON.parse((await storedSettings())!)).toEqual({ flows: { loyalty: { enabled: true } }, loyaltyOrderCount: 5, loyaltyDiscountPercent: 15, vipLifetimeValue: null, vipTag: "vip" });
   });
 });

@@ -215,8 +215,8 @@ describe("the flow form", () => {
     expect(parseFlowForm(form({ flow: "order_confirmation", delayMinutes: "0", template: "nope" }), context)).toEqual({ ok: false, errors: { template: { code: "templateUnknown" } } });
   });
 
-  it("refuses to switch on a planned flow", () => {
-    expect(parseFlowForm(form({ flow: "win_back", enabled: "on" }), context)).toEqual({ ok: false, errors: { flow: { code: "plannedFlow" } } });
+  it("refuses a flow the product does not know (every known flow is built now)", () => {
+    expect(parseFlowForm(form({ flow: "birthday", enabled: "on" }), context)).toEqual({ ok: false, errors: { flow: { code: "unknownFlow" } } });
   });
 
   it("accepts a fitting template and maps the suggested one back to null", () => {

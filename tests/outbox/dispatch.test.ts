@@ -39,6 +39,25 @@ async function consentingMessage(overrides: Parameters<typeof createMessage>[1] 
 const row = (id: string) => db.message.findUniqueOrThrow({ where: { id } });
 const statuses = async (id: string) => (await eventsOf(db, id)).map((e) => e.status);
 
+describe("free-form text messages", () => {
+  it("go out through sendText; a sender without it fails them with a reason and never calls Meta", async () => {
+    const message = await consentingMessage({ flow: "wismo", template: "", components: "[]", text: "Deine Bestellung #1001 ist unterwegs." });
+    const texts: unknown[] = [];
+    const sender: WhatsAppSender = {
+      ...createFakeSender(),
+      sendText: async (call) => (texts.push(call), { ok: true, waMessageId: "wamid.text-1" }),
+    };
+    expect(await dispatchDueMessages(deps(sender))).toMatchObject({ sent: 1 });
+    expect(texts).toEqual([{ to: message.to, body: "Deine Bestellung #1001 ist unterwegs.", bizOpaqueCallbackData: message.id }]);
+
+    const second = await consentingMessage({ flow: "wismo", dedupeKey: "wismo:2", template: "", components: "[]", text: "Hallo", to: "+4915100000077" });
+    const templatesOnly = createFakeSender();
+    expect(await dispatchDueMessages(deps(templatesOnly))).toMatchObject({ failed: 1 });
+    expect(templatesOnly.calls).toEqual([]);
+    expect(await row(second.id)).toMatchObject({ status: "FAILED", statusReason: "text_not_supported" });
+  });
+});
+
 describe("dispatchDueMessages", () => {
   it("sends a due message as SENDING → SENT, with our id as biz_opaque_callback_data", async () => {
     const message = await consentingMessage();

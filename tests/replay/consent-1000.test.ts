@@ -33,6 +33,8 @@ describe("replay: 1,000 shoppers through the consent lifecycle", () => {
       opt_in_confirmation: { sent: 0, delivered: 0, read: expected.requested, failed: 0, skipped: 0, cancelled: 0, scheduled: 0 },
       opt_out_confirmation: { sent: 0, delivered: 0, read: expected.revoked, failed: 0, skipped: 0, cancelled: 0, scheduled: 0 },
       order_confirmation: { sent: 0, delivered: 0, read: expected.ticked, failed: 0, skipped: expected.unticked, cancelled: 0, scheduled: 0 },
+      // The unticked ones ask "wann kommt mein Paket?": the answer is planned and skipped (no consent, no message).
+      wismo: { sent: 0, delivered: 0, read: 0, failed: 0, skipped: expected.unticked, cancelled: 0, scheduled: 0 },
     });
 
     // Every message that went out, against the sender's consent at that instant (the ConsentEvent log).

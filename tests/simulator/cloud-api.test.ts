@@ -148,7 +148,9 @@ describe("send endpoint: validation like Meta", () => {
     await expectMetaError(await send({ messaging_product: "whatsapp", type: "template", template }), 400, 100, "The parameter to is required.");
     await expectMetaError(await send({ messaging_product: "whatsapp", to: " ", type: "template", template }), 400, 100, "The parameter to is required.");
     await expectMetaError(await send({ messaging_product: "whatsapp", to: "call me", type: "template", template }), 400, 131009, /not a valid phone number/);
-    await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "text", text: { body: "Hi" } }), 400, 100, "Message must be a template message.");
+    await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "image", image: { link: "https://x.example/a.jpg" } }), 400, 100, "Message must be a template message.");
+    await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "text", text: { body: " " } }), 400, 100, "The parameter text['body'] is required.");
+    await expectMetaError(await send({ to: SHOPPER, type: "text", text: { body: "Hi" } }), 400, 100, "The parameter messaging_product is required.");
     await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "template" }), 400, 100, /template is required/);
     await expectMetaError(await send({ messaging_product: "whatsapp", to: SHOPPER, type: "template", template: { name: OPT_IN } }), 400, 100, /\['language'\]\['code'\] is required/);
   });
@@ -489,6 +491,31 @@ describe("pair-rate emulation", () => {
     clock.advance(1);
     expect((await sendTemplate(SHOPPER, OPT_IN, "de", optIn())).status).toBe(200);
     expect(sim.sent).toHaveLength(3);
+  });
+});
+
+describe("free-form text inside the 24-hour customer service window", () => {
+  const text = (to: string, body: string) => ({ messaging_product: "whatsapp", recipient_type: "individual", to, type: "text", text: { preview_url: true, body }, biz_opaque_callback_data: "msg-1" });
+
+  it("is delivered within 24 hours of the shopper's last message and fails with 131047 after", async () => {
+    const { sim, clock, send, statuses } = createHarness();
+    // Nobody wrote yet: Meta accepts the call, then fails the message (re-engagement needs a template).
+    const cold = await send(text(SHOPPER, "Hallo"));
+    expect(cold.status).toBe(200);
+    sim.reply(SHOPPER, "Wo ist meine Bestellung?");
+    clock.advance(23 * 3_600_000);
+    expect((await send(text(SHOPPER, "Deine Bestellung #1001 ist unterwegs."))).status).toBe(200);
+    clock.advance(2 * 3_600_000);
+    expect((await send(text(SHOPPER, "Noch Fragen?"))).status).toBe(200);
+    clock.advance(60_000);
+    await sim.flushDue();
+    expect(sim.sent.map((m) => [m.text, m.asyncFailure, m.template, m.bizOpaqueCallbackData])).toEqual([
+      ["Hallo", 131047, "", "msg-1"],
+      ["Deine Bestellung #1001 ist unterwegs.", null, "", "msg-1"],
+      ["Noch Fragen?", 131047, "", "msg-1"],
+    ]);
+    const failed = statuses().filter((st) => st.status === "failed");
+    expect(failed.map((st) => (st.errors as { code: number }[])[0].code)).toEqual([131047, 131047]);
   });
 });
 

@@ -210,3 +210,16 @@ describe("interpretResponse", () => {
     expect(interpretResponse(400, body)).toMatchObject({ retry: "retry_after_24h", code: 131049 });
   });
 });
+
+describe("sendText (free-form answers inside the 24-hour window)", () => {
+  it("posts a text message with our id as callback data and reads Meta's answer like a template send", async () => {
+    const { fetch, calls } = fakeFetch(() => jsonResponse(200, rawFixture("whatsapp/send_success_template_recorded.json")));
+    const result = await clientWith(fetch).sendText!({ to: PHONE, body: "Deine Bestellung #1001 ist unterwegs.", bizOpaqueCallbackData: "msg-1" });
+    expect(result.ok).toBe(true);
+    expect(calls[0].url).toBe("https://graph.example.test/v23.0/106540352242922/messages");
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({
+      messaging_product: "whatsapp", recipient_type: "individual", to: PHONE, type: "text",
+      text: { preview_url: true, body: "Deine Bestellung #1001 ist unterwegs." }, biz_opaque_callback_data: "msg-1",
+    });
+  });
+});

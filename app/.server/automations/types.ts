@@ -9,7 +9,13 @@ export type Flow =
   | "cart_recovery"
   | "back_in_stock"
   | "feedback"
-  | "win_back";
+  | "win_back"
+  /** The answer to a shopper asking where their order is. */
+  | "wismo"
+  /** "We'll get back to you" for any other message, at most once a day per recipient. */
+  | "auto_reply"
+
+  | "loyalty";
 
 /** What a planner decides: one message to exist in the outbox. Planners are pure; enqueue writes plans. */
 export interface MessagePlan {
@@ -23,6 +29,8 @@ export interface MessagePlan {
   category: TemplateCategory;
   template: string;
   language: TemplateLanguage;
+  /** A free-form text instead of a template (answers inside the 24-hour window); template is "" then. */
+  text?: string;
   /** Header/body parameters; the URL button is added by enqueue (it carries the message id). */
   components: TemplateComponent[];
   /** Where the URL button leads (through /r/<message id>), if the template has one. */

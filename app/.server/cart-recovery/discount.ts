@@ -64,9 +64,20 @@ export interface DiscountDeps {
   adminGraphql: AdminGraphqlFactory | null;
 }
 
+/** The flows that hand out unique codes (docs/decisions/008). */
+export type DiscountFlow = "cart_recovery" | "win_back" | "loyalty";
+
+const TITLE: Record<DiscountFlow, string> = { cart_recovery: "Momento cart reminder", win_back: "Momento win-back", loyalty: "Momento loyalty thank-you" };
+
 export interface DiscountRequest {
   shop: string;
+  /**
+   * The idempotency key, unique per shop: cart recovery's checkout token (as ever), or for the other flows a subject
+   * key "<flow>:…" (the message's dedupeKey), which never looks like a token.
+   */
   checkoutToken: string;
+  /** Default cart_recovery. */
+  flow?: DiscountFlow;
   messageId: string;
   percent: number;
   expiresInDays: number;
@@ -83,9 +94,9 @@ export function newDiscountCode(random: (n: number) => Buffer = randomBytes): st
   return `MOMENTO-${[...random(8)].map((b) => ALPHABET[b % ALPHABET.length]).join("")}`;
 }
 
-export function discountInput(row: Pick<DiscountCode, "code" | "percent" | "startsAt" | "endsAt">): DiscountCodeBasicInput {
+export function discountInput(row: Pick<DiscountCode, "code" | "percent" | "startsAt" | "endsAt"> & { flow?: string }): DiscountCodeBasicInput {
   return {
-    title: `Momento cart reminder ${row.code}`,
+    title: `${TITLE[(row.flow ?? "cart_recovery") as DiscountFlow] ?? TITLE.cart_recovery} ${row.code}`,
     code: row.code,
     startsAt: row.startsAt.toISOString(),
     endsAt: row.endsAt.toISOString(),
@@ -108,6 +119,7 @@ async function rowFor(db: Db, req: DiscountRequest): Promise<DiscountCode> {
         data: {
           shop: req.shop,
           checkoutToken: req.checkoutToken,
+          flow: req.flow ?? "cart_recovery",
           code: newDiscountCode(),
           percent: req.percent,
           startsAt: req.now,

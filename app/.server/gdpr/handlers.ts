@@ -21,7 +21,13 @@ export const handleCustomersDataRequest: TopicHandler = async (tx, shop, event, 
   const ordersRequested = payload.orders_requested ?? [];
   const subject = await findSubject(tx, shop, subjectIdentity(payload, ordersRequested));
   const requestId = payload.data_request?.id ?? null;
-  const content = buildCustomerExport(shop.domain, subject, { requestId, ordersRequested, now });
+  const phones = [...subject.phones];
+  const signups = phones.length ? await tx.backInStockSubscription.findMany({ where: { shop: shop.domain, phone: { in: phones } }, orderBy: { createdAt: "asc" } }) : [];
+  const content = {
+    ...buildCustomerExport(shop.domain, subject, { requestId, ordersRequested, now }),
+    // Back-in-stock signups: the number, the variant and whether the one alert went out.
+    backInStockSignups: signups.map((b) => ({ phone: b.phone, variantId: b.variantId, locale: b.locale, status: b.status, createdAt: b.createdAt.toISOString(), notifiedAt: b.notifiedAt?.toISOString() ?? null })),
+  };
   const row = await tx.dataExport.create({ data: { shop: shop.domain, requestId, customerKey: subject.key, createdAt: now, content: JSON.stringify(content) } });
   const note = `exported: data export ${row.id} for request ${requestId ?? "(no id)"} with ${content.consents.length} consent(s), ${content.messages.length} message(s), ${content.orders.length} order(s)`;
   log(`customers/data_request for ${shop.domain}: ${note}`);

@@ -89,14 +89,19 @@ export async function redactCustomer(tx: DbTx, shop: ShopContext, subject: Subje
     counts.consents += 1;
   }
 
+  // Back-in-stock signups are nothing but a number and a wish: they go entirely.
+  const phones = [...subject.phones];
+  if (phones.length > 0) await tx.backInStockSubscription.deleteMany({ where: { shop: shop.domain, phone: { in: phones } } });
+
   for (const m of subject.messages) {
     // wamids encode the recipient's number (base64), so they go too; status webhooks for these messages no longer match.
     await tx.message.update({
       where: { id: m.id },
-      data: { to: null, waUserId: null, waMessageId: null, components: "[]", linkUrl: null, lastError: null, customerKey: anonymous(m.customerKey) },
+      data: { to: null, waUserId: null, waMessageId: null, components: "[]", text: null, linkUrl: null, lastError: null, customerKey: anonymous(m.customerKey) },
     });
     counts.messages += 1;
   }
+  await redactLifecycleRows(tx, shop.domain, subject, anonymous);
 
   const needles = redactionNeedles(subject);
   if (needles.length > 0) {
@@ -107,6 +112,19 @@ export async function redactCustomer(tx: DbTx, shop: ShopContext, subject: Subje
     counts.webhookEvents = await redactWebhookEvents(tx, shop, subject, needles);
   }
   return counts;
+}
+
+/**
+ * The lifecycle flows' rows: what the shopper wrote (Inbox), their feedback comments and their parcels'
+ * tracking numbers go; the message types, the scores and the fulfilment states stay (anonymous figures).
+ */
+async function redactLifecycleRows(tx: DbTx, shop: string, subject: Subject, anonymous: (key: string | null) => string | null): Promise<void> {
+  const who = [...(subject.phones.size ? [{ phone: { in: [...subject.phones] } }] : []), ...(subject.waUserIds.size ? [{ waUserId: { in: [...subject.waUserIds] } }] : [])];
+  if (who.length > 0) await tx.inboundMessage.updateMany({ where: { shop, OR: who }, data: { phone: null, waUserId: null, text: null } });
+  const orderIds = subject.orders.map((o) => o.id);
+  const feedback = await tx.feedbackResponse.findMany({ where: { shop, OR: [{ orderId: { in: orderIds } }, { customerKey: { in: [...subject.customerKeys] } }] }, select: { id: true, customerKey: true } });
+  for (const f of feedback) await tx.feedbackResponse.update({ where: { id: f.id }, data: { comment: null, customerKey: anonymous(f.customerKey) } });
+  if (orderIds.length > 0) await tx.fulfillment.updateMany({ where: { shop, orderId: { in: orderIds } }, data: { trackingNumber: null, trackingUrl: null } });
 }
 
 function redactionNeedles(subject: Subject): string[] {
@@ -177,8 +195,15 @@ export async function redactShop(tx: DbTx, shop: string): Promise<Record<string,
   deleted.checkouts = (await tx.checkout.deleteMany({ where: { shop } })).count;
   deleted.cartRecoveries = (await tx.cartRecovery.deleteMany({ where: { shop } })).count;
   deleted.discountCodes = (await tx.discountCode.deleteMany({ where: { shop } })).count;
+  deleted.backInStockSubscriptions = (await tx.backInStockSubscription.deleteMany({ where: { shop } })).count;
+  deleted.restocks = (await tx.restock.deleteMany({ where: { shop } })).count;
+  deleted.inventoryLevels = (await tx.inventoryLevel.deleteMany({ where: { shop } })).count;
+  deleted.inventoryItemVariants = (await tx.inventoryItemVariant.deleteMany({ where: { shop } })).count;
   deleted.customers = (await tx.customer.deleteMany({ where: { shop } })).count;
   deleted.importJobs = (await tx.importJob.deleteMany({ where: { shop } })).count;
+  deleted.fulfillments = (await tx.fulfillment.deleteMany({ where: { shop } })).count;
+  deleted.inboundMessages = (await tx.inboundMessage.deleteMany({ where: { shop } })).count;
+  deleted.feedbackResponses = (await tx.feedbackResponse.deleteMany({ where: { shop } })).count;
   deleted.sessions = (await tx.session.deleteMany({ where: { shop } })).count;
   deleted.shops = (await tx.shop.deleteMany({ where: { domain: shop } })).count;
   return deleted;

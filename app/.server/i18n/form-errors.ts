@@ -29,6 +29,7 @@ const MESSAGES: Record<AdminLanguage, Record<FieldErrorCode, string>> = {
     stepOrder: "The second reminder must come after the first.",
     unknownFlow: "There is no such flow.",
     plannedFlow: "This flow is not built yet and cannot be switched on.",
+    tagFormat: "Enter one tag of at most 40 characters, without commas.",
   },
   de: {
     required: "Bitte gib einen Wert ein.",
@@ -56,6 +57,7 @@ const MESSAGES: Record<AdminLanguage, Record<FieldErrorCode, string>> = {
     stepOrder: "Die zweite Erinnerung muss nach der ersten kommen.",
     unknownFlow: "Diesen Ablauf gibt es nicht.",
     plannedFlow: "Dieser Ablauf ist noch nicht gebaut und kann nicht eingeschaltet werden.",
+    tagFormat: "Gib ein Tag mit höchstens 40 Zeichen ein, ohne Kommas.",
   },
 };
 

@@ -44,6 +44,7 @@ export async function enqueuePlans(tx: DbTx, shop: string, planned: MessagePlan[
         template: plan.template,
         language: plan.language,
         components: JSON.stringify(components),
+        text: plan.text ?? null,
         orderId: plan.orderId ?? null,
         checkoutToken: plan.checkoutToken ?? null,
         linkUrl: plan.linkUrl ?? null,

@@ -44,6 +44,7 @@ export async function projectOrder(tx: DbTx, shop: ShopContext, p: OrderPayload)
     currency: p.currency,
     test: p.test,
     cancelledAt: p.cancelled_at ?? null,
+    financialStatus: p.financial_status,
     optInRequested: p.note_attributes[OPT_IN_ATTRIBUTE] === "1" || p.note_attributes[OPT_IN_ATTRIBUTE] === "true",
     orderStatusUrl: p.order_status_url,
     addressCountry: addressCountry(p),

@@ -8,7 +8,10 @@ import type { MessagePlan } from "../automations/types";
 import { onCheckoutDeleted, onCheckoutPayload, onOrderForCheckout } from "../cart-recovery/checkout-events";
 import { consentPlansFromMarker } from "../consent/marker";
 import { handleWhatsAppConsentUpdate } from "../consent/shopify-consent-webhook";
+import { cancelFeedbackForOrder, handleFulfillmentPayload } from "../fulfillments/events";
+import { handleInventoryLevelUpdate } from "../back-in-stock/inventory";
 import { handleCustomersDataRequest, handleCustomersRedact, handleShopRedact } from "../gdpr/handlers";
+import { cancelPendingWinBack, retentionOnOrder } from "../retention/on-order";
 import { enqueuePlans } from "./enqueue";
 import { projectCheckout, projectOrder, type ShopContext } from "./projections";
 import { checkoutDeletePayload, checkoutPayload, describeZodError, OPT_IN_ATTRIBUTE, orderPayload, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
@@ -49,13 +52,19 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
   const consentPlans = await consentPlansFromMarker(tx, markerOf(shop, parsed.data, order.phone, parsed.data.checkout_token), now);
   // Cart recovery: any order for the checkout closes it; its pending reminders are cancelled.
   if (parsed.data.checkout_token) await onOrderForCheckout(tx, shop.domain, parsed.data.checkout_token, now);
+  // Feedback: a refunded or cancelled order is asked nothing.
+  if (!stale) await cancelFeedbackForOrder(tx, shop.domain, order, now);
   if (event.topic !== "orders/create") return { plans: consentPlans, note: stale ? "older than the order state we have; ignored" : undefined };
   const plans = planOrderConfirmation(
     { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null },
     shop,
     now,
   );
-  return { plans: [...consentPlans, ...plans], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
+  // Win-back offers pending for the customer go; loyalty: the thank-you after the k-th order and the VIP tag
+  // (retention/on-order.ts). Nothing for a stale payload.
+  if (!stale) await cancelPendingWinBack(tx, shop.domain, order, now);
+  const loyalty = stale ? [] : await retentionOnOrder(tx, shop, order, now);
+  return { plans: [...consentPlans, ...plans, ...loyalty], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
 }
 
 function markerOf(shop: ShopContext, p: OrderPayload | CheckoutPayload, phone: string | null, checkoutToken: string | null) {
@@ -94,6 +103,8 @@ async function handleScopesUpdate(tx: DbTx, shop: ShopContext, event: ShopifyEve
   return { plans: [] };
 }
 
+const handleFulfillment: TopicHandler = (tx, shop, event, now) => handleFulfillmentPayload(tx, shop, event.payload, now);
+
 const recordOnly = (why: string): TopicHandler => async () => ({ plans: [], note: `recorded; ${why}` });
 
 /** One handler per subscribed topic (shopify.app.toml). */
@@ -104,9 +115,9 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "checkouts/create": handleCheckout,
   "checkouts/update": handleCheckout,
   "checkouts/delete": handleCheckoutDelete,
-  "fulfillments/create": recordOnly("the shipping-update flow is not built yet"),
-  "fulfillments/update": recordOnly("the shipping-update flow is not built yet"),
-  "inventory_levels/update": recordOnly("the back-in-stock flow is not built yet"),
+  "fulfillments/create": handleFulfillment,
+  "fulfillments/update": handleFulfillment,
+  "inventory_levels/update": handleInventoryLevelUpdate,
   "app/uninstalled": handleAppUninstalled,
   "app/scopes_update": handleScopesUpdate,
   "customers_whats_app_marketing_consent/update": handleWhatsAppConsentUpdate,

@@ -6,6 +6,7 @@ import type { Clock } from "../clock";
 import { retryOnContention, type Db } from "../db";
 import { noteShopperMessages } from "../cart-recovery/replies";
 import { applyConsentInbounds, classifyMessage, consentInboundsFromWebhook, emptyInboundConsentCounts, type InboundConsentCounts } from "../consent/inbound";
+import { emptyShopperMessageCounts, handleShopperMessages, type ShopperMessageCounts } from "../inbound/shopper-messages";
 import { applyStatusUpdates } from "../outbox/statuses";
 import { applyTemplateStatusUpdates, type TemplateStatusCounts } from "../templates/whatsapp-templates";
 import type { ParsedWebhook } from "../whatsapp/types";
@@ -16,6 +17,8 @@ export interface WhatsAppWebhookOutcome {
   userPreferences: number;
   consent: InboundConsentCounts;
   templates: TemplateStatusCounts;
+  /** What became of each shopper message after consent: feedback, order question, fallback, … */
+  shopperMessages: ShopperMessageCounts;
 }
 
 const MAX_TRIES = 3;
@@ -37,7 +40,12 @@ export async function receiveWhatsAppWebhook(deps: { db: Db; clock: Clock }, web
   }
   const templates = await applyTemplateStatusUpdates(deps.db, webhook.templateStatuses, deps.clock.now());
   if (templates.unknownWaba > 0) console.info(`[whatsapp] ${templates.unknownWaba} template status update(s) for a WABA no shop has connected`);
-  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent, templates };
+  // Then every message is routed once (feedback answer → order question → fallback) and kept for the Inbox.
+  const shopperMessages = webhook.inbound.length === 0 ? emptyShopperMessageCounts() : await handleShopperMessages(deps, webhook.inbound);
+  if (shopperMessages.unsupported + shopperMessages.unassigned > 0) {
+    console.info(`[whatsapp] ${shopperMessages.unsupported} inbound message(s) of a type Momento does not read, ${shopperMessages.unassigned} from senders no shop knows; recorded, not answered`);
+  }
+  return { statuses, inbound: webhook.inbound.length, userPreferences: webhook.userPreferences.length, consent, templates, shopperMessages };
 }
 
 async function applyConsent(deps: { db: Db; clock: Clock }, signals: ReturnType<typeof consentInboundsFromWebhook>): Promise<InboundConsentCounts> {

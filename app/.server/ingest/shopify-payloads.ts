@@ -34,6 +34,7 @@ export const orderPayload = z
     currency: z.string(),
     test: z.boolean().default(false),
     cancelled_at: timestamp.nullish(),
+    financial_status: nullableString,
     created_at: timestamp,
     updated_at: timestamp,
     order_status_url: nullableString,

@@ -178,6 +178,8 @@ export interface LogDetail {
   id: string;
   title: string;
   template: string;
+  /** The text of a free-form answer (no template). */
+  text: string | null;
   status: string;
   statusLabel: string;
   linkClicked: boolean;
@@ -199,6 +201,34 @@ export interface MessageLogPage {
   pageCount: number;
   rows: LogRow[];
   detail: LogDetail | null;
+  /** The latest messages shoppers wrote, newest first. */
+  inbox: InboxRow[];
+}
+
+export interface InboxRow {
+  id: string;
+  at: string;
+  from: string;
+  /** The shopper's own words, shown to the merchant only (never logged). */
+  message: string;
+  handled: string;
+  /** The answer Momento planned, to open in the timeline. */
+  answerId: string | null;
+}
+
+export const INBOX_SIZE = 20;
+
+async function inboxRows(db: Db, shop: string, language: AdminLanguage, when: (d: Date | string) => string): Promise<InboxRow[]> {
+  const s = MESSAGES[language].inbox;
+  const rows = await db.inboundMessage.findMany({ where: { shop }, orderBy: [{ at: "desc" }, { id: "desc" }], take: INBOX_SIZE });
+  return rows.map((r) => ({
+    id: r.id,
+    at: when(r.at),
+    from: r.phone ?? r.waUserId ?? "—",
+    message: r.text ?? fill(s.noText, { type: r.type }),
+    handled: s.handled[r.handledAs] ?? r.handledAs,
+    answerId: r.replyMessageId,
+  }));
 }
 
 function recipient(m: Pick<Message, "to" | "waUserId">): string {
@@ -240,7 +270,8 @@ export async function messageLogPage(db: Db, shop: string, filters: LogFilters, 
       detail = {
         id: m.id,
         title: fill(s.detail.title, { flow: flowName(language, m.flow), to: recipient(m) }),
-        template: `${m.template} (${m.language})`,
+        template: m.text !== null ? s.detail.freeForm : `${m.template} (${m.language})`,
+        text: m.text,
         status: m.status,
         statusLabel: c.statuses[m.status] ?? m.status,
         linkClicked: m.clickedAt !== null,
@@ -272,5 +303,6 @@ export async function messageLogPage(db: Db, shop: string, filters: LogFilters, 
       why: rowWhy(m, language),
     })),
     detail,
+    inbox: await inboxRows(db, shop, language, when),
   };
 }

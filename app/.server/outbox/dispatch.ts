@@ -113,6 +113,13 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
     }
 
     const route = deps.senderFor ? await deps.senderFor(message.shop) : { sender: deps.sender, bucket: deps.bucket };
+    if (message.text !== null && !route.sender.sendText) {
+      await leaveSending(deps, message, { statusReason: "text_not_supported", failedAt: now }, {
+        status: "FAILED", reason: eventReason("text_not_supported", "This WhatsApp sender cannot send free-form text."), source: "worker", at: now,
+      });
+      return "failed";
+    }
+
     const token = route.bucket.take(now);
     if (!token.ok) {
       await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
@@ -153,14 +160,11 @@ async function dispatchOne(deps: DispatchDeps, message: Message): Promise<Outcom
 
     // The row is SENDING from here on: if we die before recording the result, the status webhook (matched by
     // biz_opaque_callback_data) or the lease reconciliation settles it. It is never sent a second time.
+    const to = (message.to ?? message.waUserId)!;
     called = true;
-    const result = await route.sender.sendTemplate({
-      to: (message.to ?? message.waUserId)!,
-      template,
-      language: message.language,
-      components: content,
-      bizOpaqueCallbackData: message.id,
-    });
+    const result = message.text !== null
+      ? await route.sender.sendText!({ to, body: message.text, bizOpaqueCallbackData: message.id })
+      : await route.sender.sendTemplate({ to, template, language: message.language, components: content, bizOpaqueCallbackData: message.id });
     const doneAt = clock.now();
     if (result.ok) {
       await recordSent(deps, message, result.waMessageId, doneAt);

@@ -98,3 +98,41 @@ export function backoffDelayMs(failedAttempts: number, backoff: BackoffPolicy, r
   const jittered = raw * (1 + backoff.jitter * (2 * random() - 1));
   return Math.round(Math.max(0, Math.min(backoff.maxMs, jittered)));
 }
+
+/**
+ * Per flow, as data for the send-time gate (DESIGN.md §4): the template category it sends (which consent it
+ * needs, whether it counts towards the marketing frequency cap) and whether quiet hours hold it back. Exempt
+ * are the opt-in confirmation, order confirmation, shipping update and answers to the shopper's own messages.
+ */
+export interface FlowSendPolicy {
+  category: "UTILITY" | "MARKETING";
+  quietHoursExempt: boolean;
+  /** Counts towards (and is held to) the marketing frequency cap. */
+  frequencyCapped: boolean;
+}
+
+export const FLOW_SEND_POLICY: Readonly<Record<string, FlowSendPolicy>> = {
+  opt_in_confirmation: { category: "UTILITY", quietHoursExempt: true, frequencyCapped: false },
+  opt_out_confirmation: { category: "UTILITY", quietHoursExempt: true, frequencyCapped: false },
+  order_confirmation: { category: "UTILITY", quietHoursExempt: true, frequencyCapped: false },
+  shipping_update: { category: "UTILITY", quietHoursExempt: true, frequencyCapped: false },
+  /** Answers to the shopper's own message ("where is my order?", "we'll get back to you"). */
+  wismo: { category: "UTILITY", quietHoursExempt: true, frequencyCapped: false },
+  auto_reply: { category: "UTILITY", quietHoursExempt: true, frequencyCapped: false },
+  cart_recovery: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
+  back_in_stock: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
+  feedback: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
+  win_back: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
+  loyalty: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
+};
+
+/**
+ * Fan-outs (back in stock) spread their messages over time at this share of the business number's rate, so
+ * the order confirmations planned meanwhile are not queued behind tens of thousands of alerts.
+ */
+export const FAN_OUT_RATE_SHARE = 0.5;
+
+/** Milliseconds between two fan-out messages for a policy: 1000 / (rate · share). */
+export function fanOutSpacingMs(policy: Pick<OutboxPolicy, "ratePerSecond">): number {
+  return 1000 / (policy.ratePerSecond * FAN_OUT_RATE_SHARE);
+}

@@ -8,7 +8,9 @@ import { AUTOMATIONS, type AutomationsStrings } from "../i18n/automations";
 import type { MerchantDeps } from "../onboarding/deps";
 import { syncTemplates, type ActionResult } from "../onboarding/service";
 import { loadShopTemplates, templateApproval } from "../templates/whatsapp-templates";
-import { placeholderCount, suggestedTemplates, TEMPLATE_LANGUAGES, TEMPLATE_NAMES, type TemplateDefinition } from "../templates/catalogue";
+import { describeOrder } from "../automations/wismo";
+import { FREE_FORM_REPLIES, placeholderCount, suggestedTemplates, TEMPLATE_LANGUAGES, TEMPLATE_NAMES, type TemplateDefinition, type TemplateLanguage } from "../templates/catalogue";
+import { flowFieldsFor } from "./flow-fields";
 import { parseFlowForm, templateFits } from "./form";
 import { DELAYED_FLOWS, FLOW_IDS, isLiveFlow, type FlowId, type SyncedTemplate } from "./schema";
 import { readShop, writeSettings } from "./store";
@@ -17,7 +19,26 @@ import { readShop, writeSettings } from "./store";
 export const SUGGESTED_TEMPLATE: Partial<Record<FlowId, string>> = {
   order_confirmation: TEMPLATE_NAMES.orderConfirmation,
   opt_in_confirmation: TEMPLATE_NAMES.optInConfirmation,
+  shipping_update: TEMPLATE_NAMES.shippingUpdate,
+  feedback: TEMPLATE_NAMES.feedback,
+  back_in_stock: TEMPLATE_NAMES.backInStock,
+  win_back: TEMPLATE_NAMES.winBack,
+  loyalty: TEMPLATE_NAMES.loyaltyThanks,
 };
+
+/** Flows that answer in free-form text (no template): their preview is the text itself, with sample data. */
+const FREE_FORM_PREVIEW: Partial<Record<FlowId, (language: TemplateLanguage) => string>> = {
+  wismo: (language) =>
+    describeOrder(
+      {
+        id: "sample", shop: "sample", name: "#1001", locale: language, cancelled: false, orderStatusUrl: null, customerKey: null, createdAt: new Date(0),
+        fulfillments: [{ status: "success", shipmentStatus: "in_transit", trackingCompany: "DHL", trackingNumber: "00340434161094042557", trackingUrl: "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557", sourceUpdatedAt: new Date(0) }],
+      },
+      language,
+    ),
+  auto_reply: (language) => FREE_FORM_REPLIES[language].fallback,
+};
+const FREE_FORM_PREVIEW_NAME = "text";
 
 export interface Preview {
   text: string;
@@ -35,6 +56,8 @@ export interface FlowCard {
   consent: string | null;
   delayMinutes: string | null;
   steps: [string, string] | null;
+  /** The flow's own settings (settings/flow-fields.ts). */
+  fields: { name: string; label: string; help: string; value: string }[];
   plannedTiming: string | null;
   suggestedTemplate: string | null;
   template: string | null;
@@ -60,14 +83,17 @@ const CATEGORY: Partial<Record<FlowId, "UTILITY" | "MARKETING">> = {
   opt_in_confirmation: "UTILITY",
   cart_recovery: "MARKETING",
   shipping_update: "UTILITY",
+  wismo: "UTILITY",
+  auto_reply: "UTILITY",
   back_in_stock: "MARKETING",
   feedback: "MARKETING",
   win_back: "MARKETING",
+  loyalty: "MARKETING",
 };
 
 const PLANNED_TIMING: Record<AdminLanguage, Partial<Record<FlowId, string>>> = {
-  en: { shipping_update: "at once", back_in_stock: "at once, spread out over time", feedback: "7 days after fulfilment", win_back: "60 days after the last order" },
-  de: { shipping_update: "sofort", back_in_stock: "sofort, zeitlich verteilt", feedback: "7 Tage nach dem Versand", win_back: "60 Tage nach der letzten Bestellung" },
+  en: { back_in_stock: "at once, spread out over time", win_back: "60 days after the last order" },
+  de: { back_in_stock: "sofort, zeitlich verteilt", win_back: "60 Tage nach der letzten Bestellung" },
 };
 
 function fillText(body: string, values: string[]): string {
@@ -156,6 +182,8 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
     const options: FlowCard["templateOptions"] = [];
     const suggestedDefs = catalogue.filter((t) => (suggested ? t.name === suggested : id === "cart_recovery" && t.name.startsWith("momento_cart_recovery")));
     for (const def of suggestedDefs) (previews[def.name] ??= {})[def.language] = previewOf(def, shopName);
+    const freeForm = FREE_FORM_PREVIEW[id];
+    if (freeForm) previews[FREE_FORM_PREVIEW_NAME] = Object.fromEntries(TEMPLATE_LANGUAGES.map((l) => [l, { text: freeForm(l), buttons: [] }]));
     if (suggested && suggestedDefs.length > 0) {
       options.push({ label: fill(s.templateSuggested, { name: suggested }), value: suggested });
       // Alternatives: approved synced templates that fit the suggested one's shape in some language.
@@ -178,6 +206,7 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
       consent: category ? c.consentNeeded[category] : null,
       delayMinutes: live && DELAYED_FLOWS.includes(id) ? String(flow.delayMinutes) : null,
       steps: id === "cart_recovery" ? [String(settings.cartRecoverySteps[0]), String(settings.cartRecoverySteps[1])] : null,
+      fields: live ? flowFieldsFor(id, settings, language) : [],
       plannedTiming: live ? null : fill(s.plannedTiming, { timing: PLANNED_TIMING[language][id] ?? "" }),
       suggestedTemplate: suggested,
       template: flow.template ?? suggested,
@@ -215,10 +244,11 @@ export async function automationsAction(deps: MerchantDeps, shop: string, form: 
     const { templates: synced } = await loadShopTemplates(deps.db, shop);
     const parsed = parseFlowForm(form, { synced, suggested: suggestedShape(deps.appUrl, synced, suggestedName), suggestedName });
     if (!parsed.ok) return { ok: false, intent, message: c.notSaved, errors: localizeErrors(language, parsed.errors) };
-    const { flow: id, enabled, delayMinutes, template, cartRecoverySteps } = parsed.value;
+    const { flow: id, enabled, delayMinutes, template, cartRecoverySteps, settings: fields } = parsed.value;
     await writeSettings(deps.db, shop, {
       flows: { [id]: { enabled, ...(delayMinutes !== undefined ? { delayMinutes } : {}), ...(template !== undefined ? { template } : {}) } },
       ...(cartRecoverySteps ? { cartRecoverySteps } : {}),
+      ...fields,
     });
     return { ok: true, intent, message: c.saved };
   }

@@ -2,7 +2,8 @@
 // parameters; the page shows them in the merchant's language (i18n/form-errors.ts). A form with any
 // error is rejected as a whole: nothing of it is saved.
 import { normalizePhone } from "../identity";
-import { costRateSchema, DELAYED_FLOWS, isLiveFlow, MAX_QUIET_HOURS, quietWindowMinutes, TIME_OF_DAY, type CostRate, type FlowId, type QuietHours, type SyncedTemplate } from "./schema";
+import { FLOW_FIELDS, parseFlowFields, type FlowFieldValues } from "./flow-fields";
+import { costRateSchema, DELAYED_FLOWS, FLOW_IDS, isLiveFlow, MAX_QUIET_HOURS, quietWindowMinutes, TIME_OF_DAY, type CostRate, type FlowId, type QuietHours, type SyncedTemplate } from "./schema";
 
 export type FieldErrorCode =
   | "required"
@@ -29,7 +30,8 @@ export type FieldErrorCode =
   | "templateMismatch"
   | "stepOrder"
   | "unknownFlow"
-  | "plannedFlow";
+  | "plannedFlow"
+  | "tagFormat";
 
 export interface FieldError {
   code: FieldErrorCode;
@@ -38,10 +40,10 @@ export interface FieldError {
 export type FieldErrors = Record<string, FieldError>;
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
-const text = (form: FormData, name: string): string => String(form.get(name) ?? "").trim();
+export const text = (form: FormData, name: string): string => String(form.get(name) ?? "").trim();
 const checked = (form: FormData, name: string): boolean => ["on", "true", "1"].includes(text(form, name));
 
-function integer(errors: FieldErrors, name: string, raw: string, min: number, max: number, negativeCode: FieldErrorCode = "tooSmall"): number {
+export function integer(errors: FieldErrors, name: string, raw: string, min: number, max: number, negativeCode: FieldErrorCode = "tooSmall"): number {
   if (raw === "") {
     errors[name] = { code: "required" };
     return NaN;
@@ -207,6 +209,8 @@ export interface FlowInput {
   delayMinutes?: number;
   template?: string | null;
   cartRecoverySteps?: [number, number];
+  /** The flow's own settings (win-back days, loyalty k, VIP threshold …; settings/flow-fields.ts). */
+  settings?: FlowFieldValues;
 }
 
 /** Whether `candidate` can stand in for the suggested template: same placeholders, same button kinds in order. */
@@ -222,7 +226,7 @@ export function parseFlowForm(
   const errors: FieldErrors = {};
   const flow = text(form, "flow");
   if (!isLiveFlow(flow)) {
-    errors.flow = { code: flow && ["shipping_update", "back_in_stock", "feedback", "win_back"].includes(flow) ? "plannedFlow" : "unknownFlow" };
+    errors.flow = { code: flow && (FLOW_IDS as readonly string[]).includes(flow) ? "plannedFlow" : "unknownFlow" };
     return { ok: false, errors };
   }
   const input: FlowInput = { flow, enabled: checked(form, "enabled") };
@@ -233,6 +237,7 @@ export function parseFlowForm(
     if (!errors.step1Minutes && !errors.step2Minutes && second <= first) errors.step2Minutes = { code: "stepOrder" };
     input.cartRecoverySteps = [first, second];
   }
+  if (FLOW_FIELDS[flow]) input.settings = parseFlowFields(errors, form, FLOW_FIELDS[flow]);
   if (form.has("template")) {
     const template = text(form, "template");
     if (template === "" || template === context.suggestedName) input.template = null;

@@ -7,11 +7,11 @@
 import { z } from "zod";
 
 /** Every flow the product knows, in the order the Automations page lists them. */
-export const FLOW_IDS = ["order_confirmation", "opt_in_confirmation", "cart_recovery", "shipping_update", "back_in_stock", "feedback", "win_back"] as const;
+export const FLOW_IDS = ["order_confirmation", "opt_in_confirmation", "cart_recovery", "shipping_update", "feedback", "wismo", "auto_reply", "back_in_stock", "win_back", "loyalty"] as const;
 export type FlowId = (typeof FLOW_IDS)[number];
 
 /** Flows that are built and send messages; the rest are planned and shown as "coming soon". */
-export const LIVE_FLOWS: readonly FlowId[] = ["order_confirmation", "opt_in_confirmation", "cart_recovery"];
+export const LIVE_FLOWS: readonly FlowId[] = ["order_confirmation", "opt_in_confirmation", "cart_recovery", "shipping_update", "feedback", "wismo", "auto_reply", "back_in_stock", "win_back", "loyalty"];
 export const isLiveFlow = (flow: string): flow is FlowId => (LIVE_FLOWS as readonly string[]).includes(flow);
 
 /** Flows whose send time the merchant sets as one delay after the event (cart recovery has two steps instead). */
@@ -88,10 +88,23 @@ export const settingsSchema = z.object({
   holdoutPercent: z.number().int().min(0).max(50),
   /** Minutes after the abandoned checkout for step 1 and step 2. */
   cartRecoverySteps: z.tuple([z.number().int().min(15), z.number().int()]),
+  /** Win-back: one-time buyers get one offer this many days after their order. */
+  winBackDays: z.number().int().min(14).max(365),
+  /** Percent off of the win-back code (one unique code per message; loyalty has its own below). */
+  winBackDiscountPercent: z.number().int().min(1).max(50),
+  /** Loyalty: the thank-you with a code goes out after this many orders. */
+  loyaltyOrderCount: z.number().int().min(2).max(20),
+  loyaltyDiscountPercent: z.number().int().min(1).max(50),
+  /** Lifetime value (sum of non-cancelled, non-test orders, shop currency) above which a customer is tagged; null = never. */
+  vipLifetimeValue: z.number().min(1).max(1_000_000).nullable(),
+  /** The Shopify customer tag the VIPs get (tagsAdd, once per customer). */
+  vipTag: z.string().trim().min(1).max(40).regex(/^[^,]+$/),
   /** Estimated price per delivered template message in costCurrency, by recipient country and category. */
   costRates: z.array(costRateSchema).min(1),
   costCurrency: z.string().length(3),
   flows: z.object(flowsShape),
+  /** Days after delivery (or, without a delivery report, after fulfilment) before the feedback request. */
+  feedbackDelayDays: z.number().int().min(1).max(60),
   /** The merchant's number for the onboarding test message (E.164). */
   merchantPhone: z.string().nullable(),
   adminLocale: z.enum(["de", "en"]).nullable(),
@@ -109,6 +122,12 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   attributionWindowDays: 5,
   holdoutPercent: 10,
   cartRecoverySteps: [60, 24 * 60],
+  winBackDays: 60,
+  winBackDiscountPercent: 10,
+  loyaltyOrderCount: 3,
+  loyaltyDiscountPercent: 10,
+  vipLifetimeValue: 500,
+  vipTag: "whatsapp-vip",
   // Meta's per-message rates for Germany in EUR since July 2025 (marketing €0.1131, utility €0.0456);
   // other countries use the same until the merchant enters theirs. Estimates, never an invoice.
   costRates: [
@@ -121,11 +140,15 @@ export const DEFAULT_SETTINGS: ShopSettings = {
     order_confirmation: flowDefault(true),
     opt_in_confirmation: flowDefault(true),
     cart_recovery: flowDefault(true),
-    shipping_update: flowDefault(false),
+    shipping_update: flowDefault(true),
+    feedback: flowDefault(true),
+    wismo: flowDefault(true),
+    auto_reply: flowDefault(true),
     back_in_stock: flowDefault(false),
-    feedback: flowDefault(false),
     win_back: flowDefault(false),
+    loyalty: flowDefault(false),
   },
+  feedbackDelayDays: 7,
   merchantPhone: null,
   adminLocale: null,
   onboarding: { connectedAt: null, templatesSyncedAt: null, testMessageId: null, testSentAt: null, checkoutConfirmedAt: null, flowsConfirmedAt: null },

@@ -6,6 +6,7 @@ import type { Clock } from "../clock";
 import { retryOnContention, type Db } from "../db";
 import { backoffDelayMs, type BackoffPolicy } from "../outbox/policy";
 import { classifyAdminError, type AdminGraphqlFactory } from "./client";
+import { CUSTOMER_TAG_KIND, syncCustomerTag } from "./customer-tag";
 import { offlineAccessToken, type OfflineToken } from "./offline-session";
 
 /*
@@ -230,6 +231,12 @@ function update(db: Db, id: string, data: { status: string; reason: string | nul
 
 async function syncOne(deps: ShopifySyncDeps, row: ShopifySync, now: Date, tokens: Map<string, OfflineToken>): Promise<Outcome> {
   const { db } = deps;
+  if (row.kind === CUSTOMER_TAG_KIND) {
+    const token = tokens.get(row.shop) ?? (await offlineAccessToken(db, row.shop, now));
+    if (token.status === "expired") return { status: "RETRY", reason: "the offline access token has expired and was not refreshed yet" };
+    if (token.status !== "ok") return { status: "SKIPPED", reason: "no offline session for the shop" };
+    return syncCustomerTag(row, deps.adminGraphql({ shop: row.shop, accessToken: token.accessToken }));
+  }
   if (row.kind !== "whatsapp_consent") return { status: "FAILED", reason: `unknown kind ${row.kind}` };
   const payload = parsePayload(row.payload);
   if (!payload) return { status: "FAILED", reason: "the queued payload is not a consent change" };

@@ -33,7 +33,22 @@ export const TEMPLATE_NAMES = {
   cartRecovery2: "momento_cart_recovery_2",
   /** Step 2 with a unique discount code: {{4}} code, {{5}} percent, {{6}} last day. */
   cartRecovery2Discount: "momento_cart_recovery_2_discount",
+  /** {{1}} name, {{2}} order, {{3}} carrier, {{4}} tracking number; URL button → the tracking link. */
+  shippingUpdate: "momento_shipping_update",
+  /** The same without a button, for a carrier that gives no tracking link. */
+  shippingUpdateNoLink: "momento_shipping_update_no_link",
+  /** {{1}} name, {{2}} order, {{3}} shop; quick replies with scores (FEEDBACK_SCORE_PAYLOADS). */
+  feedback: "momento_feedback",
+  /** {{1}} product (and variant) title; URL button to the product page. */
+  backInStock: "momento_back_in_stock",
+  /** {{1}} name, {{2}} shop, {{3}} code, {{4}} percent, {{5}} last day; the code is created right before the send. */
+  winBack: "momento_win_back",
+  /** {{1}} name, {{2}} number of orders, {{3}} code, {{4}} percent, {{5}} last day. */
+  loyaltyThanks: "momento_loyalty_thanks",
 } as const;
+
+/** The scores the feedback template offers as quick replies, in button order; any 0–10 can be typed. */
+export const FEEDBACK_QUICK_SCORES = [10, 9, 8, 7, 6, 5] as const;
 
 type Wording = { body: string; example: string[]; buttons: Omit<TemplateButton, "url" | "example">[] };
 
@@ -123,6 +138,127 @@ const WORDING: Record<string, { category: TemplateCategory; link: boolean; de: W
       example: ["Anna", "Sneaker Classic and Socks", "€89.90", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
       buttons: [{ type: "URL", text: "Back to my cart" }],
     },
+  },
+  [TEMPLATE_NAMES.shippingUpdate]: {
+    category: "UTILITY",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, deine Bestellung {{2}} ist unterwegs! Versand mit {{3}}, Sendungsnummer {{4}}.",
+      example: ["Anna", "#1001", "DHL", "00340434161094042557"],
+      buttons: [{ type: "URL", text: "Sendung verfolgen" }],
+    },
+    en: {
+      body: "Hi {{1}}, your order {{2}} is on its way! Shipped with {{3}}, tracking number {{4}}.",
+      example: ["Anna", "#1001", "DHL", "00340434161094042557"],
+      buttons: [{ type: "URL", text: "Track shipment" }],
+    },
+  },
+  [TEMPLATE_NAMES.shippingUpdateNoLink]: {
+    category: "UTILITY",
+    link: false,
+    de: {
+      body: "Hallo {{1}}, deine Bestellung {{2}} ist unterwegs! Versand mit {{3}}, Sendungsnummer {{4}}.",
+      example: ["Anna", "#1001", "Hermes", "H1234567890123456789"],
+      buttons: [],
+    },
+    en: {
+      body: "Hi {{1}}, your order {{2}} is on its way! Shipped with {{3}}, tracking number {{4}}.",
+      example: ["Anna", "#1001", "Hermes", "H1234567890123456789"],
+      buttons: [],
+    },
+  },
+  // Feedback / NPS (marketing): the quick replies carry FEEDBACK_QUICK_SCORES; lower scores are typed.
+  [TEMPLATE_NAMES.feedback]: {
+    category: "MARKETING",
+    link: false,
+    de: {
+      body: "Hallo {{1}}, wie gefällt dir deine Bestellung {{2}}? Wie wahrscheinlich ist es, dass du {{3}} weiterempfiehlst, von 0 (gar nicht) bis 10 (sehr wahrscheinlich)? Tippe auf eine Zahl oder antworte mit einer Zahl von 0 bis 10. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "#1001", "Demo Shop"],
+      buttons: FEEDBACK_QUICK_SCORES.map((score) => ({ type: "QUICK_REPLY" as const, text: String(score) })),
+    },
+    en: {
+      body: "Hi {{1}}, how do you like your order {{2}}? How likely are you to recommend {{3}} to a friend, from 0 (not at all) to 10 (very likely)? Tap a number or reply with any number from 0 to 10. Reply STOP to opt out.",
+      example: ["Anna", "#1001", "Demo Shop"],
+      buttons: FEEDBACK_QUICK_SCORES.map((score) => ({ type: "QUICK_REPLY" as const, text: String(score) })),
+    },
+  },
+  // Back in stock, win-back and loyalty (marketing; docs/back-in-stock.md, docs/decisions/008).
+  [TEMPLATE_NAMES.backInStock]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Gute Nachricht: {{1}} ist wieder verfügbar! Du hattest dich dafür angemeldet; dies ist die einzige Nachricht dazu. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Sneaker Classic – 42"],
+      buttons: [{ type: "URL", text: "Jetzt ansehen" }],
+    },
+    en: {
+      body: "Good news: {{1}} is back in stock! You asked us to tell you; this is the only message about it. Reply STOP to opt out.",
+      example: ["Sneaker Classic – 42"],
+      buttons: [{ type: "URL", text: "View now" }],
+    },
+  },
+  [TEMPLATE_NAMES.winBack]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, wir vermissen dich bei {{2}}! Mit dem Code {{3}} sparst du {{4}} % auf deine nächste Bestellung, gültig bis {{5}}. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "Demo Shop", "MOMENTO-7KQ2M9XD", "10", "12.03.2026"],
+      buttons: [{ type: "URL", text: "Zum Shop" }],
+    },
+    en: {
+      body: "Hi {{1}}, we miss you at {{2}}! Use code {{3}} for {{4}}% off your next order until {{5}}. Reply STOP to opt out.",
+      example: ["Anna", "Demo Shop", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
+      buttons: [{ type: "URL", text: "Visit the shop" }],
+    },
+  },
+  [TEMPLATE_NAMES.loyaltyThanks]: {
+    category: "MARKETING",
+    link: true,
+    de: {
+      body: "Hallo {{1}}, das war schon deine {{2}}. Bestellung – danke für deine Treue! Mit dem Code {{3}} sparst du {{4}} % auf die nächste, gültig bis {{5}}. Keine Nachrichten mehr? Antworte STOPP.",
+      example: ["Anna", "3", "MOMENTO-7KQ2M9XD", "10", "12.03.2026"],
+      buttons: [{ type: "URL", text: "Zum Shop" }],
+    },
+    en: {
+      body: "Hi {{1}}, that was order number {{2}} – thank you for your loyalty! Use code {{3}} for {{4}}% off your next one until {{5}}. Reply STOP to opt out.",
+      example: ["Anna", "3", "MOMENTO-7KQ2M9XD", "10", "March 12, 2026"],
+      buttons: [{ type: "URL", text: "Visit the shop" }],
+    },
+  },
+};
+
+/**
+ * Free-form answers to a shopper's own message (inside WhatsApp's 24-hour customer service window no
+ * template is needed). {name} placeholders are filled by the planner.
+ */
+export const FREE_FORM_REPLIES: Record<TemplateLanguage, Record<string, string>> = {
+  de: {
+    orderStatus: "Deine Bestellung {order}: {status}",
+    unfulfilled: "Sie ist eingegangen und wird gerade vorbereitet. Sobald sie unterwegs ist, schicken wir dir die Sendungsverfolgung.",
+    shipped: "Sie ist unterwegs mit {carrier}, Sendungsnummer {tracking}.",
+    shippedNoTracking: "Sie wurde versendet.",
+    delivered: "Sie wurde zugestellt ({carrier}, Sendungsnummer {tracking}).",
+    deliveredNoTracking: "Sie wurde zugestellt.",
+    cancelled: "Sie wurde storniert.",
+    trackingLink: "Sendung verfolgen: {url}",
+    orderLink: "Details zu deiner Bestellung: {url}",
+    noOrder: "Zu dieser WhatsApp-Nummer finden wir keine Bestellung. Wir haben deine Nachricht an das Team weitergegeben und melden uns bald.",
+    unknownNumber: "Zu dieser WhatsApp-Nummer finden wir keine Bestellung {number}. Wir haben deine Nachricht an das Team weitergegeben und melden uns bald.",
+    fallback: "Danke für deine Nachricht! Wir haben sie erhalten und melden uns so bald wie möglich.",
+  },
+  en: {
+    orderStatus: "Your order {order}: {status}",
+    unfulfilled: "We have received it and are getting it ready. As soon as it ships, we will send you the tracking link.",
+    shipped: "It is on its way with {carrier}, tracking number {tracking}.",
+    shippedNoTracking: "It has been shipped.",
+    delivered: "It has been delivered ({carrier}, tracking number {tracking}).",
+    deliveredNoTracking: "It has been delivered.",
+    cancelled: "It was cancelled.",
+    trackingLink: "Track your parcel: {url}",
+    orderLink: "Your order details: {url}",
+    noOrder: "We cannot find an order for this WhatsApp number. We have passed your message on to the team and will get back to you soon.",
+    unknownNumber: "We cannot find order {number} for this WhatsApp number. We have passed your message on to the team and will get back to you soon.",
+    fallback: "Thanks for your message! We have received it and will get back to you as soon as we can.",
   },
 };
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { classifyMetaError } from "./errors";
-import type { SendResult, TemplateSend, WhatsAppSender } from "./types";
+import type { SendResult, TemplateSend, TextSend, WhatsAppSender } from "./types";
 
 export interface WhatsAppClientOptions {
   /** e.g. https://graph.facebook.com, or the local simulator. */
@@ -48,6 +48,18 @@ export function templateRequestBody(message: TemplateSend): Record<string, unkno
   };
 }
 
+/** The Cloud API request body for a free-form text message (API-FACTS.md A1, type "text"). */
+export function textRequestBody(message: TextSend): Record<string, unknown> {
+  return {
+    messaging_product: "whatsapp",
+    recipient_type: "individual",
+    to: message.to,
+    type: "text",
+    text: { preview_url: true, body: message.body },
+    ...(message.bizOpaqueCallbackData !== undefined ? { biz_opaque_callback_data: message.bizOpaqueCallbackData } : {}),
+  };
+}
+
 export function messagesUrl(options: Pick<WhatsAppClientOptions, "baseUrl" | "apiVersion" | "phoneNumberId">): string {
   return `${options.baseUrl.replace(/\/+$/, "")}/${options.apiVersion}/${options.phoneNumberId}/messages`;
 }
@@ -57,23 +69,26 @@ export function createWhatsAppClient(options: WhatsAppClientOptions): WhatsAppSe
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const url = messagesUrl(options);
 
+  async function post(body: Record<string, unknown>): Promise<SendResult> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${options.accessToken}`, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      return transportFailure(error, timeoutMs);
+    }
+    return interpretResponse(response.status, text);
+  }
+
   return {
-    async sendTemplate(message) {
-      let response: Response;
-      let text: string;
-      try {
-        response = await doFetch(url, {
-          method: "POST",
-          headers: { Authorization: `Bearer ${options.accessToken}`, "Content-Type": "application/json" },
-          body: JSON.stringify(templateRequestBody(message)),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        text = await response.text();
-      } catch (error) {
-        return transportFailure(error, timeoutMs);
-      }
-      return interpretResponse(response.status, text);
-    },
+    sendTemplate: (message) => post(templateRequestBody(message)),
+    sendText: (message) => post(textRequestBody(message)),
   };
 }
 

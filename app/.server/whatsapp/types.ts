@@ -19,6 +19,13 @@ export interface TemplateSend {
   bizOpaqueCallbackData?: string;
 }
 
+/** A free-form text message; Meta accepts it only inside the 24-hour customer service window (else 131047). */
+export interface TextSend {
+  to: string;
+  body: string;
+  bizOpaqueCallbackData?: string;
+}
+
 /** What to do after a failed send, from Meta's error-code table (API-FACTS.md A2). */
 export type RetryAdvice = "retry" | "retry_after_24h" | "never";
 
@@ -38,6 +45,8 @@ export type SendResult =
 
 export interface WhatsAppSender {
   sendTemplate(message: TemplateSend): Promise<SendResult>;
+  /** Free-form text (answers to a shopper's own message); a sender without it cannot send those. */
+  sendText?(message: TextSend): Promise<SendResult>;
 }
 
 export type DeliveryStatus = "sent" | "delivered" | "read" | "failed";

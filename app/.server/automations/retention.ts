@@ -1,0 +1,102 @@
+// Win-back and loyalty (DESIGN.md §5): pure planners from a customer's order history to the message that should
+// exist. The discount code is not part of the plan: it is created right before the send (retention/prepare-send.ts).
+import { TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
+import { cleanParameter } from "./cart-recovery";
+import { bodyText, type MessagePlan } from "./types";
+
+const DAY = 86_400_000;
+const GREETING_FALLBACK = { de: "zusammen", en: "there" } as const;
+
+export interface CustomerHistory {
+  customerKey: string;
+  phone: string | null;
+  firstName: string | null;
+  locale: string | null;
+  /** Non-cancelled, non-test orders, oldest first: Shopify id and creation time. */
+  orders: { shopifyOrderId: string; createdAt: Date }[];
+}
+
+export type RetentionDecision = { plan: MessagePlan } | { plan: null; reason: string };
+
+const nameOf = (c: CustomerHistory, language: "de" | "en") => (c.firstName?.trim() ? cleanParameter(c.firstName, 40) : GREETING_FALLBACK[language]);
+
+export function winBackDedupeKey(customerKey: string, onlyOrderId: string): string {
+  return `win_back:${customerKey}:${onlyOrderId}`;
+}
+
+/**
+ * Win-back: a one-time buyer (exactly one non-cancelled, non-test order) whose order is at least `days` old gets
+ * one offer. The key names the customer and that one order, so it is planned once per order history.
+ */
+/** `shop.url`: where the message's button leads (the storefront). */
+export function planWinBack(customer: CustomerHistory, settings: { days: number }, shop: { locale: string; name: string; url: string }, now: Date): RetentionDecision {
+  if (customer.orders.length !== 1) return { plan: null, reason: customer.orders.length === 0 ? "no_orders" : "not_a_one_time_buyer" };
+  const [order] = customer.orders;
+  const dueAt = new Date(order.createdAt.getTime() + settings.days * DAY);
+  if (dueAt > now) return { plan: null, reason: "not_due" };
+  if (!customer.phone) return { plan: null, reason: "no_phone" };
+  const language = templateLanguage(customer.locale, shop.locale);
+  return {
+    plan: {
+      flow: "win_back",
+      dedupeKey: winBackDedupeKey(customer.customerKey, order.shopifyOrderId),
+      to: customer.phone,
+      customerKey: customer.customerKey,
+      category: "MARKETING",
+      template: TEMPLATE_NAMES.winBack,
+      language,
+      components: [bodyText(nameOf(customer, language), cleanParameter(shop.name, 40))],
+      linkUrl: shop.url,
+      sendAfter: now,
+    },
+  };
+}
+
+export function loyaltyDedupeKey(customerKey: string, orderCount: number): string {
+  return `loyalty:${customerKey}:${orderCount}`;
+}
+
+/** Loyalty: the thank-you after exactly the k-th order (a later order plans nothing; the key makes it once). */
+export function planLoyalty(customer: CustomerHistory, settings: { orderCount: number }, shop: { locale: string; url: string }, now: Date): RetentionDecision {
+  if (customer.orders.length !== settings.orderCount) return { plan: null, reason: "not_the_kth_order" };
+  const language = templateLanguage(customer.locale, shop.locale);
+  return {
+    plan: {
+      flow: "loyalty",
+      dedupeKey: loyaltyDedupeKey(customer.customerKey, settings.orderCount),
+      to: customer.phone,
+      customerKey: customer.customerKey,
+      category: "MARKETING",
+      template: TEMPLATE_NAMES.loyaltyThanks,
+      language,
+      components: [bodyText(nameOf(customer, language), String(settings.orderCount))],
+      linkUrl: shop.url,
+      sendAfter: now,
+      ...(customer.phone ? {} : { skipReason: "no_phone" }),
+    },
+  };
+}
+
+/** The storefront of a shop domain (a myshopify domain redirects to the shop's primary domain). */
+export function storefrontUrl(shopDomain: string): string {
+  return `https://${shopDomain}/`;
+}
+
+/** Lifetime value: the sum of the non-cancelled, non-test orders' totals (decimal strings), in cents. */
+export function lifetimeValueCents(totals: string[]): number {
+  return totals.reduce((sum, t) => sum + Math.round(Number(t) * 100 || 0), 0);
+}
+
+/** A customer above the threshold is tagged, once; without a Shopify customer id there is nobody to tag. */
+export function shouldTagVip(lifetimeCents: number, thresholdAmount: number | null, shopifyCustomerId: string | null): boolean {
+  return thresholdAmount !== null && shopifyCustomerId !== null && lifetimeCents > Math.round(thresholdAmount * 100);
+}
+
+/** The code's parameters appended to the planned body ({{3}} code, {{4}} percent, {{5}} last day in the shop's zone). */
+export function offerParameters(discount: { code: string; percent: number; endsAt: Date }, language: "de" | "en", timeZone: string): string[] {
+  const lastDay = new Intl.DateTimeFormat(language === "de" ? "de-DE" : "en-US", {
+    timeZone,
+    ...(language === "de" ? { day: "2-digit", month: "2-digit", year: "numeric" } : { month: "long", day: "numeric", year: "numeric" }),
+  } as Intl.DateTimeFormatOptions).format(discount.endsAt);
+  return [discount.code, String(discount.percent), lastDay];
+}

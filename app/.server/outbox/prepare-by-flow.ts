@@ -1,0 +1,10 @@
+// One prepareSend for the worker from one per flow: each flow's last step before the call (cart recovery's
+// discount and re-check, back in stock's relevance, the win-back and loyalty codes).
+import type { PrepareSend } from "./dispatch";
+
+export function prepareSendByFlow(byFlow: Record<string, PrepareSend>): PrepareSend {
+  return async (message, components, now) => {
+    const prepare = byFlow[message.flow];
+    return prepare ? prepare(message, components, now) : { action: "send" };
+  };
+}
