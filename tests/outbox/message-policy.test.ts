@@ -6,7 +6,7 @@ import { dateTimeFormatter } from "~/.server/i18n/locale";
 import { timelineEntry } from "~/.server/message-log/log";
 import { decideAtSendTime, type GateDecision, type GateMessage, type SendFacts } from "~/.server/outbox/gate";
 import { countryTimeZone } from "~/.server/outbox/country-time-zones";
-import { defaultOutboxPolicy, flowPolicy, MARKETING_FLOWS } from "~/.server/outbox/policy";
+import { CAPPED_FLOWS, defaultOutboxPolicy, flowSendPolicy } from "~/.server/outbox/policy";
 import { instantOfWallTime, quietHoursEnd, recipientZone, type RecipientZone } from "~/.server/outbox/recipient-time";
 
 const at = (iso: string) => new Date(iso);
@@ -75,11 +75,11 @@ describe("recipientZone", () => {
 
 describe("flow policy as data", () => {
   it("exempts what the shopper asked for or must know now, and caps the marketing flows", () => {
-    expect(MARKETING_FLOWS).toEqual(["cart_recovery", "back_in_stock", "win_back", "loyalty", "feedback"]);
-    for (const flow of ["opt_in_confirmation", "opt_out_confirmation", "order_confirmation", "shipping_update", "shopper_reply"]) {
-      expect(flowPolicy(flow).respectsQuietHours, flow).toBe(false);
+    expect([...CAPPED_FLOWS].sort()).toEqual(["back_in_stock", "cart_recovery", "feedback", "loyalty", "win_back"]);
+    for (const flow of ["opt_in_confirmation", "opt_out_confirmation", "order_confirmation", "shipping_update", "wismo", "auto_reply"]) {
+      expect(flowSendPolicy(flow).quietHoursExempt, flow).toBe(true);
     }
-    expect(flowPolicy("something_new")).toMatchObject({ marketing: true, respectsQuietHours: true });
+    expect(flowSendPolicy("something_new")).toMatchObject({ category: "MARKETING", quietHoursExempt: false, frequencyCapped: true });
   });
 });
 
@@ -89,7 +89,7 @@ describe("decideAtSendTime: the recipient's time and attention", () => {
   const cart: GateMessage = { flow: "cart_recovery", to: "+4915112345678", waUserId: null, category: "MARKETING", orderId: null };
   const winBack: GateMessage = { ...cart, flow: "win_back" };
   const order: GateMessage = { ...cart, flow: "order_confirmation", category: "UTILITY" };
-  const reply: GateMessage = { ...cart, flow: "shopper_reply", category: "UTILITY" };
+  const reply: GateMessage = { ...cart, flow: "wismo", category: "UTILITY", text: "Your order is on its way." };
   const base: SendFacts = {
     consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null,
     settings: { flowEnabled: true, quietHours: night, marketingCap: 2 }, recipientZone: zone("Europe/Berlin"), marketingSentInWindow: 0, lastInboundAt: null,
@@ -125,6 +125,7 @@ describe("decideAtSendTime: the recipient's time and attention", () => {
     ["free-form 24 h after the shopper's message", reply, { lastInboundAt: hoursBefore(day, 24) }, day, ["skip", "outside_service_window"]],
     ["free-form without any message from the shopper", reply, {}, day, ["skip", "outside_service_window"]],
     ["templates need no window", cart, { lastInboundAt: null }, day, ["send"]],
+    ["an answer sent as a template needs no window either", { ...reply, text: null }, {}, day, ["send"]],
     ["pair limit after all of it", cart, { lastSentToRecipientAt: hoursBefore(day, 0.001) }, day, ["defer", "pair_limit"]],
   ];
 

@@ -1,7 +1,7 @@
 // What loadSendFacts reads for the message policy, from a real database: the marketing count per recipient
 // (scoped by shop, rolling window, marketing flows only, username-only recipients too), the merchant's
 // settings, the recipient's zone from the order's or checkout's address, the 131049 pause, and the last
-// inbound message as recorded by the real WhatsApp webhook route.
+// inbound message as recorded by the real WhatsApp webhook route (for free-form texts).
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "~/.server/db";
 import { loadSendFacts } from "~/.server/outbox/facts";
@@ -80,10 +80,10 @@ describe("loadSendFacts for the message policy", () => {
     expect((await facts(message)).marketingBlockedUntil).toEqual(retryAt);
   });
 
-  it("knows the shopper's last message from the WhatsApp webhook, and a late redelivery does not move it back", async () => {
+  it("knows the shopper's last message (the Inbox's record) for a free-form text, and a late older one does not move it back", async () => {
     const to = "+4915199990004";
     await giveConsent(db, to, "CONFIRMED");
-    const message = await createMessage(db, { to, flow: "shopper_reply" });
+    const message = await createMessage(db, { to, flow: "auto_reply", text: "Danke, wir melden uns." });
     expect((await facts(message)).lastInboundAt).toBeNull();
 
     const wrote = new Date(T0.getTime() - 2 * 3_600_000);

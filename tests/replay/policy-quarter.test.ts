@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { dateTimeFormatter } from "~/.server/i18n/locale";
 import { timelineEntry } from "~/.server/message-log/log";
-import { MARKETING_FLOWS } from "~/.server/outbox/policy";
+import { CAPPED_FLOWS } from "~/.server/outbox/policy";
 import { db } from "~/shopify.server";
 import { runReplay } from "../../simulator/replay";
 import { generate, LIMITED_FROM, limitedShopper, SHOP, SHOPPER_LIST, STOP_AT, zoneOf, type Shopper } from "./policy-quarter";
@@ -36,7 +36,7 @@ describe("replay: a quarter under the message policy", () => {
     });
     const byPhone = new Map<string, Shopper>(SHOPPER_LIST.map((s) => [s.phone, s]));
     const shopperOf = (to: string | null) => byPhone.get(to!)!;
-    const isMarketing = (flow: string) => MARKETING_FLOWS.includes(flow);
+    const isMarketing = (flow: string) => CAPPED_FLOWS.includes(flow);
     const sent = rows.filter((m) => m.sentAt !== null).sort((a, b) => a.sentAt!.getTime() - b.sentAt!.getTime());
     const marketingSent = sent.filter((m) => isMarketing(m.flow));
 

@@ -1,7 +1,7 @@
 // What the shopper tells us on WhatsApp, as consent actions (DESIGN.md §3, API-FACTS.md A4/A6): a tap on
 // the opt-in confirmation or a reply like JA confirms, STOP revokes, START re-runs the double opt-in;
 // WhatsApp's own marketing controls (user_preferences) and error 131050 revoke as well.
-import type { Consent, Prisma } from "@prisma/client";
+import type { Consent } from "@prisma/client";
 import type { DbTx } from "../db";
 import { CONSENT_BUTTON_PAYLOADS } from "../automations/consent-messages";
 import type { MessagePlan } from "../automations/types";
@@ -322,23 +322,5 @@ export async function applyConsentInbounds(tx: DbTx, inbound: ConsentInbound[], 
     const counts = await handleInboundMessages(tx, shop, signals, now);
     for (const key of Object.keys(total) as (keyof InboundConsentCounts)[]) total[key] += counts[key];
   }
-  await noteLastInbound(tx, inbound);
   return total;
-}
-
-/**
- * Every message a shopper writes, keyword or not, opens Meta's 24 h customer-service window (free-form
- * messages may answer inside it): kept on their consent rows, in the same transaction, never moved back by a
- * late redelivery.
- */
-async function noteLastInbound(tx: DbTx, inbound: ConsentInbound[]): Promise<void> {
-  for (const message of inbound) {
-    if (message.inboundWaMessageId === null) continue;
-    const who: Prisma.ConsentWhereInput[] = [...(message.phone ? [{ phone: message.phone }] : []), ...(message.waUserId ? [{ waUserId: message.waUserId }] : [])];
-    if (who.length === 0) continue;
-    await tx.consent.updateMany({
-      where: { AND: [{ OR: who }, { OR: [{ lastInboundAt: null }, { lastInboundAt: { lt: message.at } }] }] },
-      data: { lastInboundAt: message.at },
-    });
-  }
 }

@@ -6,10 +6,10 @@ import { FLOW_IDS, type FlowId } from "../settings/schema";
 import { effectiveSettings, parseStoredJson } from "../settings/store";
 import { loadTemplateApproval } from "../templates/whatsapp-templates";
 import { CART_RECOVERY_FLOW, type ConsentState, type SendFacts } from "./gate";
-import { flowPolicy, MARKETING_FLOWS, type OutboxPolicy } from "./policy";
+import { CAPPED_FLOWS, flowSendPolicy, type OutboxPolicy } from "./policy";
 import { recipientZone } from "./recipient-time";
 
-export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken" | "template" | "language">>;
+export type FactsMessage = Pick<Message, "id" | "shop" | "to" | "waUserId" | "orderId"> & Partial<Pick<Message, "flow" | "checkoutToken" | "template" | "language" | "text">>;
 
 const GATE_SETTINGS = ["quietHours", "marketingCapPer7Days", "flows"] as const;
 
@@ -51,7 +51,8 @@ export async function loadSendFacts(
   /** The send time: a cart reminder whose step-1 time has come gets its checkout decided here if nobody did yet. */
   now: Date,
 ): Promise<SendFacts> {
-  const identifiers: Prisma.ConsentWhereInput[] = [];
+  // The same shape fits Consent and InboundMessage: both name a recipient by phone and/or WhatsApp user id.
+  const identifiers: (Prisma.ConsentWhereInput & Prisma.InboundMessageWhereInput)[] = [];
   if (message.to !== null) identifiers.push({ phone: message.to });
   if (message.waUserId !== null) identifiers.push({ waUserId: message.waUserId });
   const recipient = sameRecipient(message);
@@ -59,10 +60,10 @@ export async function loadSendFacts(
   const isCartReminder = message.flow === CART_RECOVERY_FLOW && !!message.checkoutToken;
   // First and on its own: it may write (the step-1 decision) in a transaction of its own.
   const cartRecovery = isCartReminder ? await loadCartRecoveryFacts(db, message.shop, message.checkoutToken!, now) : undefined;
-  const [consents, order, checkout, shop, lastSent, limited, marketingSentInWindow, template] = await Promise.all([
+  const [consents, order, checkout, shop, lastSent, limited, marketingSentInWindow, template, lastInbound] = await Promise.all([
     identifiers.length === 0
       ? Promise.resolve([])
-      : db.consent.findMany({ where: { shop: message.shop, OR: identifiers }, select: { state: true, lastInboundAt: true } }),
+      : db.consent.findMany({ where: { shop: message.shop, OR: identifiers }, select: { state: true } }),
     message.orderId === null
       ? Promise.resolve(null)
       : db.order.findFirst({ where: { shop: message.shop, id: message.orderId }, select: { cancelledAt: true, addressCountry: true } }),
@@ -84,12 +85,16 @@ export async function loadSendFacts(
           select: { sendAfter: true, failedAt: true },
         }),
     // Only the cap's flows need it. Indexed by (shop, to, sentAt) or (shop, waUserId, sentAt): a range over one recipient's sends.
-    recipient === null || !flowPolicy(message.flow ?? "").marketing
+    recipient === null || !flowSendPolicy(message.flow ?? "").frequencyCapped
       ? Promise.resolve(0)
       : db.message.count({
-          where: { ...recipient, id: { not: message.id }, sentAt: { gt: new Date(now.getTime() - policy.marketingCapWindowMs), lte: now }, flow: { in: [...MARKETING_FLOWS] } },
+          where: { ...recipient, id: { not: message.id }, sentAt: { gt: new Date(now.getTime() - policy.marketingCapWindowMs), lte: now }, flow: { in: [...CAPPED_FLOWS] } },
         }),
     message.template && message.language ? loadTemplateApproval(db, message.shop, message.template, message.language) : Promise.resolve(undefined),
+    // Free-form text only: the shopper's last message to this shop (the Inbox's record, indexed by phone and time).
+    message.text == null || identifiers.length === 0
+      ? Promise.resolve(null)
+      : db.inboundMessage.findFirst({ where: { shop: message.shop, OR: identifiers }, orderBy: { at: "desc" }, select: { at: true } }),
   ]);
 
   // A failed message blocks from its failure; one retried after 131049 was moved 24 h on (sendAfter), and any
@@ -103,7 +108,6 @@ export async function loadSendFacts(
   // Only the keys the gate reads are parsed (a shop's stored settings also carry its synced template list).
   const stored = parseStoredJson(shop?.settings);
   const settings = effectiveSettings(Object.fromEntries(GATE_SETTINGS.filter((key) => key in stored).map((key) => [key, stored[key]])));
-  const inbound = consents.map((c) => c.lastInboundAt).filter((at): at is Date => at !== null);
   return {
     consent: combineConsentStates(consents.map((c) => asConsentState(c.state))),
     orderCancelled: order === null ? null : order.cancelledAt !== null,
@@ -122,6 +126,6 @@ export async function loadSendFacts(
       shopTimeZone: shop?.timezone ?? "Europe/Berlin",
     }),
     marketingSentInWindow,
-    lastInboundAt: inbound.length === 0 ? null : new Date(Math.max(...inbound.map((at) => at.getTime()))),
+    lastInboundAt: lastInbound?.at ?? null,
   };
 }

@@ -3,7 +3,7 @@
 // relevance and throughput can all have changed since the message was scheduled.
 import type { QuietHours } from "../settings/schema";
 import type { TemplateApproval } from "../templates/whatsapp-templates";
-import { flowPolicy, type OutboxPolicy } from "./policy";
+import { flowSendPolicy, type OutboxPolicy } from "./policy";
 import { quietHoursEnd, wallClock, type RecipientZone } from "./recipient-time";
 
 export type ConsentState = "NONE" | "REQUESTED" | "CONFIRMED" | "REVOKED" | "REDACTED";
@@ -22,6 +22,8 @@ export interface GateMessage {
   /** Cart recovery: the checkout the reminder is about, and its dedupeKey (which names the step). */
   checkoutToken?: string | null;
   dedupeKey?: string;
+  /** A free-form text instead of a template: allowed only inside the customer-service window. */
+  text?: string | null;
 }
 
 /** What the cart-recovery relevance check needs (loaded by cart-recovery/send-facts.ts). */
@@ -54,7 +56,7 @@ export interface SendFacts {
   recipientZone: RecipientZone;
   /** Marketing messages sent to this recipient within the cap's rolling window before now (this one not counted). */
   marketingSentInWindow: number;
-  /** The shopper's last message to the shop, which opens Meta's customer-service window; null when none is known. */
+  /** The shopper's last message to the shop, which opens Meta's customer-service window (loaded for free-form messages). */
   lastInboundAt: Date | null;
 }
 
@@ -163,8 +165,8 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
   if (!facts.settings.flowEnabled) {
     return { action: "skip", reason: "flow_disabled", detail: "The merchant switched this flow off in Automations after the message was planned." };
   }
-  const flow = flowPolicy(message.flow);
-  if (flow.freeForm) {
+  const flow = flowSendPolicy(message.flow);
+  if (message.text != null) {
     const windowOpen = facts.lastInboundAt !== null && now.getTime() - facts.lastInboundAt.getTime() < policy.serviceWindowMs;
     if (!windowOpen) {
       return {
@@ -176,7 +178,7 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
   }
 
   // 5. The recipient's time and attention. Deferrals first, so the cap is counted at the real send time.
-  const quiet = flow.respectsQuietHours ? facts.settings.quietHours : null;
+  const quiet = flow.quietHoursExempt ? null : facts.settings.quietHours;
   const quietEnd = quiet ? quietHoursEnd(now, facts.recipientZone.zone, quiet) : null;
   if (quietEnd) {
     const { zone, basis } = facts.recipientZone;
@@ -187,7 +189,7 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
       detail: `Quiet hours until ${hhmm(quietEnd, zone)} ${zone} (the recipient's time zone, ${ZONE_BASIS[basis]}).`,
     };
   }
-  const marketing = category === "MARKETING" || flow.marketing;
+  const marketing = category === "MARKETING" || flow.category === "MARKETING";
   if (marketing && facts.marketingBlockedUntil && facts.marketingBlockedUntil > now) {
     return {
       action: "defer",
@@ -197,7 +199,7 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
     };
   }
   const cap = facts.settings.marketingCap;
-  if (flow.marketing && cap !== null && facts.marketingSentInWindow >= cap) {
+  if (flow.frequencyCapped && cap !== null && facts.marketingSentInWindow >= cap) {
     return {
       action: "skip",
       reason: "frequency_cap",

@@ -49,44 +49,6 @@ export const defaultOutboxPolicy: OutboxPolicy = {
   serviceWindowMs: 24 * 60 * 60_000,
 };
 
-/** What the send-time policy (DESIGN.md §4) needs to know about a flow. */
-export interface FlowPolicy {
-  /** A marketing flow: counts towards the frequency cap, is held by it and by a 131049 pause. */
-  marketing: boolean;
-  /** Waits for the end of the recipient's quiet hours. */
-  respectsQuietHours: boolean;
-  /** Sent as free-form text rather than a template: only inside the 24 h customer-service window. */
-  freeForm: boolean;
-}
-
-const TRANSACTIONAL: FlowPolicy = { marketing: false, respectsQuietHours: false, freeForm: false };
-const MARKETING: FlowPolicy = { marketing: true, respectsQuietHours: true, freeForm: false };
-
-/** Per flow. Exempt from quiet hours: what the shopper just asked for or must know now. */
-export const FLOW_POLICY: Readonly<Record<string, FlowPolicy>> = {
-  opt_in_confirmation: TRANSACTIONAL,
-  opt_out_confirmation: TRANSACTIONAL,
-  order_confirmation: TRANSACTIONAL,
-  shipping_update: TRANSACTIONAL,
-  /** The merchant's test message to their own number, sent on request in Setup. */
-  test_message: TRANSACTIONAL,
-  /** Answers to the shopper's own messages (free text, inside the window their message opened). */
-  shopper_reply: { marketing: false, respectsQuietHours: false, freeForm: true },
-  cart_recovery: MARKETING,
-  back_in_stock: MARKETING,
-  win_back: MARKETING,
-  loyalty: MARKETING,
-  feedback: MARKETING,
-};
-
-/** A flow missing from the table is treated as the strictest kind: marketing, inside quiet hours. */
-export function flowPolicy(flow: string): FlowPolicy {
-  return Object.hasOwn(FLOW_POLICY, flow) ? FLOW_POLICY[flow] : MARKETING;
-}
-
-/** The flows whose sent messages the frequency cap counts. */
-export const MARKETING_FLOWS: readonly string[] = Object.keys(FLOW_POLICY).filter((flow) => FLOW_POLICY[flow].marketing);
-
 /**
  * Delay before the next try after `failedAttempts` failed attempts (1 = the first one failed):
  * base · factor^(failedAttempts−1), jittered by ±jitter, never above maxMs.
@@ -124,7 +86,19 @@ export const FLOW_SEND_POLICY: Readonly<Record<string, FlowSendPolicy>> = {
   feedback: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
   win_back: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
   loyalty: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
+  /** The merchant's test message to their own number, sent on request in Setup. */
+  test_message: { category: "UTILITY", quietHoursExempt: true, frequencyCapped: false },
 };
+
+const UNKNOWN_FLOW: FlowSendPolicy = { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true };
+
+/** A flow missing from the table is treated as the strictest kind: marketing, held by quiet hours and the cap. */
+export function flowSendPolicy(flow: string): FlowSendPolicy {
+  return Object.hasOwn(FLOW_SEND_POLICY, flow) ? FLOW_SEND_POLICY[flow] : UNKNOWN_FLOW;
+}
+
+/** The flows whose sent messages the frequency cap counts. */
+export const CAPPED_FLOWS: readonly string[] = Object.keys(FLOW_SEND_POLICY).filter((flow) => FLOW_SEND_POLICY[flow].frequencyCapped);
 
 /**
  * Fan-outs (back in stock) spread their messages over time at this share of the business number's rate, so
