@@ -9,7 +9,9 @@ const step1: GateMessage = { flow: "cart_recovery", to: "+4915112345678", waUser
 const step2: GateMessage = { ...step1, dedupeKey: "cart_recovery:c1:step2" };
 const open: CartRecoveryFacts = { ordered: false, deleted: false, decision: "remind", step1DueAt: now, shopperRepliedAt: null };
 const facts = (cart: Partial<CartRecoveryFacts> | null, extra: Partial<SendFacts> = {}): SendFacts => ({
-  consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, cartRecovery: cart === null ? null : { ...open, ...cart }, ...extra,
+  consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, cartRecovery: cart === null ? null : { ...open, ...cart },
+  settings: { flowEnabled: true, quietHours: { start: "21:00", end: "08:00" }, marketingCap: 2 }, recipientZone: { zone: "Europe/Berlin", basis: "phone" },
+  marketingSentInWindow: 0, lastInboundAt: null, ...extra,
 });
 
 const cases: [string, GateMessage, SendFacts, GateDecision["action"], string?][] = [

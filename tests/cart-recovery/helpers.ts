@@ -30,8 +30,12 @@ let idSeq = 0;
 export function checkoutPayload(token: string, overrides: Record<string, unknown> = {}) {
   const sample = fixture<Record<string, unknown>>("shopify/checkouts_create.json");
   idSeq += 1;
+  // The shopper's addresses are in Germany too: their country decides the quiet hours' time zone.
+  const german = (address: unknown) => (address ? { ...(address as Record<string, unknown>), country: "Germany", country_code: "DE", province: null, province_code: null } : address);
   return {
     ...sample,
+    shipping_address: german(sample.shipping_address),
+    billing_address: german(sample.billing_address),
     token,
     cart_token: `cart-${token}`,
     name: `#${7_000_000 + idSeq}`,

@@ -26,9 +26,13 @@ export function deliverShopifyWebhook(
 
 /** The real orders/create sample, made into a live German order with a phone (ids and shape untouched). */
 export function germanOrder(overrides: Record<string, unknown> = {}) {
-  const order = fixture("shopify/orders_create.json");
+  const order = fixture<Record<string, unknown>>("shopify/orders_create.json");
+  // Shipped to and billed in Germany too: the address country decides the quiet hours' time zone.
+  const german = (address: unknown) => (address ? { ...(address as Record<string, unknown>), country: "Germany", country_code: "DE", province: null, province_code: null } : address);
   return {
     ...order,
+    shipping_address: german(order.shipping_address),
+    billing_address: german(order.billing_address),
     cancelled_at: null,
     cancel_reason: null,
     test: false,

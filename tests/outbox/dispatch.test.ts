@@ -8,7 +8,7 @@ import { applyStatusUpdates } from "~/.server/outbox/statuses";
 import { createTokenBucket } from "~/.server/outbox/token-bucket";
 import type { WhatsAppSender } from "~/.server/whatsapp/types";
 import {
-  createFakeSender, createMessage, createOrder, eventsOf, perUserMarketingLimit, rateLimited, resetOutbox, T0,
+  createFakeSender, createMessage, createOrder, eventsOf, perUserMarketingLimit, rateLimited, resetOutbox, SHOP, shopperWrote, T0,
   templateMissing, type FakeSender,
 } from "./helpers";
 
@@ -42,6 +42,7 @@ const statuses = async (id: string) => (await eventsOf(db, id)).map((e) => e.sta
 describe("free-form text messages", () => {
   it("go out through sendText; a sender without it fails them with a reason and never calls Meta", async () => {
     const message = await consentingMessage({ flow: "wismo", template: "", components: "[]", text: "Deine Bestellung #1001 ist unterwegs." });
+    await shopperWrote(db, message.to!, new Date(T0.getTime() - 60_000));
     const texts: unknown[] = [];
     const sender: WhatsAppSender = {
       ...createFakeSender(),
@@ -51,10 +52,20 @@ describe("free-form text messages", () => {
     expect(texts).toEqual([{ to: message.to, body: "Deine Bestellung #1001 ist unterwegs.", bizOpaqueCallbackData: message.id }]);
 
     const second = await consentingMessage({ flow: "wismo", dedupeKey: "wismo:2", template: "", components: "[]", text: "Hallo", to: "+4915100000077" });
+    await shopperWrote(db, second.to!, new Date(T0.getTime() - 60_000));
     const templatesOnly = createFakeSender();
     expect(await dispatchDueMessages(deps(templatesOnly))).toMatchObject({ failed: 1 });
     expect(templatesOnly.calls).toEqual([]);
     expect(await row(second.id)).toMatchObject({ status: "FAILED", statusReason: "text_not_supported" });
+  });
+
+  it("are skipped once 24 h have passed since the shopper's last message (Meta's customer-service window)", async () => {
+    const late = await consentingMessage({ flow: "auto_reply", template: "", components: "[]", text: "Wir melden uns." });
+    await shopperWrote(db, late.to!, new Date(T0.getTime() - 24 * 3_600_000));
+    const never = await consentingMessage({ flow: "auto_reply", template: "", components: "[]", text: "Wir melden uns." });
+    const sender: WhatsAppSender = { ...createFakeSender(), sendText: async () => ({ ok: true, waMessageId: "wamid.never" }) };
+    expect(await dispatchDueMessages(deps(sender))).toMatchObject({ skipped: 2, sent: 0 });
+    for (const m of [late, never]) expect(await row(m.id)).toMatchObject({ status: "SKIPPED", statusReason: "outside_service_window" });
   });
 });
 
@@ -165,6 +176,8 @@ describe("dispatchDueMessages", () => {
     expect((await eventsOf(db, message.id))[1].reason).toMatch(/^retry_after_24h: /);
 
     clock.advance(60_000);
+    // Back in stock is off until a merchant switches it on.
+    await db.shop.upsert({ where: { domain: SHOP }, create: { domain: SHOP, settings: JSON.stringify({ flows: { back_in_stock: { enabled: true } } }) }, update: {} });
     const other = await createMessage(db, { to: message.to, category: "MARKETING", flow: "back_in_stock", sendAfter: clock.now(), createdAt: clock.now() });
     expect(await dispatchDueMessages(deps(sender))).toMatchObject({ claimed: 1, deferred: 1 });
     expect(await row(other.id)).toMatchObject({ status: "SCHEDULED", sendAfter: new Date(T0.getTime() + day), attempts: 0 });

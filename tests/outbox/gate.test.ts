@@ -8,7 +8,12 @@ const secondsAgo = (s: number) => new Date(now.getTime() - s * 1000);
 const utility: GateMessage = { flow: "order_confirmation", to: "+491510000001", waUserId: null, category: "UTILITY", orderId: null };
 const marketing: GateMessage = { ...utility, category: "MARKETING" };
 const optOut: GateMessage = { ...utility, flow: "opt_out_confirmation" };
-const confirmed: SendFacts = { consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null };
+// 10:00 UTC is 11:00 in Berlin: outside the default quiet hours.
+const berlin = { zone: "Europe/Berlin", basis: "phone" } as const;
+const defaults = { flowEnabled: true, quietHours: { start: "21:00", end: "08:00" }, marketingCap: 2 };
+const confirmed: SendFacts = {
+  consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, settings: defaults, recipientZone: berlin, marketingSentInWindow: 0, lastInboundAt: null,
+};
 
 type Expected = GateDecision["action"] | [GateDecision["action"], string] | [GateDecision["action"], string, Date];
 

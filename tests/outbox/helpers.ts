@@ -13,6 +13,17 @@ export async function resetOutbox(db: Db): Promise<void> {
   await db.message.deleteMany();
   await db.consent.deleteMany();
   await db.order.deleteMany();
+  await db.inboundMessage.deleteMany();
+}
+
+let inboundSeq = 0;
+
+/** The shopper wrote to the shop at `at` (as the Inbox records it): opens the 24 h customer-service window. */
+export async function shopperWrote(db: Db, phone: string, at: Date): Promise<void> {
+  inboundSeq += 1;
+  await db.inboundMessage.create({
+    data: { shop: SHOP, waMessageId: `wamid.in-${process.pid}-${inboundSeq}`, phone, type: "text", text: "Wo ist meine Bestellung?", handledAs: "wismo", reason: "test", at, receivedAt: at },
+  });
 }
 
 export async function createMessage(db: Db, overrides: Partial<Prisma.MessageUncheckedCreateInput> = {}): Promise<Message> {

@@ -61,6 +61,7 @@ const en = {
     revoked: "Unsubscribed in answer to this message.",
     declined: "Answered no.",
   },
+  quietHoursUntil: "Quiet hours until {time} in the shopper's time zone ({zone}).",
   /** Momento's own reason codes (outbox, planners) in words. */
   reasons: {
     no_phone: "The order has no phone number.",
@@ -76,8 +77,9 @@ const en = {
     not_eligible: "The checkout was not eligible for a reminder.",
     flow_off: "This flow is switched off in Automations.",
     flow_disabled: "This flow is switched off in Automations.",
-    frequency_cap: "The shopper already got the maximum number of marketing messages this week.",
+    frequency_cap: "The shopper already got the maximum number of marketing messages in the last 7 days.",
     quiet_hours: "Quiet hours in the shopper's time zone.",
+    outside_service_window: "A free-text message may only answer within 24 hours of the shopper's last message.",
     pair_limit: "Another message went to this shopper a few seconds ago (WhatsApp allows about one every 6 seconds).",
     marketing_paused: "Meta asked to pause marketing to this shopper for 24 hours.",
     retry_scheduled: "A temporary error; Momento tries again.",
@@ -183,6 +185,7 @@ const de: MessagesStrings = {
     revoked: "Hat sich als Antwort auf diese Nachricht abgemeldet.",
     declined: "Hat mit Nein geantwortet.",
   },
+  quietHoursUntil: "Ruhezeit bis {time} in der Zeitzone der Person ({zone}).",
   reasons: {
     no_phone: "Die Bestellung hat keine Telefonnummer.",
     invalid_phone: "Die Telefonnummer der Bestellung ist ungültig.",
@@ -197,8 +200,9 @@ const de: MessagesStrings = {
     not_eligible: "Der Checkout kam für eine Erinnerung nicht in Frage.",
     flow_off: "Dieser Ablauf ist unter Automationen ausgeschaltet.",
     flow_disabled: "Dieser Ablauf ist unter Automationen ausgeschaltet.",
-    frequency_cap: "Die Person hat diese Woche schon die Höchstzahl an Marketing-Nachrichten erhalten.",
+    frequency_cap: "Die Person hat in den letzten 7 Tagen schon die Höchstzahl an Marketing-Nachrichten erhalten.",
     quiet_hours: "Ruhezeit in der Zeitzone der Person.",
+    outside_service_window: "Eine freie Textnachricht darf nur innerhalb von 24 Stunden nach der letzten Nachricht der Person antworten.",
     pair_limit: "Vor wenigen Sekunden ging schon eine Nachricht an diese Person (WhatsApp erlaubt etwa eine alle 6 Sekunden).",
     marketing_paused: "Meta hat gebeten, Marketing an diese Person 24 Stunden zu pausieren.",
     retry_scheduled: "Ein vorübergehender Fehler; Momento versucht es erneut.",

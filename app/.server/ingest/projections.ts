@@ -18,6 +18,15 @@ function firstValidPhone(candidates: string[], country: string): { phone: string
   return { phone: null, invalid: candidates.length > 0 };
 }
 
+/**
+ * The country whose clock the buyer lives by: where the goods go, else where the bill goes. Not the customer's
+ * default address: it may be years old and belongs to the account, not to this purchase.
+ */
+function addressCountry(p: Pick<OrderPayload, "shipping_address" | "billing_address">): string | null {
+  const code = p.shipping_address?.country_code ?? p.billing_address?.country_code ?? null;
+  return code && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : null;
+}
+
 export async function projectOrder(tx: DbTx, shop: ShopContext, p: OrderPayload) {
   const { phone, invalid } = firstValidPhone(buyerPhoneCandidates(p), shop.country);
   const email = p.email ?? p.customer?.email ?? null;
@@ -38,6 +47,7 @@ export async function projectOrder(tx: DbTx, shop: ShopContext, p: OrderPayload)
     financialStatus: p.financial_status,
     optInRequested: p.note_attributes[OPT_IN_ATTRIBUTE] === "1" || p.note_attributes[OPT_IN_ATTRIBUTE] === "true",
     orderStatusUrl: p.order_status_url,
+    addressCountry: addressCountry(p),
     createdAt: p.created_at,
     sourceUpdatedAt: p.updated_at,
   };
@@ -117,6 +127,7 @@ export async function projectCheckout(tx: DbTx, shop: ShopContext, p: CheckoutPa
     totalPrice: p.total_price ?? null,
     currency: p.presentment_currency ?? p.currency,
     abandonedCheckoutUrl: p.abandoned_checkout_url,
+    addressCountry: addressCountry(p),
     completedAt: p.completed_at ?? null,
     createdAt: p.created_at,
     sourceUpdatedAt: p.updated_at,

@@ -85,9 +85,14 @@ export function reasonCode(reason: string | null): string | null {
 export function reasonText(reason: string | null, s: MessagesStrings): string | null {
   if (!reason) return null;
   const code = reasonCode(reason);
+  const quiet = code === "quiet_hours" ? QUIET_UNTIL.exec(reason) : null;
+  if (quiet) return fill(s.quietHoursUntil, { time: quiet[1], zone: quiet[2] });
   if (code && s.reasons[code]) return s.reasons[code];
   return code ? reason.slice(code.length + 1).trim() : reason;
 }
+
+/** The gate's "Quiet hours until 08:00 Asia/Tokyo (…)": the end in the shopper's own clock and zone. */
+const QUIET_UNTIL = /until (\d{2}:\d{2}) ([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*)/;
 
 const ISO_IN_TEXT = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/;
 

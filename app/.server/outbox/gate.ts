@@ -1,8 +1,10 @@
 // The send-time policy gate (DESIGN.md §4): a pure function of the message, facts loaded just before
 // sending, and `now`. Everything decided at planning time is checked again here, because consent,
 // relevance and throughput can all have changed since the message was scheduled.
+import type { QuietHours } from "../settings/schema";
 import type { TemplateApproval } from "../templates/whatsapp-templates";
-import type { OutboxPolicy } from "./policy";
+import { flowSendPolicy, type OutboxPolicy } from "./policy";
+import { quietHoursEnd, wallClock, type RecipientZone } from "./recipient-time";
 
 export type ConsentState = "NONE" | "REQUESTED" | "CONFIRMED" | "REVOKED" | "REDACTED";
 
@@ -20,6 +22,8 @@ export interface GateMessage {
   /** Cart recovery: the checkout the reminder is about, and its dedupeKey (which names the step). */
   checkoutToken?: string | null;
   dedupeKey?: string;
+  /** A free-form text instead of a template: allowed only inside the customer-service window. */
+  text?: string | null;
 }
 
 /** What the cart-recovery relevance check needs (loaded by cart-recovery/send-facts.ts). */
@@ -47,11 +51,27 @@ export interface SendFacts {
   cartRecovery?: CartRecoveryFacts | null;
   /** Meta's approval of the message's template in its language; absent or not_synced pauses nothing. */
   template?: TemplateApproval;
+  /** The merchant's settings as they are now, not as they were when the message was planned. */
+  settings: SendSettings;
+  recipientZone: RecipientZone;
+  /** Marketing messages sent to this recipient within the cap's rolling window before now (this one not counted). */
+  marketingSentInWindow: number;
+  /** The shopper's last message to the shop, which opens Meta's customer-service window (loaded for free-form messages). */
+  lastInboundAt: Date | null;
 }
 
-export type SkipReason = "not_contactable" | "consent_revoked" | "no_consent" | "template_not_approved";
+export interface SendSettings {
+  /** The message's flow is switched on in Automations (flows the settings do not list are always on). */
+  flowEnabled: boolean;
+  quietHours: QuietHours | null;
+  /** Marketing messages per recipient per rolling window; null = no cap. */
+  marketingCap: number | null;
+}
+
+export type SkipReason =
+  | "not_contactable" | "consent_revoked" | "no_consent" | "flow_disabled" | "outside_service_window" | "frequency_cap" | "template_not_approved";
 export type CancelReason = "order_cancelled" | "order_placed" | "checkout_deleted" | "holdout" | "not_eligible" | "shopper_replied" | "not_tracked";
-export type DeferReason = "marketing_paused" | "pair_limit" | "step1_pending";
+export type DeferReason = "quiet_hours" | "marketing_paused" | "pair_limit" | "step1_pending";
 
 export type GateDecision =
   | { action: "send" }
@@ -59,7 +79,7 @@ export type GateDecision =
   | { action: "cancel"; reason: CancelReason; detail: string }
   | { action: "defer"; until: Date; reason: DeferReason; detail: string };
 
-type GatePolicy = Pick<OutboxPolicy, "pairIntervalMs">;
+type GatePolicy = Pick<OutboxPolicy, "pairIntervalMs" | "marketingCapWindowMs" | "serviceWindowMs">;
 
 const MINIMUM_CONSENT: Record<MessageCategory, readonly ConsentState[]> = {
   UTILITY: ["REQUESTED", "CONFIRMED"],
@@ -97,6 +117,17 @@ function cartRecoveryRelevance(message: GateMessage, facts: CartRecoveryFacts | 
   return null;
 }
 
+const ZONE_BASIS: Record<RecipientZone["basis"], string> = {
+  address: "from the order's or checkout's address",
+  phone: "from the phone number's country",
+  shop: "the shop's time zone, as nothing else was known",
+};
+
+const hhmm = (at: Date, zone: string) => {
+  const w = wallClock(at, zone);
+  return `${String(w.hour).padStart(2, "0")}:${String(w.minute).padStart(2, "0")}`;
+};
+
 export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Date, policy: GatePolicy): GateDecision {
   // 1. Who: a recipient we can address at all.
   if (message.to === null && message.waUserId === null) {
@@ -130,11 +161,36 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
     if (relevance) return relevance;
   }
 
-  // 4. Recipient's time and attention — quiet hours (defer to their end) and the marketing frequency cap
-  //    (skip "frequency_cap") go here, before throughput. Not built yet (a later issue).
+  // 4. The merchant's say and Meta's rules for the kind of message.
+  if (!facts.settings.flowEnabled) {
+    return { action: "skip", reason: "flow_disabled", detail: "The merchant switched this flow off in Automations after the message was planned." };
+  }
+  const flow = flowSendPolicy(message.flow);
+  if (message.text != null) {
+    const windowOpen = facts.lastInboundAt !== null && now.getTime() - facts.lastInboundAt.getTime() < policy.serviceWindowMs;
+    if (!windowOpen) {
+      return {
+        action: "skip",
+        reason: "outside_service_window",
+        detail: `A free-form message may only go out within ${policy.serviceWindowMs / 3_600_000} hours of the shopper's last message (Meta's customer-service window).`,
+      };
+    }
+  }
 
-  // 5. Throughput towards this recipient.
-  if (category === "MARKETING" && facts.marketingBlockedUntil && facts.marketingBlockedUntil > now) {
+  // 5. The recipient's time and attention. Deferrals first, so the cap is counted at the real send time.
+  const quiet = flow.quietHoursExempt ? null : facts.settings.quietHours;
+  const quietEnd = quiet ? quietHoursEnd(now, facts.recipientZone.zone, quiet) : null;
+  if (quietEnd) {
+    const { zone, basis } = facts.recipientZone;
+    return {
+      action: "defer",
+      until: quietEnd,
+      reason: "quiet_hours",
+      detail: `Quiet hours until ${hhmm(quietEnd, zone)} ${zone} (the recipient's time zone, ${ZONE_BASIS[basis]}).`,
+    };
+  }
+  const marketing = category === "MARKETING" || flow.category === "MARKETING";
+  if (marketing && facts.marketingBlockedUntil && facts.marketingBlockedUntil > now) {
     return {
       action: "defer",
       until: facts.marketingBlockedUntil,
@@ -142,6 +198,16 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
       detail: "Meta limited marketing to this recipient (131049); marketing waits 24 hours.",
     };
   }
+  const cap = facts.settings.marketingCap;
+  if (flow.frequencyCapped && cap !== null && facts.marketingSentInWindow >= cap) {
+    return {
+      action: "skip",
+      reason: "frequency_cap",
+      detail: `The recipient already got ${facts.marketingSentInWindow} marketing messages in the last ${policy.marketingCapWindowMs / 86_400_000} days; the cap is ${cap}.`,
+    };
+  }
+
+  // 6. Throughput towards this recipient (Meta's pair rate limit).
   if (facts.lastSentToRecipientAt !== null) {
     const allowedAt = new Date(facts.lastSentToRecipientAt.getTime() + policy.pairIntervalMs);
     if (allowedAt > now) {
@@ -154,7 +220,7 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
     }
   }
 
-  // 6. The template: Meta refuses a template that is not approved (132001), so the message is not sent at all.
+  // 7. The template: Meta refuses a template that is not approved (132001), so the message is not sent at all.
   const template = templateCheck(facts.template);
   if (template) return template;
 

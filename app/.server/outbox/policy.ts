@@ -29,6 +29,10 @@ export interface OutboxPolicy {
   batchSize: number;
   /** Meta: after 131049 wait at least 24 h before sending marketing to that user again. */
   after131049Ms: number;
+  /** The rolling window of the marketing frequency cap (the cap itself is a merchant setting). */
+  marketingCapWindowMs: number;
+  /** Meta's customer-service window: free-form messages only this long after the shopper's last message. */
+  serviceWindowMs: number;
 }
 
 export const defaultOutboxPolicy: OutboxPolicy = {
@@ -41,6 +45,8 @@ export const defaultOutboxPolicy: OutboxPolicy = {
   reconcileAfterMs: 15 * 60_000,
   batchSize: 100,
   after131049Ms: 24 * 60 * 60_000,
+  marketingCapWindowMs: 7 * 24 * 60 * 60_000,
+  serviceWindowMs: 24 * 60 * 60_000,
 };
 
 /**
@@ -80,7 +86,19 @@ export const FLOW_SEND_POLICY: Readonly<Record<string, FlowSendPolicy>> = {
   feedback: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
   win_back: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
   loyalty: { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true },
+  /** The merchant's test message to their own number, sent on request in Setup. */
+  test_message: { category: "UTILITY", quietHoursExempt: true, frequencyCapped: false },
 };
+
+const UNKNOWN_FLOW: FlowSendPolicy = { category: "MARKETING", quietHoursExempt: false, frequencyCapped: true };
+
+/** A flow missing from the table is treated as the strictest kind: marketing, held by quiet hours and the cap. */
+export function flowSendPolicy(flow: string): FlowSendPolicy {
+  return Object.hasOwn(FLOW_SEND_POLICY, flow) ? FLOW_SEND_POLICY[flow] : UNKNOWN_FLOW;
+}
+
+/** The flows whose sent messages the frequency cap counts. */
+export const CAPPED_FLOWS: readonly string[] = Object.keys(FLOW_SEND_POLICY).filter((flow) => FLOW_SEND_POLICY[flow].frequencyCapped);
 
 /**
  * Fan-outs (back in stock) spread their messages over time at this share of the business number's rate, so
