@@ -22,3 +22,9 @@ function offsetMs(at: Date, timeZone: string): number {
   const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
   return asUtc - Math.floor(at.getTime() / 1000) * 1000;
 }
+
+/** The calendar date `n` days after `date` (YYYY-MM-DD; negative n goes back). No time zone: dates only. */
+export function addDays(date: string, n: number): string {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}

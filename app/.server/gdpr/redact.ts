@@ -8,6 +8,7 @@ import { normalizePhone } from "../identity";
 import type { ShopContext } from "../ingest/projections";
 import { transitionConsent } from "../consent/state";
 import type { Subject } from "./subject";
+import { deleteRollups } from "../analytics/rollups";
 
 export interface RedactionCounts {
   customers: number;
@@ -178,6 +179,7 @@ export async function redactShop(tx: DbTx, shop: string): Promise<Record<string,
   deleted.cartRecoveries = (await tx.cartRecovery.deleteMany({ where: { shop } })).count;
   deleted.discountCodes = (await tx.discountCode.deleteMany({ where: { shop } })).count;
   deleted.customers = (await tx.customer.deleteMany({ where: { shop } })).count;
+  await deleteRollups(tx, shop);
   deleted.sessions = (await tx.session.deleteMany({ where: { shop } })).count;
   deleted.shops = (await tx.shop.deleteMany({ where: { domain: shop } })).count;
   return deleted;

@@ -6,6 +6,7 @@ import type { Clock } from "../clock";
 import type { Db } from "../db";
 import type { DeliveryStatus, StatusUpdate } from "../whatsapp/types";
 import { eventReason, isContention, type MessageStatus } from "./events";
+import { rollupMessagesMoved } from "../analytics/rollups";
 
 export interface StatusApplyCounts {
   /** Updates that changed a message (each appended one MessageEvent). */
@@ -211,6 +212,7 @@ async function applyOnce(db: Db, clock: Clock, updates: StatusUpdate[]): Promise
     for (const group of groups.values()) {
       const { count } = await tx.message.updateMany({ where: { ...group.where, id: { in: group.ids } }, data: group.data });
       if (count !== group.ids.length) throw new ConcurrentChange();
+      await rollupMessagesMoved(tx, group.ids, group.where.status as string, group.data.status as string | undefined);
     }
     await tx.messageEvent.createMany({ data: plan.events.map((e) => ({ ...e, source: "webhook" })) });
   }, { maxWait: 10_000, timeout: 30_000 });

@@ -86,6 +86,8 @@ export const settingsSchema = z.object({
   marketingCapPer7Days: z.number().int().min(1).max(20).nullable(),
   attributionWindowDays: z.number().int().min(1).max(30),
   holdoutPercent: z.number().int().min(0).max(50),
+  /** METRICS.md "Lapsed": a customer whose last order is more than this many days before the period's end. */
+  lapsedAfterDays: z.number().int().min(7).max(730),
   /** Minutes after the abandoned checkout for step 1 and step 2. */
   cartRecoverySteps: z.tuple([z.number().int().min(15), z.number().int()]),
   /** Estimated price per delivered template message in costCurrency, by recipient country and category. */
@@ -109,6 +111,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   marketingCapPer7Days: 2,
   attributionWindowDays: 5,
   holdoutPercent: 10,
+  lapsedAfterDays: 90,
   cartRecoverySteps: [60, 24 * 60],
   // Meta's per-message rates for Germany in EUR since July 2025 (marketing €0.1131, utility €0.0456);
   // other countries use the same until the merchant enters theirs. Estimates, never an invoice.
