@@ -10,8 +10,15 @@ export function startOfLocalDay(date: string, timeZone: string): Date {
 
 /** The local calendar date (YYYY-MM-DD) of an instant in `timeZone`. */
 export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(at);
 }
+// Building a formatter costs far more than using one; the rollups call this for every row they count.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
 function offsetMs(at: Date, timeZone: string): number {
   const parts = Object.fromEntries(

@@ -52,7 +52,8 @@ export interface Stats {
   shop: string;
   from: string;
   to: string;
-  messages: { total: MessageCounts; byFlow: Partial<Record<Flow, MessageCounts>> };
+  /** sent = sent ∪ delivered ∪ read; readRate = read / (delivered ∪ read), a lower bound (METRICS.md "Messages"). */
+  messages: { total: MessageCounts; byFlow: Partial<Record<Flow, MessageCounts>>; sent: number; readRate: number };
   consent: { requested: number; confirmed: number; revoked: number; confirmationRate: number };
   cartRecovery: CartRecoveryStats;
   retention: GroupRetention & {
@@ -146,7 +147,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
     shop,
     from: period.label.from,
     to: period.label.to,
-    messages: { total, byFlow },
+    messages: { total, byFlow, sent: total.sent + total.delivered + total.read, readRate: ratio(total.read, total.delivered + total.read) },
     consent: {
       requested: sum("consent:REQUESTED"),
       confirmed: sum("consent:CONFIRMED"),
