@@ -1,6 +1,6 @@
 // npm run bench:dashboard -- [--db sqlite|postgres] [--scale 1] [--calls 40]
 // Seeds one shop with 1 M orders, 3 M messages and 300 k customers (times --scale) over two years, with set-based
-// INSERT … SELECT statements, computes its rollups with the rebuild (decision 006), then calls the dashboard's
+// INSERT … SELECT statements, computes its rollups with the rebuild (decision 008), then calls the dashboard's
 // loader (both periods of the page: the last 30 days and the 30 before) repeatedly and prints p50/p95 as JSON.
 // --db postgres uses BENCH_DATABASE_URL (a PostgreSQL URL; its tables are replaced); sqlite a fresh file under .data/bench.
 import { mkdirSync, rmSync } from "node:fs";
@@ -53,7 +53,7 @@ const startMs = now.getTime() - DAYS * 86_400_000;
 
 // A sequence 1..n, and an instant `fraction` of the way through the two years, in each dialect. SQLite stores
 // DateTime as ISO text with +00:00 (the adapter's format); PostgreSQL as timestamp(3).
-const seq = (n: number) => (pg ? `generate_series(1, ${n}) AS s(n)` : `(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${n}) SELECT n FROM s) AS s`);
+const seq = (n: number) => (pg ? `generate_series(1::bigint, ${n}) AS s(n)` : `(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${n}) SELECT n FROM s) AS s`);
 const at = (fraction: string) =>
   pg
     ? `(to_timestamp(${startMs / 1000} + (${fraction}) * ${DAYS * 86_400}) AT TIME ZONE 'UTC')`

@@ -1,5 +1,5 @@
 // npm run rollups:rebuild -- --shop <domain> [--all]
-// Recomputes a shop's rollups (decision 006) from its orders, messages and consent events, in one transaction.
+// Recomputes a shop's rollups (decision 008) from its orders, messages and consent events, in one transaction.
 // For shops whose rows were written around the write points (an import, a restore) or whose time zone changed.
 import { loadEnvDefaults } from "./lib/load-env";
 

@@ -119,6 +119,12 @@ describe("retention (METRICS.md) from the rollups", () => {
     });
   });
 
+  it("reads the consent state at `to` from the current state when nothing changed since, else from the log", async () => {
+    // Up to 3 April: B's confirmation (2 April) is in, nothing happened later. Customers in P: A B C D (D twice now).
+    const { retention } = await computeStats(db, { ...march, to: startOfLocalDay("2026-04-03", tz) });
+    expect(retention).toMatchObject({ customers: 4, subscribers: { customers: 2, returningCustomerRate: 1 / 2 }, others: { customers: 2, returningCustomerRate: 1 } });
+  });
+
   it("builds cohorts by the month of the first order, retention per calendar month", async () => {
     const { retention } = await computeStats(db, march);
     expect(retention.cohorts).toEqual([

@@ -1,4 +1,4 @@
-// Rollups (docs/decisions/006-rollups.md): daily figures per shop, kept up to date in the transaction of the
+// Rollups (docs/decisions/008-rollups.md): daily figures per shop, kept up to date in the transaction of the
 // write they mirror, so the stats never scan raw orders or messages. Each hook applies the difference between
 // a row's contribution before and after the write; a write that did not happen (a duplicate or stale webhook,
 // a conditional update that matched nothing) is never passed here, so nothing is counted twice.
@@ -33,7 +33,7 @@ export const consentMetric = (state: string) => `consent:${state}`;
 const DEFAULT_TIMEZONE = "Europe/Berlin";
 
 // The hooks run on every webhook: the time zone is read once a minute per shop, not once per write. A shop whose
-// time zone changes needs a rebuild anyway (its days move), see decision 006.
+// time zone changes needs a rebuild anyway (its days move), see decision 008.
 const TIMEZONE_TTL_MS = 60_000;
 const timezones = new Map<string, { timezone: string; readAt: number }>();
 

@@ -1,9 +1,10 @@
 // The one stats function: every figure on screen, in exports and in the stats/replay JSON comes from
-// here, exactly as defined in METRICS.md. It reads the rollups (rollups.ts, decision 006), never raw orders
+// here, exactly as defined in METRICS.md. It reads the rollups (rollups.ts, decision 008), never raw orders
 // or messages; consent events, feedback answers and cart-recovery decisions are read where they are kept.
 //
 // P is a run of whole local days in the shop's time zone: instants that are not a local midnight are
 // widened to the days that hold them (the rollups are per local day).
+import { Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
 import type { Flow } from "../automations/types";
 import { cartRecoveryFigures, formatCents, type CartRecoveryStats } from "../cart-recovery/figures";
@@ -114,8 +115,17 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
   const from = startOfLocalDay(fromDay, timezone);
   const to = startOfLocalDay(toDay, timezone);
 
-  const [dayRows, consent, retention, nps, cartRecovery] = await Promise.all([
-    db.rollupDay.findMany({ where: { shop, day: { gte: fromDay, lt: toDay } }, select: { day: true, metric: true, value: true } }),
+  const [totalRows, dailyRows, consent, retention, nps, cartRecovery] = await Promise.all([
+    db.rollupDay.groupBy({ by: ["metric"], where: { shop, day: { gte: fromDay, lt: toDay } }, _sum: { value: true } }),
+    // The charts' series, summed per day in the database (a year is 365 rows, not one per day and metric).
+    db.$queryRaw<{ day: string; orders: unknown; revenue_cents: unknown; sent: unknown; read: unknown }[]>`
+      SELECT "day",
+        SUM(CASE WHEN "metric" = 'orders' THEN "value" ELSE 0 END) AS orders,
+        SUM(CASE WHEN "metric" = 'revenue_cents' THEN "value" ELSE 0 END) AS revenue_cents,
+        SUM(CASE WHEN "metric" LIKE 'msg:%:sent' OR "metric" LIKE 'msg:%:delivered' OR "metric" LIKE 'msg:%:read' THEN "value" ELSE 0 END) AS sent,
+        SUM(CASE WHEN "metric" LIKE 'msg:%:read' THEN "value" ELSE 0 END) AS "read"
+      FROM "RollupDay" WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
+      GROUP BY "day"`,
     confirmationRate(db, shop, from, to),
     retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays),
     npsFigures(db, shop, from, to),
@@ -124,24 +134,20 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
 
   const total = emptyCounts();
   const byFlow: Partial<Record<Flow, MessageCounts>> = {};
-  const totals = new Map<string, number>();
-  const days = new Map<string, { messagesSent: number; messagesRead: number; orders: number; revenueCents: number }>();
-  for (let day = fromDay; day < toDay; day = addDays(day, 1)) days.set(day, { messagesSent: 0, messagesRead: 0, orders: 0, revenueCents: 0 });
-  for (const { day, metric, value } of dayRows) {
-    totals.set(metric, (totals.get(metric) ?? 0) + value);
-    const daily = days.get(day)!;
-    if (metric === "orders") daily.orders += value;
-    else if (metric === "revenue_cents") daily.revenueCents += value;
-    else if (metric.startsWith("msg:")) {
-      const [, flow, bucket] = metric.split(":") as [string, Flow, MessageBucket];
-      const counts = (byFlow[flow] ??= emptyCounts());
-      counts[bucket] += value;
-      total[bucket] += value;
-      if (bucket === "sent" || bucket === "delivered" || bucket === "read") daily.messagesSent += value;
-      if (bucket === "read") daily.messagesRead += value;
-    }
+  const totals = new Map(totalRows.map((r) => [r.metric, r._sum.value ?? 0]));
+  for (const [metric, value] of totals) {
+    if (!metric.startsWith("msg:")) continue;
+    const [, flow, bucket] = metric.split(":") as [string, Flow, MessageBucket];
+    (byFlow[flow] ??= emptyCounts())[bucket] += value;
+    total[bucket] += value;
   }
   const sum = (metric: string) => totals.get(metric) ?? 0;
+  const byDay = new Map(dailyRows.map((r) => [r.day, r]));
+  const daily: DailyFigures[] = [];
+  for (let day = fromDay; day < toDay; day = addDays(day, 1)) {
+    const r = byDay.get(day);
+    daily.push({ day, messagesSent: num(r?.sent), messagesRead: num(r?.read), orders: num(r?.orders), revenue: formatCents(num(r?.revenue_cents)) });
+  }
 
   return {
     shop,
@@ -158,7 +164,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
     retention,
     nps,
     orders: { count: sum("orders"), revenue: formatCents(sum("revenue_cents")), optInRate: ratio(sum("opt_in_orders"), sum("orders")) },
-    daily: [...days].map(([day, d]) => ({ day, messagesSent: d.messagesSent, messagesRead: d.messagesRead, orders: d.orders, revenue: formatCents(d.revenueCents) })),
+    daily,
   };
 }
 
@@ -181,15 +187,17 @@ async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; to
   const { fromDay, toDay, to } = p;
   // Customers in P, whether each is returning (an order before P, or two in P: two or more orders up to `to`)
   // and whether their number's consent was CONFIRMED at `to` (its latest transition before `to`).
+  // Consent.state is the latest transition's state: when no transition happened at or after `to` (the usual
+  // dashboard period, ending today), it is the state at `to`, and the per-customer event lookup is not needed.
+  const changedSinceTo = await db.consentEvent.findFirst({ where: { shop, at: { gte: to } }, select: { id: true } });
+  const stateAtTo = changedSinceTo
+    ? Prisma.sql`(SELECT e."toState" FROM "ConsentEvent" e WHERE e."consentId" = k."id" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1)`
+    : Prisma.sql`k."state"`;
   const groups = await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
     SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
       SELECT
         CASE WHEN s."firstDay" < ${fromDay} OR p.n >= 2 THEN 1 ELSE 0 END AS is_returning,
-        CASE WHEN (
-          SELECT e."toState" FROM "Consent" k JOIN "ConsentEvent" e ON e."consentId" = k."id"
-          WHERE k."shop" = ${shop} AND k."phone" = c."phone" AND e."at" < ${to}
-          ORDER BY e."at" DESC, e."id" DESC LIMIT 1
-        ) = 'CONFIRMED' THEN 1 ELSE 0 END AS is_subscriber
+        CASE WHEN ${stateAtTo} = 'CONFIRMED' THEN 1 ELSE 0 END AS is_subscriber
       FROM (
         SELECT "customerId", SUM("orders") AS n FROM "CustomerDay"
         WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
@@ -197,6 +205,7 @@ async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; to
       ) p
       JOIN "CustomerSummary" s ON s."shop" = ${shop} AND s."customerId" = p."customerId"
       LEFT JOIN "Customer" c ON c."id" = p."customerId"
+      LEFT JOIN "Consent" k ON k."shop" = ${shop} AND k."phone" = c."phone"
     ) x GROUP BY x.is_returning, x.is_subscriber`;
   const group = (subscriber: boolean | null): GroupRetention => {
     const rows = groups.filter((g) => subscriber === null || num(g.is_subscriber) === (subscriber ? 1 : 0));
