@@ -82,9 +82,9 @@ async function seed() {
   );
   await run(
     `${ORDERS} orders`,
-    `INSERT INTO "Order" ("id", "shop", "shopifyOrderId", "name", "customerKey", "totalPrice", "currency", "test", "cancelledAt", "optInRequested", "createdAt", "sourceUpdatedAt")
+    `INSERT INTO "Order" ("id", "shop", "shopifyOrderId", "name", "customerKey", "checkoutToken", "totalPrice", "currency", "test", "cancelledAt", "optInRequested", "createdAt", "sourceUpdatedAt")
      SELECT 'o' || ${text("n")}, '${SHOP}', ${text("n")}, '#' || ${text("n")},
-       ${text(`((n * 7919) % ${CUSTOMERS}) + 1`)},
+       ${text(`((n * 7919) % ${CUSTOMERS}) + 1`)}, 'tok' || ${text(`n % ${ORDERS}`)},
        ${text(`10 + (n % 190)`)} || '.' || ${pad("n % 100", 2)}, 'EUR',
        ${bool("n % 500 = 0")}, CASE WHEN n % 97 = 0 THEN ${at(spread("n", 1))} ELSE NULL END, ${bool("n % 3 = 0")},
        ${at(`sqrt(${spread("n", 1)})`)}, ${at(`sqrt(${spread("n", 1)})`)}
@@ -95,8 +95,9 @@ async function seed() {
   const pick = (list: string[], expr: string) => `CASE ${list.map((v, i) => `WHEN (${expr}) % ${list.length} = ${i} THEN '${v}'`).join(" ")} END`;
   await run(
     `${MESSAGES} messages`,
-    `INSERT INTO "Message" ("id", "shop", "flow", "dedupeKey", "to", "customerKey", "category", "template", "language", "components", "status", "sendAfter", "plannedFor", "createdAt")
+    `INSERT INTO "Message" ("id", "shop", "flow", "dedupeKey", "to", "customerKey", "checkoutToken", "category", "template", "language", "components", "status", "sendAfter", "plannedFor", "createdAt")
      SELECT 'm' || ${text("n")}, '${SHOP}', ${pick(flows, "n")}, 'bench:' || ${text("n")}, '+4915' || ${pad(`(n % ${CUSTOMERS}) + 1`, 9)}, ${text(`(n % ${CUSTOMERS}) + 1`)},
+       CASE WHEN n % ${flows.length} = 2 THEN 'tok' || ${text(`(n / ${flows.length}) % ${CHECKOUTS}`)} ELSE NULL END,
        'UTILITY', 't', 'de', '[]', ${pick(statuses, "n / 7")}, ${at(`sqrt(${spread("n", 2)})`)}, ${at(`sqrt(${spread("n", 2)})`)}, ${at(`sqrt(${spread("n", 2)})`)}
      FROM ${seq(MESSAGES)}`,
   );

@@ -47,3 +47,6 @@ CREATE INDEX "CustomerSummary_shop_firstDay_idx" ON "CustomerSummary"("shop", "f
 
 -- CreateIndex
 CREATE INDEX "CustomerSummary_shop_lastDay_idx" ON "CustomerSummary"("shop", "lastDay");
+
+-- CreateIndex
+CREATE INDEX "Message_shop_flow_createdAt_idx" ON "Message"("shop", "flow", "createdAt");
