@@ -188,7 +188,7 @@ export interface MessageFacts {
 
 /** Hook for a message written into the outbox with `status`. */
 export async function rollupMessagesCreated(tx: DbTx, messages: (MessageFacts & { status: string })[]): Promise<void> {
-  for (const m of messages) await moveMessages(tx, [m], null, m.status);
+  await moveMessages(tx, messages.map((m) => ({ ...m, from: null, to: m.status })));
 }
 
 /**
@@ -198,7 +198,13 @@ export async function rollupMessagesCreated(tx: DbTx, messages: (MessageFacts & 
 export async function rollupMessagesMoved(tx: DbTx, ids: string[], from: string, to: string | undefined): Promise<void> {
   if (!to || ids.length === 0 || BUCKET_OF_STATUS[from] === BUCKET_OF_STATUS[to]) return;
   const rows = await tx.message.findMany({ where: { id: { in: ids } }, select: { shop: true, flow: true, createdAt: true, orderId: true } });
-  await moveMessages(tx, rows, from, to);
+  await moveMessages(tx, rows.map((r) => ({ ...r, from, to })));
+}
+
+/** Hook for status changes whose rows the caller has read already (Meta's status webhooks): no read of its own. */
+export async function rollupMessageRowsMoved(tx: DbTx, moves: (MessageFacts & { from: string; to: string | undefined })[]): Promise<void> {
+  const changed = moves.filter((m): m is MessageFacts & { from: string; to: string } => !!m.to && BUCKET_OF_STATUS[m.from] !== BUCKET_OF_STATUS[m.to]);
+  await moveMessages(tx, changed);
 }
 
 /** For bulk updates that do not return their rows: the hook runs before the update, with the update's `where`. */
@@ -207,7 +213,7 @@ export async function rollupMessagesMovingWhere(tx: DbTx, where: Prisma.MessageW
   await rollupMessagesMoved(tx, rows.map((r) => r.id), where.status, to);
 }
 
-async function moveMessages(tx: DbTx, rows: MessageFacts[], from: string | null, to: string): Promise<void> {
+async function moveMessages(tx: DbTx, rows: (MessageFacts & { from: string | null; to: string })[]): Promise<void> {
   const counted = rows.filter((r) => isCountedFlow(r.flow));
   if (counted.length === 0) return;
   // Messages about test orders are left out, like the orders themselves.
@@ -217,9 +223,9 @@ async function moveMessages(tx: DbTx, rows: MessageFacts[], from: string | null,
   for (const r of counted) {
     if (r.orderId && testOrders.has(r.orderId)) continue;
     const day = localDate(r.createdAt, await shopTimezone(tx, r.shop));
-    const fromBucket = from ? BUCKET_OF_STATUS[from] : undefined;
+    const fromBucket = r.from ? BUCKET_OF_STATUS[r.from] : undefined;
     if (fromBucket) deltas.push({ shop: r.shop, day, metric: messageMetric(r.flow, fromBucket), delta: -1 });
-    const toBucket = BUCKET_OF_STATUS[to];
+    const toBucket = BUCKET_OF_STATUS[r.to];
     if (toBucket) deltas.push({ shop: r.shop, day, metric: messageMetric(r.flow, toBucket), delta: 1 });
   }
   await addToDays(tx, deltas);
