@@ -97,6 +97,25 @@ function ClientChart({ id, height, children }: { id: string; height: number; chi
   );
 }
 
+/** Series colours, so the page's own legend matches the chart. */
+const COLORS = ["#2b62a9", "#9f41dc", "#3f899e", "#ca7d4a"];
+
+/** A legend drawn by the page: polaris-viz measures its own legend before the chart has its width, which can leave the chart a negative height. */
+function Legend({ names }: { names: string[] }) {
+  return (
+    <InlineStack gap="300" align="center">
+      {names.map((name, i) => (
+        <InlineStack gap="100" key={name} blockAlign="center">
+          <span style={{ display: "inline-block", width: 10, height: 10, borderRadius: 5, background: COLORS[i % COLORS.length] }} />
+          <Text as="span" variant="bodySm" tone="subdued">
+            {name}
+          </Text>
+        </InlineStack>
+      ))}
+    </InlineStack>
+  );
+}
+
 function heat(share: number): string {
   return `rgba(0, 128, 96, ${(0.08 + share * 0.85).toFixed(2)})`;
 }
@@ -160,7 +179,7 @@ export default function Dashboard() {
   const empty = stats.orders.count === 0 && createdOf(stats.messages.total) === 0 && previous.orders.count === 0 && createdOf(previous.messages.total) === 0;
 
   const flows = Object.entries(stats.messages.byFlow) as [string, MessageCounts][];
-  const stage = (name: string, value: (c: MessageCounts) => number) => ({ name, data: flows.map(([flow, c]) => ({ key: s.flows[flow] ?? flow, value: value(c) })) });
+  const stage = (name: string, value: (c: MessageCounts) => number, color: string) => ({ name, color, data: flows.map(([flow, c]) => ({ key: s.flows[flow] ?? flow, value: value(c) })) });
 
   return (
     <Page>
@@ -212,13 +231,15 @@ export default function Dashboard() {
                       <LineChart
                         theme="Light"
                         isAnimated={false}
+                        showLegend={false}
                         data={[
-                          { name: s.charts.messagesSent, data: stats.daily.map((d) => ({ key: d.day, value: d.messagesSent })) },
-                          { name: s.charts.messagesRead, data: stats.daily.map((d) => ({ key: d.day, value: d.messagesRead })) },
+                          { name: s.charts.messagesSent, color: COLORS[0], data: stats.daily.map((d) => ({ key: d.day, value: d.messagesSent })) },
+                          { name: s.charts.messagesRead, color: COLORS[1], data: stats.daily.map((d) => ({ key: d.day, value: d.messagesRead })) },
                         ]}
                       />
                     )}
                   </ClientChart>
+                  <Legend names={[s.charts.messagesSent, s.charts.messagesRead]} />
                 </BlockStack>
               </Card>
               <Card>
@@ -227,7 +248,14 @@ export default function Dashboard() {
                     {s.charts.revenue}
                   </Text>
                   <ClientChart id="revenue" height={240}>
-                    {() => <BarChart theme="Light" isAnimated={false} data={[{ name: s.charts.revenueSeries, data: stats.daily.map((d) => ({ key: d.day, value: Number(d.revenue) })) }]} />}
+                    {() => (
+                      <BarChart
+                        theme="Light"
+                        isAnimated={false}
+                        showLegend={false}
+                        data={[{ name: s.charts.revenueSeries, color: COLORS[0], data: stats.daily.map((d) => ({ key: d.day, value: Number(d.revenue) })) }]}
+                      />
+                    )}
                   </ClientChart>
                   <Text as="p" variant="bodyXs" tone="subdued">
                     {s.charts.revenueHelp}
@@ -247,15 +275,17 @@ export default function Dashboard() {
                     <BarChart
                       theme="Light"
                       isAnimated={false}
+                      showLegend={false}
                       data={[
-                        stage(s.charts.stages.created, createdOf),
-                        stage(s.charts.stages.sent, sentOf),
-                        stage(s.charts.stages.delivered, (c) => c.delivered + c.read),
-                        stage(s.charts.stages.read, (c) => c.read),
+                        stage(s.charts.stages.created, createdOf, COLORS[0]),
+                        stage(s.charts.stages.sent, sentOf, COLORS[1]),
+                        stage(s.charts.stages.delivered, (c) => c.delivered + c.read, COLORS[2]),
+                        stage(s.charts.stages.read, (c) => c.read, COLORS[3]),
                       ]}
                     />
                   )}
                 </ClientChart>
+                <Legend names={[s.charts.stages.created, s.charts.stages.sent, s.charts.stages.delivered, s.charts.stages.read]} />
                 <Text as="p" variant="bodyXs" tone="subdued">
                   {s.charts.funnelHelp}
                 </Text>
