@@ -224,7 +224,7 @@ describe("the merchant pages in Chromium", () => {
 
   test(skipReason ?? "German: Shopify's locale=de turns every page German", async () => {
     await page.goto(`${demo!.appUrl}/demo?locale=de`, { waitUntil: "networkidle" });
-    await expect(page.getByRole("heading", { name: "Bestellbestätigungen auf WhatsApp" }).waitFor()).resolves.toBeUndefined();
+    await expect(page.getByRole("heading", { name: "Nachrichten im Verlauf" }).waitFor()).resolves.toBeUndefined();
     await nav("/app/automations", "Automationen");
     await expect(page.getByRole("heading", { name: "Bestellbestätigung", exact: true }).isVisible()).resolves.toBe(true);
     await screenshot(page, "merchant-de-automations");

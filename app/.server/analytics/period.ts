@@ -10,8 +10,15 @@ export function startOfLocalDay(date: string, timeZone: string): Date {
 
 /** The local calendar date (YYYY-MM-DD) of an instant in `timeZone`. */
 export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(at);
 }
+// Building a formatter costs far more than using one; the rollups call this for every row they count.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
 function offsetMs(at: Date, timeZone: string): number {
   const parts = Object.fromEntries(
@@ -21,4 +28,10 @@ function offsetMs(at: Date, timeZone: string): number {
   );
   const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
   return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** The calendar date `n` days after `date` (YYYY-MM-DD; negative n goes back). No time zone: dates only. */
+export function addDays(date: string, n: number): string {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }

@@ -1,33 +1,75 @@
 // The one stats function: every figure on screen, in exports and in the stats/replay JSON comes from
-// here, exactly as defined in METRICS.md. Sections of METRICS.md whose flows are not built yet
-// (retention) are added together with those flows.
+// here, exactly as defined in METRICS.md. It reads the rollups (rollups.ts, decision 010), never raw orders
+// or messages; consent events, feedback answers and cart-recovery decisions are read where they are kept.
+//
+// P is a run of whole local days in the shop's time zone: instants that are not a local midnight are
+// widened to the days that hold them (the rollups are per local day).
+import { Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
 import type { Flow } from "../automations/types";
-import { cartRecoveryFigures, type CartRecoveryStats } from "../cart-recovery/figures";
+import { cartRecoveryFigures, formatCents, type CartRecoveryStats } from "../cart-recovery/figures";
+import { effectiveSettings, parseStoredJson } from "../settings/store";
+import { addDays, localDate, startOfLocalDay } from "./period";
+import { BUCKET_OF_STATUS } from "./rollups";
 
+export { BUCKET_OF_STATUS };
 export const MESSAGE_BUCKETS = ["sent", "delivered", "read", "failed", "skipped", "cancelled", "scheduled"] as const;
 export type MessageBucket = (typeof MESSAGE_BUCKETS)[number];
 export type MessageCounts = Record<MessageBucket, number>;
 
-/** A message counts by its latest status. SENDING is still in flight: not yet accepted, so "scheduled". */
-const BUCKET_OF_STATUS: Record<string, MessageBucket> = {
-  SCHEDULED: "scheduled",
-  SENDING: "scheduled",
-  SENT: "sent",
-  DELIVERED: "delivered",
-  READ: "read",
-  FAILED: "failed",
-  SKIPPED: "skipped",
-  CANCELLED: "cancelled",
-};
+/**
+ * NPS (not yet in METRICS.md; proposed line): of the feedback answers (0–10) received in P, the percentage of
+ * promoters (9–10) minus the percentage of detractors (0–6), in points from −100 to 100; null with fewer than
+ * MIN_NPS_ANSWERS answers, where one answer moves it by 10 points or more.
+ */
+export const MIN_NPS_ANSWERS = 10;
+/** Cohort rows shown: the cohorts of the last twelve months up to P's last day. */
+export const COHORT_MONTHS = 12;
+
+export interface GroupRetention {
+  customers: number;
+  returningCustomerRate: number;
+}
+
+export interface Cohort {
+  /** YYYY-MM of the cohort's first orders. */
+  month: string;
+  customers: number;
+  /** retention[k] = share of the cohort with an order in calendar month `month` + k (k = 0 is always 1). */
+  retention: number[];
+}
+
+export interface DailyFigures {
+  day: string;
+  /** Messages created that day, now sent ∪ delivered ∪ read. */
+  messagesSent: number;
+  messagesRead: number;
+  orders: number;
+  /** Sum of total_price of the day's orders, decimal string. */
+  revenue: string;
+}
 
 export interface Stats {
   shop: string;
   from: string;
   to: string;
-  messages: { total: MessageCounts; byFlow: Partial<Record<Flow, MessageCounts>> };
+  /** sent = sent ∪ delivered ∪ read; readRate = read / (delivered ∪ read), a lower bound (METRICS.md "Messages"). */
+  messages: { total: MessageCounts; byFlow: Partial<Record<Flow, MessageCounts>>; sent: number; readRate: number };
   consent: { requested: number; confirmed: number; revoked: number; confirmationRate: number };
   cartRecovery: CartRecoveryStats;
+  retention: GroupRetention & {
+    lapsed: number;
+    churnRate: number;
+    /** The days after which a customer counts as lapsed (setting lapsedAfterDays). */
+    lapsedAfterDays: number;
+    subscribers: GroupRetention;
+    others: GroupRetention;
+    cohorts: Cohort[];
+  };
+  nps: { responses: number; promoters: number; passives: number; detractors: number; score: number | null };
+  /** Orders in P (not test, not cancelled); optInRate = those whose checkout carried an opt-in request / all. */
+  orders: { count: number; revenue: string; optInRate: number };
+  daily: DailyFigures[];
 }
 
 export interface StatsPeriod {
@@ -45,47 +87,181 @@ function emptyCounts(): MessageCounts {
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
-export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats> {
-  const { shop, from, to } = period;
-  const inPeriod = { gte: from, lt: to };
+/** The whole local days covering [from, to): first day and the exclusive end day. */
+export function wholeDays(from: Date, to: Date, timezone: string): { fromDay: string; toDay: string } {
+  const fromDay = localDate(from, timezone);
+  const lastDay = localDate(to, timezone);
+  return { fromDay, toDay: startOfLocalDay(lastDay, timezone).getTime() === to.getTime() ? lastDay : addDays(lastDay, 1) };
+}
 
-  // Test orders are excluded everywhere (METRICS.md), and so are the messages about them.
-  const testOrders = await db.order.findMany({ where: { shop, test: true }, select: { id: true } });
-  const grouped = await db.message.groupBy({
-    by: ["flow", "status"],
-    // (orderId NOT IN (…) is NULL, not true, for messages without an order: keep those explicitly.)
-    where: { shop, createdAt: inPeriod, OR: [{ orderId: null }, { orderId: { notIn: testOrders.map((o) => o.id) } }] },
-    _count: { _all: true },
-  });
+const monthOf = (day: string) => day.slice(0, 7);
+function addMonths(month: string, n: number): string {
+  const [y, m] = month.split("-").map(Number);
+  const index = y * 12 + (m - 1) + n;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}`;
+}
+const monthsBetween = (a: string, b: string) => {
+  const [ya, ma] = a.split("-").map(Number);
+  const [yb, mb] = b.split("-").map(Number);
+  return (yb - ya) * 12 + (mb - ma);
+};
+
+export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats> {
+  const { shop } = period;
+  const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true, settings: true } });
+  const timezone = shopRow?.timezone ?? "Europe/Berlin";
+  const settings = effectiveSettings(parseStoredJson(shopRow?.settings));
+  const { fromDay, toDay } = wholeDays(period.from, period.to, timezone);
+  const from = startOfLocalDay(fromDay, timezone);
+  const to = startOfLocalDay(toDay, timezone);
+
+  const [totalRows, dailyRows, consent, retention, nps, cartRecovery] = await Promise.all([
+    db.rollupDay.groupBy({ by: ["metric"], where: { shop, day: { gte: fromDay, lt: toDay } }, _sum: { value: true } }),
+    // The charts' series, summed per day in the database (a year is 365 rows, not one per day and metric).
+    db.$queryRaw<{ day: string; orders: unknown; revenue_cents: unknown; sent: unknown; read: unknown }[]>`
+      SELECT "day",
+        SUM(CASE WHEN "metric" = 'orders' THEN "value" ELSE 0 END) AS orders,
+        SUM(CASE WHEN "metric" = 'revenue_cents' THEN "value" ELSE 0 END) AS revenue_cents,
+        SUM(CASE WHEN "metric" LIKE 'msg:%:sent' OR "metric" LIKE 'msg:%:delivered' OR "metric" LIKE 'msg:%:read' THEN "value" ELSE 0 END) AS sent,
+        SUM(CASE WHEN "metric" LIKE 'msg:%:read' THEN "value" ELSE 0 END) AS "read"
+      FROM "RollupDay" WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
+      GROUP BY "day"`,
+    confirmationRate(db, shop, from, to),
+    retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays),
+    npsFigures(db, shop, from, to),
+    cartRecoveryFigures(db, { shop, from, to }),
+  ]);
+
   const total = emptyCounts();
   const byFlow: Partial<Record<Flow, MessageCounts>> = {};
-  for (const row of grouped) {
-    const bucket = BUCKET_OF_STATUS[row.status];
-    if (!bucket) continue;
-    const flow = (byFlow[row.flow as Flow] ??= emptyCounts());
-    flow[bucket] += row._count._all;
-    total[bucket] += row._count._all;
+  const totals = new Map(totalRows.map((r) => [r.metric, r._sum.value ?? 0]));
+  for (const [metric, value] of totals) {
+    if (!metric.startsWith("msg:")) continue;
+    const [, flow, bucket] = metric.split(":") as [string, Flow, MessageBucket];
+    (byFlow[flow] ??= emptyCounts())[bucket] += value;
+    total[bucket] += value;
   }
-
-  const transitions = await db.consentEvent.groupBy({ by: ["toState"], where: { shop, at: inPeriod }, _count: { _all: true } });
-  const transitionCount = (state: string) => transitions.find((t) => t.toState === state)?._count._all ?? 0;
-  const requestedInP = await db.consentEvent.findMany({ where: { shop, toState: "REQUESTED", at: inPeriod }, select: { consentId: true } });
-  const requestedIds = [...new Set(requestedInP.map((e) => e.consentId))];
-  const confirmedByTo = requestedIds.length
-    ? (await db.consentEvent.findMany({ where: { shop, toState: "CONFIRMED", at: { lt: to }, consentId: { in: requestedIds } }, select: { consentId: true }, distinct: ["consentId"] })).length
-    : 0;
+  const sum = (metric: string) => totals.get(metric) ?? 0;
+  const byDay = new Map(dailyRows.map((r) => [r.day, r]));
+  const daily: DailyFigures[] = [];
+  for (let day = fromDay; day < toDay; day = addDays(day, 1)) {
+    const r = byDay.get(day);
+    daily.push({ day, messagesSent: num(r?.sent), messagesRead: num(r?.read), orders: num(r?.orders), revenue: formatCents(num(r?.revenue_cents)) });
+  }
 
   return {
     shop,
     from: period.label.from,
     to: period.label.to,
-    messages: { total, byFlow },
+    messages: { total, byFlow, sent: total.sent + total.delivered + total.read, readRate: ratio(total.read, total.delivered + total.read) },
     consent: {
-      requested: transitionCount("REQUESTED"),
-      confirmed: transitionCount("CONFIRMED"),
-      revoked: transitionCount("REVOKED"),
-      confirmationRate: ratio(confirmedByTo, requestedIds.length),
+      requested: sum("consent:REQUESTED"),
+      confirmed: sum("consent:CONFIRMED"),
+      revoked: sum("consent:REVOKED"),
+      confirmationRate: consent,
     },
-    cartRecovery: (await cartRecoveryFigures(db, { shop, from, to })).stats,
+    cartRecovery: cartRecovery.stats,
+    retention,
+    nps,
+    orders: { count: sum("orders"), revenue: formatCents(sum("revenue_cents")), optInRate: ratio(sum("opt_in_orders"), sum("orders")) },
+    daily,
   };
+}
+
+/** Requests made in P, confirmed at any time up to `to` (METRICS.md "Consent"). */
+async function confirmationRate(db: DbTx, shop: string, from: Date, to: Date): Promise<number> {
+  const requestedInP = await db.consentEvent.findMany({ where: { shop, toState: "REQUESTED", at: { gte: from, lt: to } }, select: { consentId: true }, distinct: ["consentId"] });
+  const requestedIds = requestedInP.map((e) => e.consentId);
+  if (requestedIds.length === 0) return 0;
+  let confirmed = 0;
+  for (let i = 0; i < requestedIds.length; i += 500) {
+    const chunk = requestedIds.slice(i, i + 500);
+    confirmed += (await db.consentEvent.findMany({ where: { shop, toState: "CONFIRMED", at: { lt: to }, consentId: { in: chunk } }, select: { consentId: true }, distinct: ["consentId"] })).length;
+  }
+  return ratio(confirmed, requestedIds.length);
+}
+
+const num = (v: unknown) => Number(v ?? 0);
+
+async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; toDay: string; to: Date }, lapsedAfterDays: number): Promise<Stats["retention"]> {
+  const { fromDay, toDay, to } = p;
+  // Customers in P, whether each is returning (an order before P, or two in P: two or more orders up to `to`)
+  // and whether their number's consent was CONFIRMED at `to` (its latest transition before `to`).
+  // Consent.state is the latest transition's state: when no transition happened at or after `to` (the usual
+  // dashboard period, ending today), it is the state at `to`, and the per-customer event lookup is not needed.
+  const changedSinceTo = await db.consentEvent.findFirst({ where: { shop, at: { gte: to } }, select: { id: true } });
+  const stateAtTo = changedSinceTo
+    ? Prisma.sql`(SELECT e."toState" FROM "ConsentEvent" e WHERE e."consentId" = k."id" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1)`
+    : Prisma.sql`k."state"`;
+  const groups = await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
+    SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
+      SELECT
+        CASE WHEN s."firstDay" < ${fromDay} OR p.n >= 2 THEN 1 ELSE 0 END AS is_returning,
+        CASE WHEN ${stateAtTo} = 'CONFIRMED' THEN 1 ELSE 0 END AS is_subscriber
+      FROM (
+        SELECT "customerId", SUM("orders") AS n FROM "CustomerDay"
+        WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
+        GROUP BY "customerId"
+      ) p
+      JOIN "CustomerSummary" s ON s."shop" = ${shop} AND s."customerId" = p."customerId"
+      LEFT JOIN "Customer" c ON c."id" = p."customerId"
+      LEFT JOIN "Consent" k ON k."shop" = ${shop} AND k."phone" = c."phone"
+    ) x GROUP BY x.is_returning, x.is_subscriber`;
+  const group = (subscriber: boolean | null): GroupRetention => {
+    const rows = groups.filter((g) => subscriber === null || num(g.is_subscriber) === (subscriber ? 1 : 0));
+    const customers = rows.reduce((s, g) => s + num(g.customers), 0);
+    const returning = rows.filter((g) => num(g.is_returning) === 1).reduce((s, g) => s + num(g.customers), 0);
+    return { customers, returningCustomerRate: ratio(returning, customers) };
+  };
+
+  // Lapsed: among customers with an order before `to`, no order on a local day within lapsedAfterDays before `to`.
+  const cutoffDay = addDays(toDay, -lapsedAfterDays);
+  const [withOrderBefore, quietSince, laterOnly] = await Promise.all([
+    db.customerSummary.count({ where: { shop, firstDay: { lt: toDay } } }),
+    db.customerSummary.count({ where: { shop, firstDay: { lt: toDay }, lastDay: { lt: cutoffDay } } }),
+    // Only for periods in the past: customers who ordered before the cut-off and again after `to`, but not in between.
+    db.$queryRaw<{ n: unknown }[]>`
+      SELECT COUNT(*) AS n FROM "CustomerSummary" s
+      WHERE s."shop" = ${shop} AND s."firstDay" < ${cutoffDay} AND s."lastDay" >= ${toDay}
+        AND NOT EXISTS (SELECT 1 FROM "CustomerDay" d WHERE d."shop" = ${shop} AND d."customerId" = s."customerId" AND d."day" >= ${cutoffDay} AND d."day" < ${toDay})`,
+  ]);
+  const lapsed = quietSince + num(laterOnly[0]?.n);
+
+  const lastMonth = monthOf(addDays(toDay, -1));
+  const firstCohort = addMonths(lastMonth, -(COHORT_MONTHS - 1));
+  const cells = await db.cohortMonth.findMany({ where: { shop, cohort: { gte: firstCohort, lte: lastMonth }, month: { lte: lastMonth } }, select: { cohort: true, month: true, customers: true } });
+  const cohorts: Cohort[] = [];
+  for (let month = firstCohort; month <= lastMonth; month = addMonths(month, 1)) {
+    const size = cells.find((c) => c.cohort === month && c.month === month)?.customers ?? 0;
+    if (size === 0) continue;
+    const retention = Array.from({ length: monthsBetween(month, lastMonth) + 1 }, (_, k) =>
+      ratio(cells.find((c) => c.cohort === month && c.month === addMonths(month, k))?.customers ?? 0, size),
+    );
+    cohorts.push({ month, customers: size, retention });
+  }
+
+  return {
+    ...group(null),
+    lapsed,
+    churnRate: ratio(lapsed, withOrderBefore),
+    lapsedAfterDays,
+    subscribers: group(true),
+    others: group(false),
+    cohorts,
+  };
+}
+
+async function npsFigures(db: DbTx, shop: string, from: Date, to: Date): Promise<Stats["nps"]> {
+  const rows = await db.feedbackResponse.groupBy({ by: ["score"], where: { shop, receivedAt: { gte: from, lt: to } }, _count: { _all: true } });
+  let promoters = 0;
+  let passives = 0;
+  let detractors = 0;
+  for (const row of rows) {
+    if (row.score >= 9) promoters += row._count._all;
+    else if (row.score >= 7) passives += row._count._all;
+    else detractors += row._count._all;
+  }
+  const responses = promoters + passives + detractors;
+  const score = responses < MIN_NPS_ANSWERS ? null : Math.round(((promoters - detractors) / responses) * 1000) / 10;
+  return { responses, promoters, passives, detractors, score };
 }

@@ -3,6 +3,7 @@
 // INSERT … SELECT (messages, their planned events) plus the cursor per batch, each batch its own short transaction.
 // A crash between batches repeats nothing: the cursor moves in the batch's transaction, and the messages'
 // (shop, dedupeKey) is unique. Messages are spaced at the fan-out's share of the send rate (outbox/policy.ts).
+import { rollupMessagesCreated } from "../analytics/rollups";
 import type { Restock } from "@prisma/client";
 import { planBackInStockBatch, type RestockProduct } from "../automations/back-in-stock";
 import { storefrontUrl } from "../automations/retention";
@@ -133,6 +134,8 @@ async function insertBatch(
      FROM "Message" m WHERE m."shop" = ${P(1)} AND m."dedupeKey" > ${P(2)} AND m."dedupeKey" <= ${P(3)}`,
     restock.shop, `back_in_stock:${restock.id}:${range.after}`, `back_in_stock:${restock.id}:${range.last}`, now,
   );
+  // The dashboard's figures (rollups) count messages as they are written, set-based inserts included.
+  await rollupMessagesCreated(tx, Array.from({ length: inserted }, () => ({ shop: restock.shop, flow: "back_in_stock", createdAt: now, orderId: null, status: "SCHEDULED" })));
   return inserted;
 }
 

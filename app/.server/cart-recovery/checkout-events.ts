@@ -17,6 +17,7 @@ import type { CheckoutPayload } from "../ingest/shopify-payloads";
 import { checkoutIdKey } from "../ingest/shopify-payloads";
 import { holdoutBucket } from "./holdout";
 import { cartRecoverySettings } from "./settings";
+import { rollupMessagesMoved } from "../analytics/rollups";
 
 export const CART_RECOVERY_FLOW = "cart_recovery";
 
@@ -55,6 +56,7 @@ export async function cancelPendingReminders(
     // Conditional: a worker that claimed the row in the meantime keeps it, and its send-time gate re-checks.
     const { count } = await tx.message.updateMany({ where: { id: row.id, status: "SCHEDULED" }, data: { status: "CANCELLED", statusReason: reason } });
     if (count !== 1) continue;
+    await rollupMessagesMoved(tx, [row.id], "SCHEDULED", "CANCELLED");
     await tx.messageEvent.create({ data: { messageId: row.id, status: "CANCELLED", reason: eventReason(reason, cancelSentence(reason)), source: "planner", at: now } });
     cancelled += 1;
   }

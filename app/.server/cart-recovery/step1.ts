@@ -10,6 +10,7 @@ import { eventReason } from "../outbox/events";
 import { cancelSentence, CART_RECOVERY_FLOW } from "./checkout-events";
 import { isHoldout } from "./holdout";
 import { cartRecoverySettings } from "./settings";
+import { rollupMessagesMoved } from "../analytics/rollups";
 
 export type Step1Decision = "remind" | "holdout" | "no_consent" | "not_contactable" | "ordered" | "deleted" | "disabled";
 
@@ -153,6 +154,7 @@ async function cancelRemindersOf(db: DbTx | Db, checkouts: { shop: string; check
         select: { id: true },
       });
       if (cancelled.length === 0) return;
+      await rollupMessagesMoved(tx, cancelled.map((c) => c.id), "SCHEDULED", "CANCELLED");
       const event = { status: "CANCELLED", reason: eventReason(reason, cancelSentence(reason)), source: "planner", at: now };
       await tx.messageEvent.createMany({ data: cancelled.map(({ id }) => ({ messageId: id, ...event })) });
     });

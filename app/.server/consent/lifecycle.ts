@@ -14,6 +14,7 @@ import {
 import { eventReason } from "../outbox/events";
 import { TEMPLATE_NAMES, templateLanguage, templateWordingVersion, type TemplateLanguage } from "../templates/catalogue";
 import { findConsent, transitionConsent, type ConsentSource } from "./state";
+import { rollupMessagesMoved } from "../analytics/rollups";
 
 export interface Recipient {
   shop: string;
@@ -205,6 +206,7 @@ export async function cancelScheduledMarketing(
     // Conditional, like every outbox write: a worker that claimed the row in the meantime keeps it (its gate re-checks consent).
     const { count } = await tx.message.updateMany({ where: { id, status: "SCHEDULED" }, data: { status: "CANCELLED", statusReason: "consent_revoked" } });
     if (count !== 1) continue;
+    await rollupMessagesMoved(tx, [id], "SCHEDULED", "CANCELLED");
     await tx.messageEvent.create({
       data: {
         messageId: id,

@@ -3,6 +3,7 @@
 // also queued for the write-back to Shopify (unless the change came from Shopify itself).
 import type { Consent } from "@prisma/client";
 import type { DbTx } from "../db";
+import { rollupConsentTransition } from "../analytics/rollups";
 
 export type ConsentState = "NONE" | "REQUESTED" | "CONFIRMED" | "REVOKED" | "REDACTED";
 
@@ -82,6 +83,7 @@ export async function transitionConsent(tx: DbTx, change: ConsentChange): Promis
   const event = await tx.consentEvent.create({
     data: { consentId: consent.id, shop: change.shop, fromState: from, toState: change.to, source: change.source, evidence: JSON.stringify(change.evidence), at: change.at },
   });
+  await rollupConsentTransition(tx, change.shop, change.to, change.at);
   if ((change.to === "CONFIRMED" || change.to === "REVOKED") && change.writeBack !== false) {
     await tx.shopifySync.create({
       data: {

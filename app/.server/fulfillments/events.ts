@@ -1,5 +1,6 @@
 // fulfillments/create|update: project the fulfillment (newest payload wins, like Order and Checkout), then plan
 // the shipping update and the feedback request — in the ingest transaction (receive-shopify-event.ts).
+import { rollupMessagesMoved } from "../analytics/rollups";
 import { z } from "zod";
 import { shopDisplayName } from "../automations/consent-messages";
 import { feedbackDedupeKey, planFeedback } from "../automations/feedback";
@@ -118,6 +119,7 @@ async function cancelShippingUpdates(tx: DbTx, shop: string, shopifyFulfillmentI
       },
     });
   }
+  await rollupMessagesMoved(tx, pending.map((m) => m.id), "SCHEDULED", "CANCELLED");
   return pending.length;
 }
 
@@ -175,5 +177,6 @@ export async function cancelFeedbackForOrder(tx: DbTx, shop: string, order: { id
       },
     });
   }
+  await rollupMessagesMoved(tx, pending.map((m) => m.id), "SCHEDULED", "CANCELLED");
   return pending.length;
 }

@@ -8,6 +8,7 @@ import { normalizePhone } from "../identity";
 import type { ShopContext } from "../ingest/projections";
 import { transitionConsent } from "../consent/state";
 import type { Subject } from "./subject";
+import { deleteRollups } from "../analytics/rollups";
 
 export interface RedactionCounts {
   customers: number;
@@ -204,6 +205,7 @@ export async function redactShop(tx: DbTx, shop: string): Promise<Record<string,
   deleted.fulfillments = (await tx.fulfillment.deleteMany({ where: { shop } })).count;
   deleted.inboundMessages = (await tx.inboundMessage.deleteMany({ where: { shop } })).count;
   deleted.feedbackResponses = (await tx.feedbackResponse.deleteMany({ where: { shop } })).count;
+  await deleteRollups(tx, shop);
   deleted.sessions = (await tx.session.deleteMany({ where: { shop } })).count;
   deleted.shops = (await tx.shop.deleteMany({ where: { domain: shop } })).count;
   return deleted;

@@ -3,6 +3,7 @@ import type { DbTx } from "../db";
 import type { MessagePlan } from "../automations/types";
 import type { TemplateComponent } from "../whatsapp/types";
 import { applyFlowSettings } from "../settings/flows";
+import { rollupMessagesCreated } from "../analytics/rollups";
 
 const SKIP_SENTENCES: Record<string, string> = {
   no_phone: "The order has no phone number to reach the shopper on WhatsApp.",
@@ -64,6 +65,7 @@ export async function enqueuePlans(tx: DbTx, shop: string, planned: MessagePlan[
       },
       select: { id: true },
     });
+    await rollupMessagesCreated(tx, [{ shop, flow: plan.flow, createdAt: now, orderId: plan.orderId ?? null, status }]);
     created += 1;
   }
   return created;

@@ -3,6 +3,7 @@
 import type { DbTx } from "../db";
 import { customerKey, normalizePhone } from "../identity";
 import { buyerPhoneCandidates, checkoutIdKey, OPT_IN_ATTRIBUTE, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
+import { rollupOrderChanged } from "../analytics/rollups";
 
 export interface ShopContext {
   domain: string;
@@ -58,6 +59,7 @@ export async function projectOrder(tx: DbTx, shop: ShopContext, p: OrderPayload)
       : await tx.order.create({ data: { shop: shop.domain, shopifyOrderId: p.shopifyOrderId, ...fields } });
 
   if (key && !stale) await projectCustomer(tx, shop.domain, key, { shopifyCustomerId: p.shopifyCustomerId, phone, email, firstName: p.customer?.first_name ?? null, locale: p.customer_locale, orderAt: p.created_at });
+  if (!stale) await rollupOrderChanged(tx, shop.domain, existing, order);
   return { order, stale, phoneInvalid: invalid, firstName: p.customer?.first_name ?? null };
 }
 

@@ -15,6 +15,7 @@ import { cancelPendingWinBack, retentionOnOrder } from "../retention/on-order";
 import { enqueuePlans } from "./enqueue";
 import { projectCheckout, projectOrder, type ShopContext } from "./projections";
 import { checkoutDeletePayload, checkoutPayload, describeZodError, OPT_IN_ATTRIBUTE, orderPayload, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
+import { rollupMessagesMovingWhere } from "../analytics/rollups";
 
 export interface ShopifyEvent {
   shop: string;
@@ -92,6 +93,7 @@ async function handleCheckoutDelete(tx: DbTx, shop: ShopContext, event: ShopifyE
 async function handleAppUninstalled(tx: DbTx, shop: ShopContext, _event: ShopifyEvent, now: Date): Promise<TopicResult> {
   const { count } = await tx.session.deleteMany({ where: { shop: shop.domain } });
   await tx.shop.update({ where: { domain: shop.domain }, data: { uninstalledAt: now } });
+  await rollupMessagesMovingWhere(tx, { shop: shop.domain, status: "SCHEDULED" }, "CANCELLED");
   await tx.message.updateMany({ where: { shop: shop.domain, status: "SCHEDULED" }, data: { status: "CANCELLED", statusReason: "app_uninstalled" } });
   return { plans: [], note: `app uninstalled; ${count} session(s) deleted, scheduled messages cancelled` };
 }

@@ -2,6 +2,7 @@
 import type { Prisma } from "@prisma/client";
 import type { Db } from "../db";
 import { isContention, retryOnContention } from "../db";
+import { rollupMessagesMoved } from "../analytics/rollups";
 export { isContention, retryOnContention };
 
 export type MessageStatus = "SCHEDULED" | "SENDING" | "SENT" | "DELIVERED" | "READ" | "FAILED" | "SKIPPED" | "CANCELLED";
@@ -39,6 +40,7 @@ export async function transitionMessage(
       await tx.messageEvent.create({
         data: { messageId: where.id, status: event.status, reason: event.reason, errorCode: event.errorCode ?? null, source: event.source, at: event.at },
       });
+      if (typeof where.status === "string") await rollupMessagesMoved(tx, [where.id], where.status, event.status);
       return true;
     }),
   );

@@ -6,6 +6,7 @@ import type { Clock } from "../clock";
 import type { Db } from "../db";
 import type { DeliveryStatus, StatusUpdate } from "../whatsapp/types";
 import { eventReason, isContention, type MessageStatus } from "./events";
+import { rollupMessageRowsMoved } from "../analytics/rollups";
 
 export interface StatusApplyCounts {
   /** Updates that changed a message (each appended one MessageEvent). */
@@ -19,6 +20,7 @@ export interface StatusApplyCounts {
 const trackedFields = {
   id: true, status: true, statusReason: true, waMessageId: true, errorCode: true,
   sentAt: true, deliveredAt: true, readAt: true, failedAt: true,
+  shop: true, flow: true, createdAt: true, orderId: true, // for the rollups
 } as const satisfies Prisma.MessageSelect;
 
 export type TrackedMessage = Prisma.MessageGetPayload<{ select: typeof trackedFields }>;
@@ -195,6 +197,7 @@ async function applyOnce(db: Db, clock: Clock, updates: StatusUpdate[]): Promise
     : await db.message.findMany({ where: { id: { in: ownIds }, ...reconcilableWhere() }, select: trackedFields });
 
   const plan = planStatusChanges(byWaMessageId, byOwnId, updates, clock.now());
+  const rowsById = new Map([...byWaMessageId, ...byOwnId].map((row) => [row.id, row]));
   if (plan.changes.length === 0) return plan.counts;
 
   // Rows that change the same way (same status, same webhook second) are written with one statement.
@@ -212,6 +215,7 @@ async function applyOnce(db: Db, clock: Clock, updates: StatusUpdate[]): Promise
       const { count } = await tx.message.updateMany({ where: { ...group.where, id: { in: group.ids } }, data: group.data });
       if (count !== group.ids.length) throw new ConcurrentChange();
     }
+    await rollupMessageRowsMoved(tx, plan.changes.map((c) => ({ ...rowsById.get(c.id)!, from: c.fromStatus, to: c.data.status as string | undefined })));
     await tx.messageEvent.createMany({ data: plan.events.map((e) => ({ ...e, source: "webhook" })) });
   }, { maxWait: 10_000, timeout: 30_000 });
   return plan.counts;

@@ -1,6 +1,7 @@
 // orders/create, in the ingest transaction: the loyalty thank-you after the k-th order, and the VIP customer tag
 // (queued in the ShopifySync outbox, written by the worker with tagsAdd) once the lifetime value passes the
 // threshold. Both only while the loyalty flow is on; both are idempotent by unique keys.
+import { rollupMessagesMoved } from "../analytics/rollups";
 import { lifetimeValueCents, planLoyalty, shouldTagVip, storefrontUrl, winBackDedupeKey } from "../automations/retention";
 import type { MessagePlan } from "../automations/types";
 import type { DbTx } from "../db";
@@ -34,6 +35,7 @@ export async function cancelPendingWinBack(tx: DbTx, shop: string, order: OrderF
     const { count } = await tx.message.updateMany({ where: { id, status: "SCHEDULED" }, data: { status: "CANCELLED", statusReason: "ordered_again" } });
     if (count !== 1) continue;
     await tx.messageEvent.create({ data: { messageId: id, status: "CANCELLED", reason: eventReason("ordered_again", "The customer ordered again before the win-back offer went out."), source: "planner", at: now } });
+    await rollupMessagesMoved(tx, [id], "SCHEDULED", "CANCELLED");
     cancelled += 1;
   }
   return cancelled;

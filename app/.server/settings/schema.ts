@@ -86,6 +86,8 @@ export const settingsSchema = z.object({
   marketingCapPer7Days: z.number().int().min(1).max(20).nullable(),
   attributionWindowDays: z.number().int().min(1).max(30),
   holdoutPercent: z.number().int().min(0).max(50),
+  /** METRICS.md "Lapsed": a customer whose last order is more than this many days before the period's end. */
+  lapsedAfterDays: z.number().int().min(7).max(730),
   /** Minutes after the abandoned checkout for step 1 and step 2. */
   cartRecoverySteps: z.tuple([z.number().int().min(15), z.number().int()]),
   /** Win-back: one-time buyers get one offer this many days after their order. */
@@ -121,6 +123,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   marketingCapPer7Days: 2,
   attributionWindowDays: 5,
   holdoutPercent: 10,
+  lapsedAfterDays: 90,
   cartRecoverySteps: [60, 24 * 60],
   winBackDays: 60,
   winBackDiscountPercent: 10,
