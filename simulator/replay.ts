@@ -7,7 +7,6 @@ import { getEnv } from "../app/env.server";
 import { db, getClock, useVirtualClock } from "../app/shopify.server";
 import { createVirtualClock } from "../app/.server/clock";
 import { computeStats, type Stats } from "../app/.server/analytics/stats";
-import { localDate } from "../app/.server/analytics/period";
 import { cartRecoveryPrepareSend } from "../app/.server/cart-recovery/prepare-send";
 import { nextStep1DueAt, runCartRecoveryScheduler } from "../app/.server/cart-recovery/step1";
 import { requestConsent } from "../app/.server/consent/lifecycle";
@@ -227,7 +226,7 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
   const to = new Date(lastAt.getTime() + config.attributionWindowDays * 86_400_000);
   await advanceTo(to);
 
-  const stats = await computeStats(db, { shop, from: events[0].at, to, label: { from: localDate(events[0].at, timezone), to: localDate(to, timezone) } });
+  const stats = await computeStats(db, { shop, from: events[0].at, to });
   const rows = await db.message.findMany({ where: { shop }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
   const messages = rows.map((m) => ({
     flow: m.flow,

@@ -14,8 +14,8 @@ import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopif
 const db = createDb(process.env.DATABASE_URL!);
 afterAll(() => db.$disconnect());
 const tz = "Europe/Berlin";
-const march = { shop: TEST_SHOP, from: startOfLocalDay("2026-03-01", tz), to: startOfLocalDay("2026-04-01", tz), label: { from: "2026-03-01", to: "2026-04-01" } };
-const day = (d: string, next: string) => ({ shop: TEST_SHOP, from: startOfLocalDay(d, tz), to: startOfLocalDay(next, tz), label: { from: d, to: next } });
+const march = { shop: TEST_SHOP, from: startOfLocalDay("2026-03-01", tz), to: startOfLocalDay("2026-04-01", tz) };
+const day = (d: string, next: string) => ({ shop: TEST_SHOP, from: startOfLocalDay(d, tz), to: startOfLocalDay(next, tz) });
 
 let orderSeq = 0;
 interface Buyer {

@@ -10,7 +10,7 @@ const SHOP = "stats.myshopify.com";
 const tz = "Europe/Berlin";
 const from = startOfLocalDay("2026-03-01", tz);
 const to = startOfLocalDay("2026-04-01", tz);
-const period = { shop: SHOP, from, to, label: { from: "2026-03-01", to: "2026-04-01" } };
+const period = { shop: SHOP, from, to };
 
 let n = 0;
 function message(status: string, createdAt: string, extra: Record<string, unknown> = {}) {

@@ -84,14 +84,16 @@ beforeAll(async () => {
 
 describe("stats CSV", () => {
   it("holds the replay's stats JSON, value for value, as rows metric,value", async () => {
-    // The replay's period runs from its first event to five days after its last: the same local days.
-    expect(await statsForDates(db, SHOP, "2026-03-02", "2026-03-07")).toEqual(replayed);
+    // The replay's period runs from its first event to five days after its last, widened to whole local days.
+    const { from, to } = replayed;
+    expect([from, to]).toEqual(["2026-03-02", "2026-03-08"]);
+    expect(await statsForDates(db, SHOP, from, to)).toEqual(replayed);
     expect(replayed.messages.total.delivered + replayed.messages.total.read).toBeGreaterThan(0);
 
-    const { response, text } = await download("/app/export/stats.csv?from=2026-03-02&to=2026-03-07", "app.export.stats[.]csv.tsx");
+    const { response, text } = await download(`/app/export/stats.csv?from=${from}&to=${to}`, "app.export.stats[.]csv.tsx");
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
-    expect(response.headers.get("Content-Disposition")).toBe('attachment; filename="momento-stats-2026-03-02-2026-03-07.csv"');
+    expect(response.headers.get("Content-Disposition")).toBe(`attachment; filename="momento-stats-${from}-${to}.csv"`);
     const [header, ...rows] = parseCsv(text);
     expect(header).toEqual(["metric", "value"]);
     const expected = statsRows(replayed);
@@ -114,7 +116,7 @@ describe("stats CSV", () => {
   });
 
   it("npm run stats prints the same object", () => {
-    const result = spawnSync("npm", ["run", "--silent", "stats", "--", "--shop", SHOP, "--from", "2026-03-02", "--to", "2026-03-07", "--db", process.env.DATABASE_URL!], { encoding: "utf8" });
+    const result = spawnSync("npm", ["run", "--silent", "stats", "--", "--shop", SHOP, "--from", replayed.from, "--to", replayed.to, "--db", process.env.DATABASE_URL!], { encoding: "utf8" });
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(replayed);
     const bad = spawnSync("npm", ["run", "--silent", "stats", "--", "--shop", SHOP, "--from", "2026-03-02"], { encoding: "utf8" });

@@ -57,7 +57,7 @@ export function choosePeriod(query: URLSearchParams, today: string, timezone: st
 }
 
 const statsFor = (db: DbTx, shop: string, first: string, last: string, timezone: string) =>
-  computeStats(db, { shop, from: startOfLocalDay(first, timezone), to: startOfLocalDay(addDays(last, 1), timezone), label: { from: first, to: addDays(last, 1) } });
+  computeStats(db, { shop, from: startOfLocalDay(first, timezone), to: startOfLocalDay(addDays(last, 1), timezone) });
 
 export async function dashboardData(db: DbTx, clock: Clock, shop: string, query: URLSearchParams): Promise<DashboardData> {
   const row = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } });

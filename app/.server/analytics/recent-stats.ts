@@ -17,7 +17,6 @@ export async function recentStats(db: DbTx, clock: Clock, shopDomain: string, da
     shop: shopDomain,
     from: startOfLocalDay(first, timezone),
     to: startOfLocalDay(tomorrow, timezone),
-    label: { from: first, to: tomorrow },
   });
   return { stats, firstDay: first, lastDay: today };
 }

@@ -77,8 +77,6 @@ export interface StatsPeriod {
   /** Instants bounding P = [from, to); callers turn the shop's local dates into these. */
   from: Date;
   to: Date;
-  /** How from/to are printed (the shop's local dates). */
-  label: { from: string; to: string };
 }
 
 function emptyCounts(): MessageCounts {
@@ -151,8 +149,9 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
 
   return {
     shop,
-    from: period.label.from,
-    to: period.label.to,
+    // The whole local days counted, to exclusive: what the figures really cover.
+    from: fromDay,
+    to: toDay,
     messages: { total, byFlow, sent: total.sent + total.delivered + total.read, readRate: ratio(total.read, total.delivered + total.read) },
     consent: {
       requested: sum("consent:REQUESTED"),

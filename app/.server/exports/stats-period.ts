@@ -22,5 +22,5 @@ export async function statsForDates(db: DbTx, shop: string, from: string, to: st
   const problem = periodError(from, to);
   if (problem) throw new RangeError(problem);
   const timezone = (await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } }))?.timezone ?? "Europe/Berlin";
-  return computeStats(db, { shop, from: startOfLocalDay(from, timezone), to: startOfLocalDay(to, timezone), label: { from, to } });
+  return computeStats(db, { shop, from: startOfLocalDay(from, timezone), to: startOfLocalDay(to, timezone) });
 }
