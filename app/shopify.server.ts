@@ -5,6 +5,8 @@ import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-re
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { getEnv } from "./env.server";
 import { createDb, type Db } from "./.server/db";
+import { encryptionKey } from "./.server/crypto";
+import { EncryptedSessionStorage } from "./.server/shopify-admin/session-tokens";
 import { systemClock, type Clock } from "./.server/clock";
 import { requestHistoryImport } from "./.server/history-import/job";
 
@@ -39,7 +41,8 @@ const shopify = shopifyApp({
   scopes: env.SCOPES.split(","),
   appUrl: env.SHOPIFY_APP_URL,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(db, { connectionRetries: 2, connectionRetryIntervalMs: 50 }),
+  // Access and refresh tokens are encrypted at rest (docs/decisions/009).
+  sessionStorage: new EncryptedSessionStorage(new PrismaSessionStorage(db, { connectionRetries: 2, connectionRetryIntervalMs: 50 }), encryptionKey(env.TOKEN_ENCRYPTION_KEY)),
   distribution: AppDistribution.AppStore,
   future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
   // On install: queue the import of the shop's last 12 months of orders and customers (the worker runs it; once per shop).

@@ -4,6 +4,7 @@
 // each one join and three bulk writes) until the restock is planned, and once more to show a repeat plans nothing.
 // Prints a JSON report; the target is < 5 s for 100,000. Environment: BENCH_SUBSCRIBERS, BENCH_BATCH (2000),
 // BENCH_DATABASE_URL (default: a fresh SQLite file under .data/bench).
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { loadEnvDefaults } from "./lib/load-env";
@@ -47,7 +48,8 @@ await db.inventoryLevel.create({ data: { shop: SHOP, inventoryItemId: ITEM, loca
 await db.restock.create({ data: { shop: SHOP, variantId: VARIANT, inventoryItemId: ITEM, detectedAt: now } });
 const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-const deps = { db, clock: systemClock, adminGraphql: null, policy: defaultOutboxPolicy };
+// No Admin API here (variants are cached), so no offline token is read and any key will do.
+const deps = { db, clock: systemClock, adminGraphql: null, secretsKey: randomBytes(32), policy: defaultOutboxPolicy };
 console.error("[bench] planning …");
 const started = performance.now();
 const counts = await runBackInStockFanOut(deps, { batchSize: BATCH, maxBatches: Infinity });

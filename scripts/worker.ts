@@ -28,11 +28,13 @@ async function main(): Promise<void> {
   const env = getEnv();
   const db = createDb(env.DATABASE_URL);
   const cloudApi = { baseUrl: env.WHATSAPP_API_BASE_URL, apiVersion: env.WHATSAPP_API_VERSION };
+  // TOKEN_ENCRYPTION_KEY: the shops' WhatsApp secrets and their Shopify offline tokens are stored encrypted with it.
+  const secretsKey = encryptionKey(env.TOKEN_ENCRYPTION_KEY);
   const sender = createWhatsAppClient({ ...cloudApi, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID, accessToken: env.WHATSAPP_ACCESS_TOKEN });
   // Each shop sends from its own connected number when it has one (onboarding), else from the app-wide one.
   const senderFor = createShopSenders({
     db,
-    secretsKey: encryptionKey(env.TOKEN_ENCRYPTION_KEY),
+    secretsKey,
     cloudApi,
     fallback: { phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID, sender },
     limits: defaultOutboxPolicy,
@@ -62,24 +64,24 @@ async function main(): Promise<void> {
     // and the discount code is created right before step 2 is sent.
     // History imports: each round starts, polls or reads (for at most 250 ms) the due import jobs' bulk queries.
     const importHistory = async () => {
-      const counts = await runHistoryImports({ db, clock: systemClock, adminGraphql, download: adminSimulator?.fetch, log });
+      const counts = await runHistoryImports({ db, clock: systemClock, adminGraphql, secretsKey, download: adminSimulator?.fetch, log });
       if (counts.lines > 0 || counts.finished > 0 || counts.failed > 0) log(`history-import: lines=${counts.lines} finished=${counts.finished} failed=${counts.failed}`);
     };
     // Back in stock: up to two batches of 2,000 alerts planned per round (each its own short write); win-back once a day.
     const schedulers = [
       () => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 }),
       importHistory,
-      () => runBackInStockFanOut({ db, clock: systemClock, adminGraphql, policy: defaultOutboxPolicy, log }, { batchSize: 2_000, maxBatches: 2 }),
+      () => runBackInStockFanOut({ db, clock: systemClock, adminGraphql, secretsKey, policy: defaultOutboxPolicy, log }, { batchSize: 2_000, maxBatches: 2 }),
       () => runWinBackScheduler({ db, clock: systemClock, log }),
     ];
-    const offers = offerPrepareSend({ db, adminGraphql, log });
+    const offers = offerPrepareSend({ db, adminGraphql, secretsKey, log });
     const prepareSend = prepareSendByFlow({
-      cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, log }),
+      cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, secretsKey, log }),
       back_in_stock: backInStockPrepareSend({ db }),
       win_back: offers,
       loyalty: offers,
     });
-    const totals = await runWorker({ db, clock: systemClock, sender, senderFor, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, rateLimitKey: env.WHATSAPP_PHONE_NUMBER_ID, shopifySync: { adminGraphql, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
+    const totals = await runWorker({ db, clock: systemClock, sender, senderFor, policy: defaultOutboxPolicy, signal: stop.signal, idleMs: IDLE_MS, log, rateLimitKey: env.WHATSAPP_PHONE_NUMBER_ID, shopifySync: { adminGraphql, secretsKey, batch: SHOPIFY_SYNC_BATCH }, schedulers, prepareSend });
     log(`stopped after ${totals.rounds} rounds: sent=${totals.sent} failed=${totals.failed} skipped=${totals.skipped}`);
   } finally {
     await db.$disconnect();

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { getEnv } from "../app/env.server";
 import { db, getClock, useVirtualClock } from "../app/shopify.server";
 import { createVirtualClock } from "../app/.server/clock";
+import { encryptionKey } from "../app/.server/crypto";
 import { computeStats, type Stats } from "../app/.server/analytics/stats";
 import { cartRecoveryPrepareSend } from "../app/.server/cart-recovery/prepare-send";
 import { nextStep1DueAt, runCartRecoveryScheduler } from "../app/.server/cart-recovery/step1";
@@ -17,6 +18,7 @@ import { defaultOutboxPolicy } from "../app/.server/outbox/policy";
 import { createTokenBucket } from "../app/.server/outbox/token-bucket";
 import { createAdminGraphql } from "../app/.server/shopify-admin/client";
 import { offlineSessionId } from "../app/.server/shopify-admin/offline-session";
+import { sealToken } from "../app/.server/shopify-admin/session-tokens";
 import { suggestedTemplates } from "../app/.server/templates/catalogue";
 import { createWhatsAppClient } from "../app/.server/whatsapp/client";
 import { createCloudApiSimulator } from "./cloud-api";
@@ -134,9 +136,10 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
   });
   // The store's Admin API (discount codes of the second cart reminder): the local stand-in, with an offline session.
   const admin = createShopifyAdminSimulator();
+  const secretsKey = encryptionKey(env.TOKEN_ENCRYPTION_KEY);
   await db.session.upsert({
     where: { id: offlineSessionId(shop) },
-    create: { id: offlineSessionId(shop), shop, state: "replay", isOnline: false, scope: env.SCOPES, accessToken: "replay-offline-token" },
+    create: { id: offlineSessionId(shop), shop, state: "replay", isOnline: false, scope: env.SCOPES, accessToken: sealToken("replay-offline-token", secretsKey) },
     update: {},
   });
   const policy = defaultOutboxPolicy;
@@ -148,7 +151,7 @@ export async function runReplay(script: ReplayScript): Promise<ReplayResult> {
     workerId: "replay",
     bucket: createTokenBucket({ ratePerSecond: policy.ratePerSecond, burst: policy.burst }),
     random: seededRandom(42),
-    prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }) }),
+    prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey }),
   };
 
   // The instant at which all due work was last done with no event applied since: advancing to it again is a no-op.

@@ -8,6 +8,7 @@ import { createVirtualClock } from "~/.server/clock";
 import { defaultOutboxPolicy, fanOutSpacingMs } from "~/.server/outbox/policy";
 import { db } from "~/shopify.server";
 import { resetDatabase, setShopSettings, SHOP } from "./helpers";
+import { secretsKey } from "../helpers/session-key";
 
 const T0 = new Date("2026-03-02T10:00:00.000Z");
 const ITEM = "5550001";
@@ -34,7 +35,7 @@ describe("set-based fan-out", () => {
     await seed(23, (i) => (i % 5 === 4 ? "REQUESTED" : "CONFIRMED"), (i) => (i === 7 ? "NOTIFIED" : "WAITING"));
     const restock = await db.restock.create({ data: { shop: SHOP, variantId: VARIANT, inventoryItemId: ITEM, detectedAt: T0 } });
     const clock = createVirtualClock(new Date(T0.getTime() + 1000));
-    const counts = await runBackInStockFanOut({ db, clock, adminGraphql: null, policy: defaultOutboxPolicy }, { batchSize: 5, maxBatches: Infinity });
+    const counts = await runBackInStockFanOut({ db, clock, adminGraphql: null, secretsKey, policy: defaultOutboxPolicy }, { batchSize: 5, maxBatches: Infinity });
 
     const subscribers = await db.backInStockSubscription.findMany({ where: { status: "WAITING" }, orderBy: { id: "asc" } });
     const confirmed = new Set((await db.consent.findMany({ where: { state: "CONFIRMED" } })).map((c) => c.phone));
@@ -63,14 +64,14 @@ describe("set-based fan-out", () => {
     expect(await db.restock.findFirstOrThrow()).toMatchObject({ planned: 18, note: "planned 18 alert(s)" });
 
     // The worker's next round: nothing more.
-    expect((await runBackInStockFanOut({ db, clock, adminGraphql: null, policy: defaultOutboxPolicy }, { batchSize: 5, maxBatches: Infinity })).planned).toBe(0);
+    expect((await runBackInStockFanOut({ db, clock, adminGraphql: null, secretsKey, policy: defaultOutboxPolicy }, { batchSize: 5, maxBatches: Infinity })).planned).toBe(0);
     expect(await db.message.count()).toBe(18);
   });
 
   it("stops after maxBatches and goes on from the cursor in the next round", async () => {
     await seed(12, () => "CONFIRMED");
     await db.restock.create({ data: { shop: SHOP, variantId: VARIANT, inventoryItemId: ITEM, detectedAt: T0 } });
-    const deps = { db, clock: createVirtualClock(T0), adminGraphql: null, policy: defaultOutboxPolicy };
+    const deps = { db, clock: createVirtualClock(T0), adminGraphql: null, secretsKey, policy: defaultOutboxPolicy };
     expect((await runBackInStockFanOut(deps, { batchSize: 5, maxBatches: 1 })).planned).toBe(5);
     expect(await db.restock.findFirstOrThrow()).toMatchObject({ planned: 5, cursor: "sub0004", doneAt: null });
     expect((await runBackInStockFanOut(deps, { batchSize: 5, maxBatches: 5 })).planned).toBe(7);
@@ -85,7 +86,7 @@ describe("set-based fan-out", () => {
     await setShopSettings({ flows: { back_in_stock: { enabled: true, template: "my_restock" } } });
     await seed(4, () => "CONFIRMED");
     await db.restock.create({ data: { shop: SHOP, variantId: VARIANT, inventoryItemId: ITEM, detectedAt: T0 } });
-    await runBackInStockFanOut({ db, clock: createVirtualClock(T0), adminGraphql: null, policy: defaultOutboxPolicy });
+    await runBackInStockFanOut({ db, clock: createVirtualClock(T0), adminGraphql: null, secretsKey, policy: defaultOutboxPolicy });
     const rows = await db.message.findMany({ orderBy: { dedupeKey: "asc" } });
     expect(rows.map((m) => [m.language, m.template])).toEqual([["de", "my_restock"], ["en", "momento_back_in_stock"], ["en", "momento_back_in_stock"], ["en", "momento_back_in_stock"]]);
   });

@@ -15,6 +15,7 @@ import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { db } from "~/shopify.server";
 import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { createCartHarness, resetDatabase as resetCartDatabase } from "../cart-recovery/helpers";
+import { secretsKey } from "../helpers/session-key";
 
 export { consentFor, installSession, setShopSettings, SHOP, HOUR, MINUTE } from "../cart-recovery/helpers";
 
@@ -33,12 +34,12 @@ export function createRetentionHarness(clock: VirtualClock) {
   const adminGraphql = createAdminGraphql({ fetch: admin.fetch });
   const log: string[] = [];
   harness.deps.prepareSend = prepareSendByFlow({
-    cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql }),
+    cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, secretsKey }),
     back_in_stock: backInStockPrepareSend({ db }),
-    win_back: offerPrepareSend({ db, adminGraphql }),
-    loyalty: offerPrepareSend({ db, adminGraphql }),
+    win_back: offerPrepareSend({ db, adminGraphql, secretsKey }),
+    loyalty: offerPrepareSend({ db, adminGraphql, secretsKey }),
   });
-  const fanOut = () => runBackInStockFanOut({ db, clock, adminGraphql, policy: harness.deps.policy, log: (line) => log.push(line) });
+  const fanOut = () => runBackInStockFanOut({ db, clock, adminGraphql, secretsKey, policy: harness.deps.policy, log: (line) => log.push(line) });
   const winBack = () => runWinBackScheduler({ db, clock, log: (line) => log.push(line) }, { intervalMs: 0 });
   return {
     ...harness,
@@ -53,7 +54,7 @@ export function createRetentionHarness(clock: VirtualClock) {
         await fanOut();
         await winBack();
         const dispatched = await dispatchDueMessages(harness.deps);
-        const synced = await processShopifySyncs({ db, clock, adminGraphql, batch: 50 });
+        const synced = await processShopifySyncs({ db, clock, adminGraphql, secretsKey, batch: 50 });
         const delivered = await harness.sim.flushDue();
         if (dispatched.claimed === 0 && delivered === 0 && synced.picked === 0) return;
       }

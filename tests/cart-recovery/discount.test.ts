@@ -9,6 +9,7 @@ import { db, useVirtualClock } from "~/shopify.server";
 import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { deliverShopifyWebhook, germanOrder } from "../helpers/shopify";
 import { checkoutPayload, consentFor, createCartHarness, HOUR, installSession, MINUTE, reminders, resetDatabase, setShopSettings, SHOP } from "./helpers";
+import { secretsKey } from "../helpers/session-key";
 
 const T0 = new Date("2026-03-02T10:00:00.000Z");
 const PHONE = "+4915112345678";
@@ -75,7 +76,7 @@ describe("the discount code of step 2", () => {
       }
       return response;
     };
-    const deps = { db, adminGraphql: createAdminGraphql({ fetch: flaky }) };
+    const deps = { db, adminGraphql: createAdminGraphql({ fetch: flaky }), secretsKey };
     const request = { shop: SHOP, checkoutToken: token, messageId: "m-1", percent: 10, expiresInDays: 7, now: clock.now() };
     const first = await ensureDiscountCode(deps, request);
     expect(first).toMatchObject({ status: "retry" });
@@ -90,7 +91,7 @@ describe("the discount code of step 2", () => {
 
   it("two workers asking at once get the same code, created once", async () => {
     const admin = createShopifyAdminSimulator();
-    const deps = { db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }) };
+    const deps = { db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey };
     const request = { shop: SHOP, checkoutToken: token, messageId: "m-1", percent: 10, expiresInDays: 7, now: clock.now() };
     const results = await Promise.all([ensureDiscountCode(deps, request), ensureDiscountCode(deps, request)]);
     const codes = new Set(results.filter((r) => r.status === "ready").map((r) => (r as { code: string }).code));
@@ -102,7 +103,7 @@ describe("the discount code of step 2", () => {
 
   it("chooses another code once when the merchant already has the same one", async () => {
     const admin = createShopifyAdminSimulator();
-    const deps = { db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }) };
+    const deps = { db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey };
     admin.failNext({ userErrors: [{ field: ["basicCodeDiscount", "code"], message: "Code must be unique. Please try a different code.", code: "TAKEN" as never }] });
     const outcome = await ensureDiscountCode(deps, { shop: SHOP, checkoutToken: token, messageId: "m-1", percent: 10, expiresInDays: 7, now: clock.now() });
     expect(outcome).toMatchObject({ status: "ready", code: admin.discounts[0].code });
@@ -131,7 +132,7 @@ describe("the discount code of step 2", () => {
 
     const admin = createShopifyAdminSimulator();
     admin.failNext("http500", MAX_DISCOUNT_ATTEMPTS);
-    const deps = { db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }) };
+    const deps = { db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey };
     await installSession();
     const request = { shop: SHOP, checkoutToken: "other", messageId: "m-2", percent: 10, expiresInDays: 7, now: clock.now() };
     const outcomes = [];

@@ -19,6 +19,7 @@ import { callRoute } from "../../simulator/in-process-app";
 import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { fixture } from "../fixtures";
 import { TEST_SHOP } from "../helpers/shopify";
+import { sealedToken, secretsKey } from "../helpers/session-key";
 
 export const SHOP = TEST_SHOP;
 export const MINUTE = 60_000;
@@ -88,7 +89,7 @@ export async function setShopSettings(settings: Record<string, unknown>, shop = 
 export async function installSession(shop = SHOP, scope = "read_orders,read_customers,write_discounts"): Promise<void> {
   await db.session.upsert({
     where: { id: offlineSessionId(shop) },
-    create: { id: offlineSessionId(shop), shop, state: "", isOnline: false, scope, accessToken: "shpat_test" },
+    create: { id: offlineSessionId(shop), shop, state: "", isOnline: false, scope, accessToken: sealedToken("shpat_test") },
     update: { scope },
   });
 }
@@ -121,7 +122,7 @@ export function createCartHarness(clock: VirtualClock, options: { admin?: Shopif
   const policy = defaultOutboxPolicy;
   const deps = {
     db, clock, sender: options.wrapSender ? options.wrapSender(real) : real, policy, workerId: "cart-test", bucket: createTokenBucket(policy), random: () => 0.5,
-    prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }) }),
+    prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey }),
   };
   return {
     sim,

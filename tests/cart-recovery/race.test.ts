@@ -24,6 +24,7 @@ import { db, useVirtualClock } from "~/shopify.server";
 import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { deliverShopifyWebhook, germanOrder } from "../helpers/shopify";
 import { checkoutPayload, consentFor, HOUR, installSession, reminders, resetDatabase, setShopSettings } from "./helpers";
+import { secretsKey } from "../helpers/session-key";
 
 const T0 = new Date("2026-03-02T10:00:00.000Z");
 const PHONE = "+4915112345678";
@@ -122,7 +123,7 @@ async function race(at: number, options: { step: 1 | 2; decidedByScheduler: bool
   };
   await dispatchDueMessages({
     db: racing.db, clock, sender, policy: defaultOutboxPolicy, workerId: "race", bucket: createTokenBucket(defaultOutboxPolicy), random: () => 0.5,
-    prepareSend: cartRecoveryPrepareSend({ db: racing.db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }) }),
+    prepareSend: cartRecoveryPrepareSend({ db: racing.db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey }),
   });
   const row = (await reminders(TOKEN))[options.step - 1];
   return { sent, orderKnownAtSend, orderDelivered, status: row.status, reason: row.statusReason, calls: racing.calls() };

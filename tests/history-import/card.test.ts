@@ -13,6 +13,7 @@ import { callRoute, routeFile } from "../../simulator/in-process-app";
 import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { bulkCustomerNode, bulkOrderNode } from "../../simulator/shopify-admin-bulk";
 import { TEST_SHOP } from "../helpers/shopify";
+import { secretsKey } from "../helpers/session-key";
 
 const db = createDb(process.env.DATABASE_URL!);
 afterAll(() => db.$disconnect());
@@ -37,7 +38,7 @@ async function start(): Promise<DataImportView> {
 }
 
 const sim = createShopifyAdminSimulator({ bulk: { pollsUntilComplete: 1 } });
-const worker = () => runHistoryImports({ db, clock: systemClock, adminGraphql: createAdminGraphql({ fetch: sim.fetch }), download: sim.fetch, policy: { pollMs: 0 } });
+const worker = () => runHistoryImports({ db, clock: systemClock, adminGraphql: createAdminGraphql({ fetch: sim.fetch }), secretsKey, download: sim.fetch, policy: { pollMs: 0 } });
 
 beforeAll(async () => {
   await ensureDemoSession(sessionStorage, SHOP, process.env.SCOPES!);

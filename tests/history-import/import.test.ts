@@ -13,6 +13,7 @@ import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../s
 import { bulkCustomerNode, bulkOrderNode, demoStoreHistory, serveBulkFiles, type SeedNode } from "../../simulator/shopify-admin-bulk";
 import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
 import { createFakeSender } from "../outbox/helpers";
+import { sealedToken, secretsKey } from "../helpers/session-key";
 
 const db = createDb(process.env.DATABASE_URL!);
 const T0 = new Date("2026-03-10T09:00:00.000Z");
@@ -44,7 +45,7 @@ beforeEach(async () => {
 const SCOPES = "read_orders,read_all_orders,read_customers,write_customers";
 
 async function install(shop: string, scope = SCOPES) {
-  await db.session.create({ data: { id: `offline_${shop}`, shop, state: "installed", isOnline: false, scope, accessToken: `shpat_${shop}` } });
+  await db.session.create({ data: { id: `offline_${shop}`, shop, state: "installed", isOnline: false, scope, accessToken: sealedToken(`shpat_${shop}`) } });
 }
 
 /** A shop's history: 40 orders over 14 months (guests and customers, a test order, a cancelled one, opt-ins), 12 customers. */
@@ -74,7 +75,7 @@ function history(): { orders: SeedNode[]; customers: SeedNode[] } {
 }
 
 function deps(policy: Partial<ImportPolicy> = {}) {
-  return { db, clock, adminGraphql: createAdminGraphql({ fetch: sim.fetch }), policy: { pollMs: 1_000, ...policy }, log: (l: string) => logLines.push(l) };
+  return { db, clock, adminGraphql: createAdminGraphql({ fetch: sim.fetch }), secretsKey, policy: { pollMs: 1_000, ...policy }, log: (l: string) => logLines.push(l) };
 }
 
 /** Runs worker rounds (a second of virtual time apart) until the shop's job is finished. */

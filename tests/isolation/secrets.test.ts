@@ -1,6 +1,5 @@
-// Secrets at rest and in logs: WhatsApp credentials are stored encrypted; Shopify's offline token (Session, written by
-// the library's Prisma session storage) is not — a known gap, pinned here so a fix has to update this test; and a
-// whole replay (webhooks, opt-ins, sends, status webhooks, replies) writes no phone number and no message text to
+// Secrets at rest and in logs: WhatsApp credentials and Shopify's offline token (Session, written through the app's
+// encrypting session storage, docs/decisions/009) are stored encrypted; and a whole replay (webhooks, opt-ins, sends, status webhooks, replies) writes no phone number and no message text to
 // the console.
 import { Session } from "@shopify/shopify-api";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -32,12 +31,14 @@ describe("secrets at rest", () => {
     expect(await loadConnection(db, key, SHOP)).toMatchObject({ accessToken: credentials.accessToken, appSecret: credentials.appSecret });
   });
 
-  it("KNOWN GAP: Shopify's offline access token is stored in plain text in Session.accessToken", async () => {
+  it("Shopify's offline access token is stored encrypted in Session.accessToken, and read back", async () => {
     const token = "shpat_plain_offline_token_0123456789";
     await sessionStorage.storeSession(new Session({ id: `offline_${SHOP}`, shop: SHOP, state: "s", isOnline: false, accessToken: token, scope: "read_orders" }));
-    // @shopify/shopify-app-session-storage-prisma writes the token as it is. Proposal (docs/scaling.md): a
-    // SessionStorage wrapper that encrypts accessToken with TOKEN_ENCRYPTION_KEY on store and decrypts on load.
-    expect(await rawRows("Session")).toContain(token);
+    const stored = await rawRows("Session");
+    expect(stored).not.toContain(token);
+    expect(stored).not.toContain("plain_offline");
+    expect(stored).toContain("enc:v1:");
+    expect((await sessionStorage.loadSession(`offline_${SHOP}`))?.accessToken).toBe(token);
   });
 });
 

@@ -8,6 +8,7 @@ import { CUSTOMER_TAG_KIND, customerTagDedupeKey } from "~/.server/shopify-admin
 import { db } from "~/shopify.server";
 import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { installSession, resetDatabase, SHOP } from "../back-in-stock/helpers";
+import { secretsKey } from "../helpers/session-key";
 
 const T0 = new Date("2026-03-02T10:00:00.000Z");
 
@@ -21,7 +22,7 @@ async function queue(payload: unknown, customerId = "42") {
 }
 
 function run(admin = createShopifyAdminSimulator()) {
-  return { admin, result: processShopifySyncs({ db, clock: createVirtualClock(T0), adminGraphql: createAdminGraphql({ fetch: admin.fetch }), batch: 10, random: () => 0.5 }) };
+  return { admin, result: processShopifySyncs({ db, clock: createVirtualClock(T0), adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey, batch: 10, random: () => 0.5 }) };
 }
 
 describe("customer tag sync", () => {

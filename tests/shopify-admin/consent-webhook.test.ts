@@ -9,6 +9,7 @@ import { processShopifySyncs } from "~/.server/shopify-admin/consent-write-back"
 import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { fixture } from "../fixtures";
 import { deliverShopifyWebhook, TEST_SHOP } from "../helpers/shopify";
+import { secretsKey } from "../helpers/session-key";
 
 const db = createDb(process.env.DATABASE_URL!);
 afterAll(() => db.$disconnect());
@@ -75,7 +76,7 @@ describe("Shopify → Momento", () => {
     await db.session.create({ data: { id: `offline_${TEST_SHOP}`, shop: TEST_SHOP, state: "s", isOnline: false, accessToken: "t" } });
     const sim = createShopifyAdminSimulator();
     const clock = createVirtualClock(T0);
-    const writeBack = () => processShopifySyncs({ db, clock, adminGraphql: createAdminGraphql({ fetch: sim.fetch }), batch: 10 });
+    const writeBack = () => processShopifySyncs({ db, clock, adminGraphql: createAdminGraphql({ fetch: sim.fetch }), secretsKey, batch: 10 });
     const echo = async () => {
       const last = sim.applied[sim.applied.length - 1];
       return deliver({ customer_id: Number(last.customerId), phone_number: PHONE, whats_app_marketing_consent: { state: last.state.toLowerCase(), opt_in_level: last.optInLevel?.toLowerCase() ?? null, updated_at: last.updatedAt, collected_from: "OTHER" } });

@@ -9,6 +9,7 @@ import { runWorker } from "~/.server/outbox/worker";
 import { createAdminGraphql, type AdminGraphqlFactory } from "~/.server/shopify-admin/client";
 import { defaultShopifySyncPolicy, processShopifySyncs, WHATSAPP_CONSENT_MUTATION } from "~/.server/shopify-admin/consent-write-back";
 import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../simulator/shopify-admin";
+import { sealedToken, secretsKey } from "../helpers/session-key";
 
 const db = createDb(process.env.DATABASE_URL!);
 afterAll(() => db.$disconnect());
@@ -30,7 +31,7 @@ beforeEach(async () => {
   for (const table of ["shopifySync", "consentEvent", "consent", "customer", "session"] as const) {
     await (db[table] as { deleteMany(): Promise<unknown> }).deleteMany();
   }
-  await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "installed", isOnline: false, scope: "write_customers,read_customers", accessToken: TOKEN } });
+  await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "installed", isOnline: false, scope: "write_customers,read_customers", accessToken: sealedToken(TOKEN) } });
   clock = createVirtualClock(T0);
   sim = createShopifyAdminSimulator({ tokens: { [SHOP]: TOKEN } });
   requests = [];
@@ -62,7 +63,7 @@ async function confirmed(options: Parameters<typeof move>[1] = {}) {
 }
 
 function run(batch = 20) {
-  return processShopifySyncs({ db, clock, adminGraphql, batch, random: () => 0.5, log: (line) => lines.push(line) });
+  return processShopifySyncs({ db, clock, adminGraphql, secretsKey, batch, random: () => 0.5, log: (line) => lines.push(line) });
 }
 
 const syncs = () => db.shopifySync.findMany({ orderBy: { createdAt: "asc" } });
@@ -247,7 +248,7 @@ describe("skips and failures", () => {
     expect((await syncs())[0].status).toBe("SKIPPED");
 
     await db.shopifySync.deleteMany();
-    await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "s", isOnline: false, accessToken: TOKEN, expires: new Date(T0.getTime() - 1) } });
+    await db.session.create({ data: { id: `offline_${SHOP}`, shop: SHOP, state: "s", isOnline: false, accessToken: sealedToken(TOKEN), expires: new Date(T0.getTime() - 1) } });
     clock.advance(1_000);
     await move("REVOKED");
     await run();
@@ -257,7 +258,7 @@ describe("skips and failures", () => {
   });
 
   it("a rejected token (HTTP 401) is retried, not dropped", async () => {
-    await db.session.update({ where: { id: `offline_${SHOP}` }, data: { accessToken: "shpat_stale" } });
+    await db.session.update({ where: { id: `offline_${SHOP}` }, data: { accessToken: sealedToken("shpat_stale") } });
     await confirmed();
     await run();
     expect((await syncs())[0]).toMatchObject({ status: "PENDING", attempts: 1 });
@@ -315,7 +316,7 @@ describe("one write per queued change", () => {
       signal: stop.signal,
       idleMs: 1_000,
       log: (line) => workerLines.push(line),
-      shopifySync: { adminGraphql, batch: 10 },
+      shopifySync: { adminGraphql, secretsKey, batch: 10 },
       async sleep() {
         stop.abort();
       },

@@ -25,6 +25,8 @@ export interface FanOutDeps {
   db: Db;
   clock: Clock;
   adminGraphql: AdminGraphqlFactory | null;
+  /** TOKEN_ENCRYPTION_KEY: the offline session's token is stored encrypted. */
+  secretsKey: Buffer;
   policy: Pick<OutboxPolicy, "ratePerSecond">;
   log?: (line: string) => void;
 }

@@ -62,7 +62,7 @@ const gidTail = (gid: string) => gid.slice(gid.lastIndexOf("/") + 1);
 
 /** The cached answer, or the Admin API's (then cached). */
 export async function resolveInventoryItem(
-  deps: { db: Db; adminGraphql: AdminGraphqlFactory | null },
+  deps: { db: Db; adminGraphql: AdminGraphqlFactory | null; secretsKey: Buffer },
   shop: string,
   inventoryItemId: string,
   now: Date,
@@ -72,8 +72,8 @@ export async function resolveInventoryItem(
   const cached = await db.inventoryItemVariant.findUnique({ where: key });
   if (cached) return cached.variantId ? { status: "found", row: cached } : { status: "unknown", reason: "cached: Shopify returned no variant for this inventory item" };
   if (!deps.adminGraphql) return { status: "failed", reason: "no Admin API client is configured" };
-  const token = await offlineAccessToken(db, shop, now);
-  if (token.status === "missing") return { status: "failed", reason: "no offline session for the shop" };
+  const token = await offlineAccessToken(db, deps.secretsKey, shop, now);
+  if (token.status === "missing") return { status: "failed", reason: token.reason ?? "no offline session for the shop" };
   if (token.status === "expired") return { status: "retry", reason: "the offline access token has expired and was not refreshed yet" };
 
   let result: InventoryItemResult;

@@ -62,6 +62,8 @@ export interface DiscountDeps {
   db: Db;
   /** null: no Admin API here (the reminder goes out without a code). */
   adminGraphql: AdminGraphqlFactory | null;
+  /** TOKEN_ENCRYPTION_KEY: the offline session's token is stored encrypted. */
+  secretsKey: Buffer;
 }
 
 /** The flows that hand out unique codes (docs/decisions/008). */
@@ -158,8 +160,8 @@ export async function ensureDiscountCode(deps: DiscountDeps, req: DiscountReques
     return { status: "unavailable", reason };
   };
   if (!deps.adminGraphql) return fail("no Admin API client is configured");
-  const token = await offlineAccessToken(db, req.shop, req.now);
-  if (token.status === "missing") return fail("no offline session for the shop");
+  const token = await offlineAccessToken(db, deps.secretsKey, req.shop, req.now);
+  if (token.status === "missing") return fail(token.reason ?? "no offline session for the shop");
   if (token.status === "expired") {
     if (row.attempts + 1 >= MAX_DISCOUNT_ATTEMPTS) return fail("the offline access token has expired");
     await retryOnContention(() => db.discountCode.update({ where: { id: row.id }, data: { attempts: { increment: 1 }, updatedAt: req.now } }));

@@ -41,6 +41,8 @@ export interface HistoryImportDeps {
   db: Db;
   clock: Clock;
   adminGraphql: AdminGraphqlFactory;
+  /** TOKEN_ENCRYPTION_KEY: the offline session's token is stored encrypted. */
+  secretsKey: Buffer;
   /** Fetches the result file (Shopify's storage; the simulator's loopback URL in tests and the demo). */
   download?: typeof fetch;
   policy?: Partial<ImportPolicy>;
@@ -178,8 +180,8 @@ class ImportStep {
   }
 
   private async client() {
-    const token = await offlineAccessToken(this.db, this.job.shop, this.now());
-    if (token.status === "missing") return { failed: await this.fail("NO_SESSION", "no offline session for the shop (not installed, or uninstalled)") };
+    const token = await offlineAccessToken(this.db, this.deps.secretsKey, this.job.shop, this.now());
+    if (token.status === "missing") return { failed: await this.fail("NO_SESSION", token.reason ?? "no offline session for the shop (not installed, or uninstalled)") };
     if (token.status === "expired") return { failed: await this.later(this.policy.retryMs, "the offline access token has expired and was not refreshed yet") };
     return { client: this.deps.adminGraphql({ shop: this.job.shop, accessToken: token.accessToken }), scopes: token.scopes };
   }

@@ -90,6 +90,8 @@ export interface ShopifySyncDeps {
   db: Db;
   clock: Clock;
   adminGraphql: AdminGraphqlFactory;
+  /** TOKEN_ENCRYPTION_KEY: the offline session's token is stored encrypted. */
+  secretsKey: Buffer;
   /** Rows looked at per call. */
   batch: number;
   policy?: ShopifySyncPolicy;
@@ -139,7 +141,7 @@ export async function processShopifySyncs(deps: ShopifySyncDeps): Promise<Shopif
   // A shop without a usable session skips all its rows in one write (after an uninstall that can be many).
   const skippedShops = new Set<string>();
   for (const shop of new Set(due.map((row) => row.shop))) {
-    const token = await offlineAccessToken(db, shop, now);
+    const token = await offlineAccessToken(db, deps.secretsKey, shop, now);
     tokens.set(shop, token);
     const reason = sessionSkipReason(token);
     if (!reason) continue;
@@ -232,9 +234,9 @@ function update(db: Db, id: string, data: { status: string; reason: string | nul
 async function syncOne(deps: ShopifySyncDeps, row: ShopifySync, now: Date, tokens: Map<string, OfflineToken>): Promise<Outcome> {
   const { db } = deps;
   if (row.kind === CUSTOMER_TAG_KIND) {
-    const token = tokens.get(row.shop) ?? (await offlineAccessToken(db, row.shop, now));
+    const token = tokens.get(row.shop) ?? (await offlineAccessToken(db, deps.secretsKey, row.shop, now));
     if (token.status === "expired") return { status: "RETRY", reason: "the offline access token has expired and was not refreshed yet" };
-    if (token.status !== "ok") return { status: "SKIPPED", reason: "no offline session for the shop" };
+    if (token.status !== "ok") return { status: "SKIPPED", reason: token.reason ?? "no offline session for the shop" };
     return syncCustomerTag(row, deps.adminGraphql({ shop: row.shop, accessToken: token.accessToken }));
   }
   if (row.kind !== "whatsapp_consent") return { status: "FAILED", reason: `unknown kind ${row.kind}` };
@@ -257,7 +259,7 @@ async function syncOne(deps: ShopifySyncDeps, row: ShopifySync, now: Date, token
     return { status: "SKIPPED", reason: "no Shopify customer is known for this number (guest checkout or no order yet)" };
   }
 
-  const token = tokens.get(row.shop) ?? (await offlineAccessToken(db, row.shop, now));
+  const token = tokens.get(row.shop) ?? (await offlineAccessToken(db, deps.secretsKey, row.shop, now));
   const skip = sessionSkipReason(token);
   if (skip) return { status: "SKIPPED", reason: skip };
   if (token.status === "expired") return { status: "RETRY", reason: "the offline access token has expired and was not refreshed yet" };
@@ -274,7 +276,7 @@ async function syncOne(deps: ShopifySyncDeps, row: ShopifySync, now: Date, token
 }
 
 function sessionSkipReason(token: OfflineToken): string | null {
-  if (token.status === "missing") return "no offline session for the shop (not installed, or uninstalled)";
+  if (token.status === "missing") return token.reason ?? "no offline session for the shop (not installed, or uninstalled)";
   // The granted scopes are known (stored at install, kept current by app/scopes_update): no call that must fail.
   if (token.status === "ok" && token.scopes && !token.scopes.includes("write_customers")) {
     return "missing access: the app was not granted the write_customers scope";
