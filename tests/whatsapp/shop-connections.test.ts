@@ -363,7 +363,7 @@ describe("template approval pauses a flow once templates were synced", () => {
     expect((await row(english.id)).status).toBe("SENT");
     const en = (await automationsPage(deps, SHOP_B, "en")).flows.find((f) => f.id === "order_confirmation")!.templateStatus;
     expect(en).toEqual([
-      { text: "momento_order_confirmation (German): rejected. Messages in this language are paused (not sent, reason “template not approved”) until Meta approves it. Meta's reason: INVALID_FORMAT.", tone: "critical", paused: true },
+      { text: "momento_order_confirmation (German): rejected. Until Meta approves it, messages in this language go out with the English template instead (same placeholders and buttons). Meta's reason: INVALID_FORMAT.", tone: "attention", paused: false },
       { text: "momento_order_confirmation (English): approved", tone: "success", paused: false },
     ]);
   });
@@ -461,6 +461,8 @@ describe("template approval pauses a flow once templates were synced", () => {
       await run();
       expect(await row(german.id)).toMatchObject({ status: "SKIPPED", statusReason: "template_not_approved", language: "de" });
       expect(simB.sent.length).toBe(sentBefore);
+      const lines = (await automationsPage(merchantDeps(fetch), SHOP_B, "en")).flows.find((f) => f.id === "order_confirmation")!.templateStatus;
+      expect(lines[0]).toMatchObject({ text: expect.stringMatching(/^momento_order_confirmation \(German\): rejected\. Messages in this language are paused/), paused: true });
     });
   });
 });
