@@ -1,4 +1,5 @@
 // The Message log page: filters, the list, and each message's timeline in words.
+import { COMMON } from "./common";
 import type { AdminLanguage } from "./locale";
 
 const en = {
@@ -63,7 +64,7 @@ const en = {
   },
   quietHoursUntil: "Quiet hours until {time} in the shopper's time zone ({zone}).",
   languageFallback: "Sent in {to} instead of {from}: the template is not approved in {from} ({status}), but is in {to} with the same placeholders and buttons.",
-  languageNames: { de: "German", en: "English" } as Record<string, string>,
+  languageNames: COMMON.en.languages,
   /** Momento's own reason codes (outbox, planners) in words. */
   reasons: {
     no_phone: "The order has no phone number.",
@@ -190,7 +191,7 @@ const de: MessagesStrings = {
   },
   quietHoursUntil: "Ruhezeit bis {time} in der Zeitzone der Person ({zone}).",
   languageFallback: "Auf {to} statt auf {from} gesendet: die Vorlage ist auf {from} nicht freigegeben ({status}), auf {to} aber schon, mit denselben Platzhaltern und Buttons.",
-  languageNames: { de: "Deutsch", en: "Englisch" },
+  languageNames: COMMON.de.languages,
   reasons: {
     no_phone: "Die Bestellung hat keine Telefonnummer.",
     invalid_phone: "Die Telefonnummer der Bestellung ist ungültig.",
