@@ -29,7 +29,7 @@ describe("shouldRequestConfirmation: one request per number per 30 days", () => 
 
 describe("planOptInConfirmation", () => {
   it("is a utility template in the shopper's language, at once, with yes/no payloads", () => {
-    expect(planOptInConfirmation(consent, { shopName: "Kaffeerösterei", language: "en" }, NOW)).toEqual({
+    expect(planOptInConfirmation(consent, { shopName: "Kaffeerösterei", locale: "en-GB", shopLocale: "de" }, NOW)).toEqual({
       flow: "opt_in_confirmation",
       dedupeKey: "opt_in_confirmation:c1:2026-03-02T10:00:00.000Z",
       to: "+4915112345678",
@@ -48,14 +48,14 @@ describe("planOptInConfirmation", () => {
   });
 
   it("reaches a username-only recipient through the user id", () => {
-    const plan = planOptInConfirmation({ ...consent, phone: null, waUserId: "DE.1", customerId: null }, { shopName: "x", language: "de" }, NOW);
+    const plan = planOptInConfirmation({ ...consent, phone: null, waUserId: "DE.1", customerId: null }, { shopName: "x", locale: null, shopLocale: "de" }, NOW);
     expect(plan).toMatchObject({ to: null, waUserId: "DE.1", customerKey: null });
   });
 });
 
 describe("planOptOutConfirmation", () => {
   it("is a utility template naming the shop, keyed by the revocation event", () => {
-    expect(planOptOutConfirmation(consent, { shopName: "demo", language: "de" }, 17, NOW)).toMatchObject({
+    expect(planOptOutConfirmation(consent, { shopName: "demo", locale: "de-AT", shopLocale: "en" }, 17, NOW)).toMatchObject({
       flow: "opt_out_confirmation",
       dedupeKey: "opt_out_confirmation:c1:17",
       category: "UTILITY",

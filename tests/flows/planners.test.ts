@@ -197,9 +197,9 @@ describe("order question (WISMO)", () => {
     expect(planWismoAnswer({ sender, question: { orderNumber: null, language: "de" }, ownOrders: [], fallbackShop: null, shopLocales: {} }, T)).toBeNull();
   });
   it("the automatic reply has one dedupeKey per recipient and day, without the phone number in it", () => {
-    const a = planAutoReply(sender, null, "de", T);
-    const b = planAutoReply({ ...sender, waMessageId: "wamid.in-2" }, null, "de", new Date(T.getTime() + 3_600_000));
-    const c = planAutoReply(sender, null, "de", new Date(T.getTime() + DAY));
+    const a = planAutoReply(sender, null, { locale: "de", shopLocale: "de" }, T);
+    const b = planAutoReply({ ...sender, waMessageId: "wamid.in-2" }, null, { locale: "de", shopLocale: "de" }, new Date(T.getTime() + 3_600_000));
+    const c = planAutoReply(sender, null, { locale: "de", shopLocale: "de" }, new Date(T.getTime() + DAY));
     expect(a.dedupeKey).toBe(b.dedupeKey);
     expect(a.dedupeKey).not.toBe(c.dedupeKey);
     expect(a.dedupeKey).not.toContain("15112345678");

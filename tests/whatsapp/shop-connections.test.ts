@@ -11,6 +11,7 @@ import { createDb } from "~/.server/db";
 import { saveConnection, type WhatsAppCredentials } from "~/.server/onboarding/connection";
 import type { MerchantDeps } from "~/.server/onboarding/deps";
 import { submitSuggestedTemplates, syncTemplates } from "~/.server/onboarding/service";
+import { messageLogPage, parseLogFilters } from "~/.server/message-log/log";
 import { dispatchDueMessages } from "~/.server/outbox/dispatch";
 import { defaultOutboxPolicy, type OutboxPolicy } from "~/.server/outbox/policy";
 import { createShopSenders } from "~/.server/outbox/shop-senders";
@@ -353,16 +354,16 @@ describe("template approval pauses a flow once templates were synced", () => {
     expect((await row(approved.id)).status).toBe("SENT");
     expect(simB.sent.at(-1)?.bizOpaqueCallbackData).toBe(approved.id);
 
-    // Rejected later in German only: German pauses with Meta's reason, English still sends.
+    // Rejected later in German only: German recipients get the English template (approved, same shape) instead.
     simB.reviewTemplate(ORDER, "de", "REJECTED", "INVALID_FORMAT");
     await simB.flushDue();
     const [german, english] = [await orderConfirmation(SHOP_B, "de"), await orderConfirmation(SHOP_B, "en")];
     await run();
-    expect(await row(german.id)).toMatchObject({ status: "SKIPPED", statusReason: "template_not_approved" });
+    expect(await row(german.id)).toMatchObject({ status: "SENT", language: "en" });
     expect((await row(english.id)).status).toBe("SENT");
     const en = (await automationsPage(deps, SHOP_B, "en")).flows.find((f) => f.id === "order_confirmation")!.templateStatus;
     expect(en).toEqual([
-      { text: "momento_order_confirmation (German): rejected. Messages in this language are paused (not sent, reason “template not approved”) until Meta approves it. Meta's reason: INVALID_FORMAT.", tone: "critical", paused: true },
+      { text: "momento_order_confirmation (German): rejected. Until Meta approves it, messages in this language go out with the English template instead (same placeholders and buttons). Meta's reason: INVALID_FORMAT.", tone: "attention", paused: false },
       { text: "momento_order_confirmation (English): approved", tone: "success", paused: false },
     ]);
   });
@@ -394,6 +395,74 @@ describe("template approval pauses a flow once templates were synced", () => {
     const english = await orderConfirmation(SHOP_B, "en");
     const simRun = worker(api.fetch);
     await simRun();
-    expect(await row(english.id)).toMatchObject({ status: "SKIPPED", statusReason: "template_not_approved" });
+    // Missing in English: it goes out in the shop's language (German), which is approved with the same shape.
+    expect(await row(english.id)).toMatchObject({ status: "SENT", language: "de" });
+  });
+
+  describe("a template not approved in the recipient's language goes out in the shop's language, or English", () => {
+    async function setUp(shopLocale: string, templates = suggestedTemplates(APP_URL)) {
+      await db.shop.upsert({ where: { domain: SHOP_B }, create: { domain: SHOP_B, locale: shopLocale }, update: { locale: shopLocale } });
+      const simB = simulatorFor(B, templates);
+      const api = graph([{ ids: [B.phoneNumberId, B.wabaId], token: B.accessToken, sim: simB }]);
+      expect(await syncTemplates(merchantDeps(api.fetch), SHOP_B, "en")).toMatchObject({ ok: true });
+      return { simB, run: worker(api.fetch) };
+    }
+    async function reject(simB: CloudApiSimulator, language: string) {
+      simB.reviewTemplate(ORDER, language, "REJECTED", "INVALID_FORMAT");
+      await simB.flushDue();
+    }
+    const timelineOf = async (id: string, language: "de" | "en") =>
+      (await messageLogPage(db, SHOP_B, parseLogFilters(new URL(`https://app.example/messages?selected=${id}`)), language)).detail!.timeline.map((t) => t.text);
+
+    it("rejected in German, shop in German: sent in English with the same parameters, and the log says why in both languages", async () => {
+      const { simB, run } = await setUp("de-DE");
+      await reject(simB, "de");
+      const german = await orderConfirmation(SHOP_B, "de");
+      await run();
+      const sent = await row(german.id);
+      expect(sent).toMatchObject({ status: "SENT", language: "en" });
+      expect(simB.sent.at(-1)).toMatchObject({ bizOpaqueCallbackData: german.id, template: ORDER, language: "en", parameters: ["Anna", "#1001", "49,90 €"] });
+      // Claimed, then the fallback recorded before the call, then sent.
+      expect(sent.events.map((e) => e.status)).toEqual(["SENDING", "SENDING", "SENT"]);
+      expect(sent.events[1].reason).toBe(
+        "language_fallback: The template is REJECTED in de; sent in en instead, approved there with the same placeholders and buttons, with the same parameters.",
+      );
+      expect(await timelineOf(german.id, "en")).toContain("Sent in English instead of German: the template is not approved in German (REJECTED), but is in English with the same placeholders and buttons.");
+      expect(await timelineOf(german.id, "de")).toContain("Auf Englisch statt auf Deutsch gesendet: die Vorlage ist auf Deutsch nicht freigegeben (REJECTED), auf Englisch aber schon, mit denselben Platzhaltern und Buttons.");
+    });
+
+    it("rejected in English, shop in German: sent in German; shop in English (or French) and rejected in English: nothing to fall back to", async () => {
+      const { simB, run } = await setUp("de");
+      await reject(simB, "en");
+      const english = await orderConfirmation(SHOP_B, "en");
+      await run();
+      expect(await row(english.id)).toMatchObject({ status: "SENT", language: "de" });
+      expect(simB.sent.at(-1)).toMatchObject({ bizOpaqueCallbackData: english.id, language: "de" });
+
+      for (const shopLocale of ["en-GB", "fr"]) {
+        await db.shop.update({ where: { domain: SHOP_B }, data: { locale: shopLocale } });
+        const again = await orderConfirmation(SHOP_B, "en");
+        await run();
+        const skipped = await row(again.id);
+        expect(skipped).toMatchObject({ status: "SKIPPED", statusReason: "template_not_approved", language: "en" });
+        expect(skipped.events.map((e) => e.status)).toEqual(["SENDING", "SKIPPED"]);
+      }
+    });
+
+    it("a fallback whose placeholders or buttons differ is not used: the message is skipped", async () => {
+      // The English order confirmation in this WABA has no button and one placeholder less.
+      const templates = suggestedTemplates(APP_URL).map((t) =>
+        t.name === ORDER && t.language === "en" ? { ...t, components: [{ type: "BODY" as const, text: "Hi {{1}}, thanks for order {{2}}.", example: { body_text: [["Anna", "#1001"]] } }] } : t,
+      );
+      const { simB, run } = await setUp("en", templates);
+      await reject(simB, "de");
+      const german = await orderConfirmation(SHOP_B, "de");
+      const sentBefore = simB.sent.length;
+      await run();
+      expect(await row(german.id)).toMatchObject({ status: "SKIPPED", statusReason: "template_not_approved", language: "de" });
+      expect(simB.sent.length).toBe(sentBefore);
+      const lines = (await automationsPage(merchantDeps(fetch), SHOP_B, "en")).flows.find((f) => f.id === "order_confirmation")!.templateStatus;
+      expect(lines[0]).toMatchObject({ text: expect.stringMatching(/^momento_order_confirmation \(German\): rejected\. Messages in this language are paused/), paused: true });
+    });
   });
 });

@@ -2,7 +2,9 @@
 // the approval verdict and the send-time step it drives, and the ids that choose a webhook's app secret.
 import { describe, expect, it } from "vitest";
 import { templateCheck } from "~/.server/outbox/gate";
-import { parseTemplatePage, statusAfterEvent, templateApproval, toSyncedTemplate } from "~/.server/templates/whatsapp-templates";
+import type { SyncedTemplate } from "~/.server/settings/schema";
+import { suggestedTemplates, TEMPLATE_NAMES } from "~/.server/templates/catalogue";
+import { fallbackLanguage, parseTemplatePage, statusAfterEvent, templateApproval, toSyncedTemplate } from "~/.server/templates/whatsapp-templates";
 import { parseWhatsAppWebhook } from "~/.server/whatsapp/parse-webhook";
 import { webhookIds } from "~/.server/whatsapp/webhook-secret";
 import { fixture, rawFixture } from "../fixtures";
@@ -104,6 +106,45 @@ describe("templateApproval and the send-time template step", () => {
 
   it("pauses nothing when the facts carry no template verdict (replays, the demo)", () => {
     expect(templateCheck(undefined)).toBeNull();
+  });
+});
+
+describe("fallbackLanguage: where a template not approved in the message's language can go out instead", () => {
+  const ORDER = TEMPLATE_NAMES.orderConfirmation;
+  const synced = (language: string, status: string, change: Partial<SyncedTemplate> = {}): SyncedTemplate => ({
+    ...toSyncedTemplate({ ...suggestedTemplates("https://app.example").find((t) => t.name === ORDER && t.language === language)!, status }),
+    ...change,
+  });
+  const oneParameterLess = { parameters: 2 };
+  const noButton = { buttons: [] };
+  type Row = [string, SyncedTemplate[], string, string | null, string | null];
+  const rows: Row[] = [
+    ["de rejected, shop de → English", [synced("de", "REJECTED"), synced("en", "APPROVED")], "de", "de", "en"],
+    ["de rejected, shop de-CH → English", [synced("de", "REJECTED"), synced("en", "APPROVED")], "de", "de-CH", "en"],
+    ["en paused, shop de-AT → German", [synced("de", "APPROVED"), synced("en", "PAUSED")], "en", "de-AT", "de"],
+    ["en rejected, shop en-US → nothing (English is the one rejected)", [synced("de", "APPROVED"), synced("en", "REJECTED")], "en", "en-US", null],
+    ["en rejected, shop fr → English again → nothing", [synced("de", "APPROVED"), synced("en", "REJECTED")], "en", "fr", null],
+    ["de missing (catalogue shape), shop fr → English", [synced("en", "APPROVED")], "de", "fr", "en"],
+    ["de rejected, English only PENDING → nothing", [synced("de", "REJECTED"), synced("en", "PENDING")], "de", "de", null],
+    ["de rejected, English with a placeholder less → nothing", [synced("de", "REJECTED"), synced("en", "APPROVED", oneParameterLess)], "de", "de", null],
+    ["de rejected, English without the URL button → nothing", [synced("de", "REJECTED"), synced("en", "APPROVED", noButton)], "de", "de", null],
+    ["de rejected and its shape unknown (webhook-only row): the catalogue's shape → English", [synced("de", "REJECTED", { body: "", parameters: 0, buttons: [] }), synced("en", "APPROVED")], "de", "de", "en"],
+  ];
+  it.each(rows)("%s", (_label, templates, language, shopLocale, expected) => {
+    expect(fallbackLanguage(templates, ORDER, language, shopLocale)).toBe(expected);
+  });
+
+  it("a merchant's own template missing in the message's language has no shape to compare with: nothing", () => {
+    expect(fallbackLanguage([{ ...synced("en", "APPROVED"), name: "shop_own" }], "shop_own", "de", "de")).toBeNull();
+  });
+
+  it("the gate sends in the fallback language and says why", () => {
+    expect(templateCheck({ state: "not_approved", status: "REJECTED", rejectedReason: null, fallback: { language: "en" } }, "de")).toEqual({
+      action: "send",
+      language: "en",
+      reason: "language_fallback",
+      detail: expect.stringMatching(/^The template is REJECTED in de; sent in en instead/),
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 // The messages that follow a consent change (DESIGN.md §3): the double opt-in request on REQUESTED and
 // the opt-out confirmation on REVOKED. Pure planners; the lifecycle (consent/lifecycle.ts) decides when.
 import { customerKey } from "../identity";
-import { TEMPLATE_NAMES, type TemplateLanguage } from "../templates/catalogue";
+import { TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
 import type { TemplateComponent } from "../whatsapp/types";
 import { bodyText, type MessagePlan } from "./types";
 
@@ -21,7 +21,9 @@ export interface ConsentRecipientRow {
 export interface ConsentMessageContext {
   /** The name the shopper knows the shop by (body parameter {{1}}). */
   shopName: string;
-  language: TemplateLanguage;
+  /** The locale the shopper consented in (checkout, signup form), else null. */
+  locale: string | null;
+  shopLocale: string | null;
 }
 
 function quickReply(index: number, payload: string): TemplateComponent {
@@ -53,7 +55,7 @@ export function planOptInConfirmation(consent: ConsentRecipientRow, context: Con
     ...recipientOf(consent),
     category: "UTILITY",
     template: TEMPLATE_NAMES.optInConfirmation,
-    language: context.language,
+    language: templateLanguage(context.locale, context.shopLocale),
     components: [bodyText(context.shopName), quickReply(0, CONSENT_BUTTON_PAYLOADS.yes), quickReply(1, CONSENT_BUTTON_PAYLOADS.no)],
     sendAfter: now,
   };
@@ -67,7 +69,7 @@ export function planOptOutConfirmation(consent: ConsentRecipientRow, context: Co
     ...recipientOf(consent),
     category: "UTILITY",
     template: TEMPLATE_NAMES.optOutConfirmation,
-    language: context.language,
+    language: templateLanguage(context.locale, context.shopLocale),
     components: [bodyText(context.shopName)],
     sendAfter: now,
   };

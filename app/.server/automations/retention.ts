@@ -11,9 +11,19 @@ export interface CustomerHistory {
   customerKey: string;
   phone: string | null;
   firstName: string | null;
+  /** The customer record's locale (their latest order's, or Shopify's customer record's from the history import). */
   locale: string | null;
-  /** Non-cancelled, non-test orders, oldest first: Shopify id and creation time. */
-  orders: { shopifyOrderId: string; createdAt: Date }[];
+  /** Non-cancelled, non-test orders, oldest first: Shopify id, creation time and the order's customer_locale. */
+  orders: { shopifyOrderId: string; createdAt: Date; locale?: string | null }[];
+}
+
+/** The locale a retention message is written for: the customer's latest order that has one, else their record's. */
+export function customerLocale(customer: Pick<CustomerHistory, "locale" | "orders">): string | null {
+  for (let i = customer.orders.length - 1; i >= 0; i -= 1) {
+    const locale = customer.orders[i].locale;
+    if (locale) return locale;
+  }
+  return customer.locale;
 }
 
 export type RetentionDecision = { plan: MessagePlan } | { plan: null; reason: string };
@@ -35,7 +45,7 @@ export function planWinBack(customer: CustomerHistory, settings: { days: number 
   const dueAt = new Date(order.createdAt.getTime() + settings.days * DAY);
   if (dueAt > now) return { plan: null, reason: "not_due" };
   if (!customer.phone) return { plan: null, reason: "no_phone" };
-  const language = templateLanguage(customer.locale, shop.locale);
+  const language = templateLanguage(customerLocale(customer), shop.locale);
   return {
     plan: {
       flow: "win_back",
@@ -59,7 +69,7 @@ export function loyaltyDedupeKey(customerKey: string, orderCount: number): strin
 /** Loyalty: the thank-you after exactly the k-th order (a later order plans nothing; the key makes it once). */
 export function planLoyalty(customer: CustomerHistory, settings: { orderCount: number }, shop: { locale: string; url: string }, now: Date): RetentionDecision {
   if (customer.orders.length !== settings.orderCount) return { plan: null, reason: "not_the_kth_order" };
-  const language = templateLanguage(customer.locale, shop.locale);
+  const language = templateLanguage(customerLocale(customer), shop.locale);
   return {
     plan: {
       flow: "loyalty",

@@ -182,8 +182,12 @@ function recipientDigest(sender: Pick<InboundSender, "phone" | "waUserId">): str
   return createHash("sha256").update(sender.phone ?? sender.waUserId ?? "").digest("hex").slice(0, 16);
 }
 
-/** "We'll get back to you": one per recipient, shop and UTC day — the dedupeKey makes the second one a no-op. */
-export function planAutoReply(sender: InboundSender, customerKey: string | null, language: TemplateLanguage, now: Date): MessagePlan {
+/**
+ * "We'll get back to you": one per recipient, shop and UTC day — the dedupeKey makes the second one a no-op.
+ * `locale`: the recipient's latest order's, else their consent's.
+ */
+export function planAutoReply(sender: InboundSender, customerKey: string | null, locales: { locale: string | null; shopLocale: string | null }, now: Date): MessagePlan {
   const day = now.toISOString().slice(0, 10);
+  const language = templateLanguage(locales.locale, locales.shopLocale);
   return freeForm("auto_reply", `auto_reply:${recipientDigest(sender)}:${day}`, sender, customerKey, language, FREE_FORM_REPLIES[language].fallback, now);
 }

@@ -12,7 +12,7 @@ import {
   type ConsentMessageContext,
 } from "../automations/consent-messages";
 import { eventReason } from "../outbox/events";
-import { TEMPLATE_NAMES, templateLanguage, templateWordingVersion, type TemplateLanguage } from "../templates/catalogue";
+import { TEMPLATE_NAMES, templateWordingVersion, type TemplateLanguage } from "../templates/catalogue";
 import { findConsent, transitionConsent, type ConsentSource } from "./state";
 import { rollupMessagesMoved } from "../analytics/rollups";
 
@@ -65,10 +65,10 @@ const CONFIRMS_OPT_OUT: Readonly<Record<ConsentSource, boolean>> = {
   test: false,
 };
 
-/** The shop's name and the recipient's template language, from the Shop row (which may not exist yet). */
+/** The shop's name and locale, from the Shop row (which may not exist yet), with the consent's locale. */
 async function messageContext(tx: DbTx, shop: string, locale: string | null | undefined): Promise<ConsentMessageContext> {
   const row = await tx.shop.findUnique({ where: { domain: shop }, select: { locale: true, settings: true } });
-  return { shopName: shopDisplayName(shop, row?.settings), language: templateLanguage(locale, row?.locale) };
+  return { shopName: shopDisplayName(shop, row?.settings), locale: locale ?? null, shopLocale: row?.locale ?? null };
 }
 
 /** NONE/REVOKED → REQUESTED; plans the double opt-in request (at most one per number per 30 days). */

@@ -1,4 +1,5 @@
 // The Message log page: filters, the list, and each message's timeline in words.
+import { COMMON } from "./common";
 import type { AdminLanguage } from "./locale";
 
 const en = {
@@ -62,6 +63,8 @@ const en = {
     declined: "Answered no.",
   },
   quietHoursUntil: "Quiet hours until {time} in the shopper's time zone ({zone}).",
+  languageFallback: "Sent in {to} instead of {from}: the template is not approved in {from} ({status}), but is in {to} with the same placeholders and buttons.",
+  languageNames: COMMON.en.languages,
   /** Momento's own reason codes (outbox, planners) in words. */
   reasons: {
     no_phone: "The order has no phone number.",
@@ -103,6 +106,7 @@ const en = {
     restock_unknown: "Momento no longer knows the restock this alert belonged to.",
     ordered_again: "The customer ordered again, so the win-back offer was not needed.",
     discount_unavailable: "The offer's discount code could not be created in Shopify, so the offer was not sent.",
+    language_fallback: "Sent in another language: the template is not approved in the shopper's language.",
   } as Record<string, string>,
   inbox: {
     title: "Inbox",
@@ -186,6 +190,8 @@ const de: MessagesStrings = {
     declined: "Hat mit Nein geantwortet.",
   },
   quietHoursUntil: "Ruhezeit bis {time} in der Zeitzone der Person ({zone}).",
+  languageFallback: "Auf {to} statt auf {from} gesendet: die Vorlage ist auf {from} nicht freigegeben ({status}), auf {to} aber schon, mit denselben Platzhaltern und Buttons.",
+  languageNames: COMMON.de.languages,
   reasons: {
     no_phone: "Die Bestellung hat keine Telefonnummer.",
     invalid_phone: "Die Telefonnummer der Bestellung ist ungültig.",
@@ -226,6 +232,7 @@ const de: MessagesStrings = {
     order_refunded: "Die Bestellung wurde erstattet.",
     fulfillment_cancelled: "Der Versand wurde storniert, bevor die Benachrichtigung rausging.",
     text_not_supported: "Diese WhatsApp-Verbindung kann keinen freien Text senden.",
+    language_fallback: "In einer anderen Sprache gesendet: die Vorlage ist in der Sprache der Person nicht freigegeben.",
   },
   inbox: {
     title: "Posteingang",

@@ -11,7 +11,6 @@ import type { MessagePlan } from "../automations/types";
 import { classifyMessage } from "../consent/inbound";
 import { customerKey } from "../identity";
 import { enqueuePlans } from "../ingest/enqueue";
-import { templateLanguage } from "../templates/catalogue";
 import type { InboundMessage } from "../whatsapp/types";
 
 export type InboundHandling = InboundRoute["kind"] | "unassigned" | "too_late";
@@ -235,8 +234,7 @@ async function autoReply(tx: DbTx, sender: InboundSender, now: Date): Promise<Ha
     sender.phone ? tx.order.findFirst({ where: { shop, phone: sender.phone }, orderBy: { createdAt: "desc" }, select: { locale: true, customerKey: true } }) : null,
     tx.consent.findFirst({ where: { shop, OR: [...(sender.phone ? [{ phone: sender.phone }] : []), ...(sender.waUserId ? [{ waUserId: sender.waUserId }] : [])] }, select: { locale: true } }),
   ]);
-  const language = templateLanguage(order?.locale ?? consent?.locale, shopRow?.locale);
-  const plan = planAutoReply(sender, order?.customerKey ?? customerKey({ phone: sender.phone }), language, now);
+  const plan = planAutoReply(sender, order?.customerKey ?? customerKey({ phone: sender.phone }), { locale: order?.locale ?? consent?.locale ?? null, shopLocale: shopRow?.locale ?? null }, now);
   const answer = await enqueueAnswer(tx, shop, plan, now);
   const outcome = answer.outcome === "already answered" ? "the automatic reply went out today already" : answer.outcome;
   return { shop, handledAs: "fallback", reason: `a message for the team; ${outcome}`, replyMessageId: answer.replyMessageId, planned: answer.planned };

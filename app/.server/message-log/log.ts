@@ -87,12 +87,20 @@ export function reasonText(reason: string | null, s: MessagesStrings): string | 
   const code = reasonCode(reason);
   const quiet = code === "quiet_hours" ? QUIET_UNTIL.exec(reason) : null;
   if (quiet) return fill(s.quietHoursUntil, { time: quiet[1], zone: quiet[2] });
+  const fallback = code === "language_fallback" ? LANGUAGE_FALLBACK.exec(reason) : null;
+  if (fallback) {
+    const name = (language: string) => s.languageNames[language] ?? language;
+    return fill(s.languageFallback, { status: fallback[1], from: name(fallback[2]), to: name(fallback[3]) });
+  }
   if (code && s.reasons[code]) return s.reasons[code];
   return code ? reason.slice(code.length + 1).trim() : reason;
 }
 
 /** The gate's "Quiet hours until 08:00 Asia/Tokyo (…)": the end in the shopper's own clock and zone. */
 const QUIET_UNTIL = /until (\d{2}:\d{2}) ([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*)/;
+
+/** The gate's "The template is REJECTED in de; sent in en instead …" (outbox/gate.ts templateCheck). */
+const LANGUAGE_FALLBACK = /is ([A-Z_]+) in ([a-z]{2,3}); sent in ([a-z]{2,3}) instead/;
 
 const ISO_IN_TEXT = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/;
 
@@ -126,7 +134,7 @@ export function timelineEntry(e: Pick<MessageEvent, "id" | "status" | "reason" |
       } else text = why ?? s.events.plannedNow;
       break;
     case "SENDING":
-      text = code === "claimed" ? s.reasons.claimed : s.events.sending;
+      text = code === "claimed" ? s.reasons.claimed : code === "language_fallback" ? (why ?? s.events.sending) : s.events.sending;
       break;
     case "SENT":
       text = s.events.sent;

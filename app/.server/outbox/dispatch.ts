@@ -195,11 +195,24 @@ async function dispatchOne(deps: DispatchDeps, message: Message, purses: Map<str
       }
     }
 
+    // The template is approved in another language only (gate step 7): the row and its timeline say so before the call.
+    let language = message.language;
+    if ("language" in decision && decision.language !== message.language) {
+      const applied = await transitionMessage(
+        db,
+        { id: message.id, status: "SENDING", claimedBy: deps.workerId },
+        { language: decision.language },
+        { status: "SENDING", reason: eventReason(decision.reason, decision.detail), source: "worker", at: clock.now() },
+      );
+      if (!applied) return "deferred"; // No longer ours: nothing was sent.
+      language = decision.language;
+    }
+
     const to = (message.to ?? message.waUserId)!;
     called = true;
     const result = message.text !== null
       ? await route.sender.sendText!({ to, body: message.text, bizOpaqueCallbackData: message.id })
-      : await route.sender.sendTemplate({ to, template, language: message.language, components: content, bizOpaqueCallbackData: message.id });
+      : await route.sender.sendTemplate({ to, template, language, components: content, bizOpaqueCallbackData: message.id });
     const doneAt = clock.now();
     if (result.ok) {
       await recordSent(deps, message, result.waMessageId, doneAt);

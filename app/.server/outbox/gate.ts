@@ -24,6 +24,8 @@ export interface GateMessage {
   dedupeKey?: string;
   /** A free-form text instead of a template: allowed only inside the customer-service window. */
   text?: string | null;
+  /** The template's language as planned (the recipient's). */
+  language?: string;
 }
 
 /** What the cart-recovery relevance check needs (loaded by cart-recovery/send-facts.ts). */
@@ -75,6 +77,8 @@ export type DeferReason = "quiet_hours" | "marketing_paused" | "pair_limit" | "s
 
 export type GateDecision =
   | { action: "send" }
+  /** The template is not approved in the message's language but is in `language`: sent in that one instead. */
+  | { action: "send"; language: string; reason: "language_fallback"; detail: string }
   | { action: "skip"; reason: SkipReason; detail: string }
   | { action: "cancel"; reason: CancelReason; detail: string }
   | { action: "defer"; until: Date; reason: DeferReason; detail: string };
@@ -221,15 +225,27 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
   }
 
   // 7. The template: Meta refuses a template that is not approved (132001), so the message is not sent at all.
-  const template = templateCheck(facts.template);
+  const template = templateCheck(facts.template, message.language);
   if (template) return template;
 
   return { action: "send" };
 }
 
-/** Only a synced template that is not APPROVED (or missing after a sync) stops a message; no sync, no pause. */
-export function templateCheck(approval: TemplateApproval | undefined): GateDecision | null {
+/**
+ * Only a synced template that is not APPROVED (or missing after a sync) stops a message; no sync, no pause. Where
+ * the same template is approved and fits in the shop's language or English, the message goes out in that one.
+ */
+export function templateCheck(approval: TemplateApproval | undefined, language?: string): GateDecision | null {
   if (approval?.state !== "not_approved") return null;
+  if (approval.fallback) {
+    const to = approval.fallback.language;
+    return {
+      action: "send",
+      language: to,
+      reason: "language_fallback",
+      detail: `The template is ${approval.status} in ${language ?? "the recipient's language"}; sent in ${to} instead, approved there with the same placeholders and buttons, with the same parameters.`,
+    };
+  }
   const status = approval.status === "MISSING" ? "is not in the shop's WhatsApp account (last sync)" : `is ${approval.status}`;
   return {
     action: "skip",

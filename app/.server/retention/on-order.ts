@@ -46,7 +46,7 @@ export async function retentionOnOrder(tx: DbTx, shop: { domain: string; locale:
   const settings = await readSettings(tx, shop.domain);
   if (!settings.flows.loyalty.enabled) return [];
   const [orders, customer] = await Promise.all([
-    tx.order.findMany({ where: { shop: shop.domain, customerKey: order.customerKey, cancelledAt: null, test: false }, select: { shopifyOrderId: true, createdAt: true, totalPrice: true }, orderBy: { createdAt: "asc" } }),
+    tx.order.findMany({ where: { shop: shop.domain, customerKey: order.customerKey, cancelledAt: null, test: false }, select: { shopifyOrderId: true, createdAt: true, totalPrice: true, locale: true }, orderBy: { createdAt: "asc" } }),
     tx.customer.findUnique({ where: { shop_key: { shop: shop.domain, key: order.customerKey } } }),
   ]);
   const history = { customerKey: order.customerKey, phone: customer?.phone ?? null, firstName: customer?.firstName ?? null, locale: customer?.locale ?? null, orders };

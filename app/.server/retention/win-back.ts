@@ -50,7 +50,7 @@ export async function runWinBackScheduler(deps: { db: Db; clock: Clock; log?: (l
       const [orders, consents] = await Promise.all([
         db.order.findMany({
           where: { shop: shop.domain, customerKey: { in: group.map((c) => c.key) }, cancelledAt: null, test: false },
-          select: { customerKey: true, shopifyOrderId: true, createdAt: true },
+          select: { customerKey: true, shopifyOrderId: true, createdAt: true, locale: true },
           orderBy: { createdAt: "asc" },
         }),
         db.consent.findMany({ where: { shop: shop.domain, phone: { in: group.map((c) => c.phone!) }, state: "CONFIRMED" }, select: { phone: true } }),

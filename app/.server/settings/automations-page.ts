@@ -7,7 +7,7 @@ import type { AdminLanguage } from "../i18n/locale";
 import { AUTOMATIONS, type AutomationsStrings } from "../i18n/automations";
 import type { MerchantDeps } from "../onboarding/deps";
 import { syncTemplates, type ActionResult } from "../onboarding/service";
-import { loadShopTemplates, templateApproval } from "../templates/whatsapp-templates";
+import { fallbackLanguage, loadShopTemplates, templateApproval } from "../templates/whatsapp-templates";
 import { describeOrder } from "../automations/wismo";
 import { FREE_FORM_REPLIES, placeholderCount, suggestedTemplates, TEMPLATE_LANGUAGES, TEMPLATE_NAMES, type TemplateDefinition, type TemplateLanguage } from "../templates/catalogue";
 import { flowFieldsFor } from "./flow-fields";
@@ -148,6 +148,7 @@ function flowTemplateStatus(
   syncedAt: Date | null,
   synced: readonly (SyncedTemplate & { rejectedReason: string | null })[],
   names: string[],
+  shopLocale: string,
 ): FlowCard["templateStatus"] {
   if (syncedAt === null) return [{ text: s.templateNotSynced, tone: "info", paused: false }];
   return names.flatMap((name) =>
@@ -158,6 +159,8 @@ function flowTemplateStatus(
       if (approval.state !== "not_approved") return { text: fill(s.templateApproved, vars), tone: "success" as const, paused: false };
       const status = approval.status === "MISSING" ? s.templateMissing : (s.templateStatuses[approval.status] ?? approval.status);
       const reason = approval.rejectedReason ? ` ${fill(s.templateRejectedReason, { reason: approval.rejectedReason })}` : "";
+      const fallback = fallbackLanguage(synced, name, language, shopLocale);
+      if (fallback) return { text: `${fill(s.templateFallback, { ...vars, status, fallback: languages[fallback] ?? fallback })}${reason}`, tone: "attention" as const, paused: false };
       return { text: `${fill(s.templateNotApproved, { ...vars, status })}${reason}`, tone: approval.status === "PENDING" ? ("attention" as const) : ("critical" as const), paused: true };
     }),
   );
@@ -166,7 +169,7 @@ function flowTemplateStatus(
 export async function automationsPage(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<AutomationsPage> {
   const s = AUTOMATIONS[language];
   const c = COMMON[language];
-  const { settings, timezone } = await readShop(deps.db, shop);
+  const { settings, timezone, locale } = await readShop(deps.db, shop);
   const shopName = settings.shopName ?? shopDisplayName(shop, "{}");
   const catalogue = suggestedTemplates(deps.appUrl);
   const { syncedAt, templates: synced } = await loadShopTemplates(deps.db, shop);
@@ -212,7 +215,7 @@ export async function automationsPage(deps: MerchantDeps, shop: string, language
       template: flow.template ?? suggested,
       templateOptions: options,
       previews,
-      templateStatus: live ? flowTemplateStatus(s, c.languages, syncedAt, synced, [...new Set(flow.template ? [flow.template] : suggestedDefs.map((d) => d.name))]) : [],
+      templateStatus: live ? flowTemplateStatus(s, c.languages, syncedAt, synced, [...new Set(flow.template ? [flow.template] : suggestedDefs.map((d) => d.name))], locale) : [],
     };
   });
 

@@ -313,11 +313,20 @@ export function placeholderCount(text: string): number {
   return new Set(text.match(/\{\{\s*\d+\s*\}\}/g) ?? []).size;
 }
 
-/** The template language for a recipient: their checkout/order locale, else the shop's, else German. */
+/**
+ * The one rule for a recipient's template language, used by every planner: their checkout/order/signup locale
+ * ("de", "de-CH", "en_GB" → its base language) when we have templates in it, else the shop's locale, else English.
+ */
 export function templateLanguage(locale: string | null | undefined, shopLocale: string | null | undefined): TemplateLanguage {
   for (const candidate of [locale, shopLocale]) {
     const primary = candidate?.toLowerCase().split(/[-_]/)[0];
     if (primary && (TEMPLATE_LANGUAGES as readonly string[]).includes(primary)) return primary as TemplateLanguage;
   }
-  return "de";
+  return "en";
+}
+
+/** A suggested template's shape (placeholders, buttons) in one language; null for a name the catalogue does not know. */
+export function catalogueShape(name: string, language: TemplateLanguage): { parameters: number; buttons: { type: string; text: string }[] } | null {
+  const wording = WORDING[name]?.[language];
+  return wording ? { parameters: placeholderCount(wording.body), buttons: wording.buttons.map((b) => ({ type: b.type, text: b.text })) } : null;
 }

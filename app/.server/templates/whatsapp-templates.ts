@@ -1,12 +1,15 @@
 // A shop's WhatsApp templates as Meta last reported them (WhatsAppTemplate): written by a sync of the WABA's
 // template list and kept current by message_template_status_update webhooks (API-FACTS.md A4, A5). The
 // send-time gate reads them: a shop that never synced pauses nothing; after a sync, a template that is not
-// APPROVED in the message's language (or is missing) pauses its messages with reason template_not_approved.
+// APPROVED in the message's language (or is missing) pauses its messages with reason template_not_approved —
+// unless the same template is APPROVED, with the same placeholders and buttons, in the shop's language or in
+// English: then the message goes out in that language with the same parameters (reason language_fallback).
 import { z } from "zod";
 import type { Db, DbTx } from "../db";
+import { templateFits } from "../settings/form";
 import type { SyncedTemplate } from "../settings/schema";
 import type { TemplateStatusUpdate } from "../whatsapp/types";
-import { placeholderCount } from "./catalogue";
+import { catalogueShape, placeholderCount, TEMPLATE_LANGUAGES, templateLanguage, type TemplateLanguage } from "./catalogue";
 
 /** One template of the WABA's list, as stored. */
 export interface RemoteTemplate {
@@ -112,7 +115,13 @@ export type TemplateApproval =
   | { state: "not_synced" }
   | { state: "approved" }
   /** status MISSING: the last sync did not list the template in that language. */
-  | { state: "not_approved"; status: string; rejectedReason: string | null };
+  | {
+      state: "not_approved";
+      status: string;
+      rejectedReason: string | null;
+      /** Another language the same template is APPROVED in and fits (send time only). */
+      fallback?: { language: string };
+    };
 
 export function templateApproval(syncedAt: Date | null, row: { status: string; rejectedReason: string | null } | null): TemplateApproval {
   if (syncedAt === null) return { state: "not_synced" };
@@ -141,12 +150,40 @@ export async function loadShopTemplates(db: DbTx, shop: string): Promise<ShopTem
   };
 }
 
-/** The approval of one template for the send-time gate: two indexed reads. */
+/**
+ * The language to send a template in when it is not approved in the message's `language`: the shop's template
+ * language, else English, where the same template is APPROVED and has the same placeholders and buttons as in
+ * `language` (as synced, else as the catalogue suggests it). Null when none fits: the message is not sent.
+ */
+export function fallbackLanguage(rows: readonly SyncedTemplate[], name: string, language: string, shopLocale: string | null): string | null {
+  const own = rows.find((t) => t.name === name && t.language === language && t.body !== "");
+  const reference = own ?? ((TEMPLATE_LANGUAGES as readonly string[]).includes(language) ? catalogueShape(name, language as TemplateLanguage) : null);
+  if (!reference) return null;
+  for (const candidate of new Set([templateLanguage(null, shopLocale), "en"])) {
+    if (candidate === language) continue;
+    const row = rows.find((t) => t.name === name && t.language === candidate && t.status === "APPROVED");
+    if (row && templateFits(row, reference)) return candidate;
+  }
+  return null;
+}
+
+/**
+ * The approval of one template for the send-time gate: two indexed reads; where it is not approved, also the
+ * language it can go out in instead (the template's other languages and the shop's locale).
+ */
 export async function loadTemplateApproval(db: DbTx, shop: string, name: string, language: string): Promise<TemplateApproval> {
   const connection = await db.whatsAppConnection.findUnique({ where: { shop }, select: { templatesSyncedAt: true } });
   if (!connection?.templatesSyncedAt) return { state: "not_synced" };
-  const row = await db.whatsAppTemplate.findUnique({ where: { shop_name_language: { shop, name, language } }, select: { status: true, rejectedReason: true } });
-  return templateApproval(connection.templatesSyncedAt, row);
+  const own = await db.whatsAppTemplate.findUnique({ where: { shop_name_language: { shop, name, language } }, select: { status: true, rejectedReason: true } });
+  const approval = templateApproval(connection.templatesSyncedAt, own);
+  if (approval.state !== "not_approved") return approval;
+  const [rows, shopRow] = await Promise.all([
+    db.whatsAppTemplate.findMany({ where: { shop, name } }),
+    db.shop.findUnique({ where: { domain: shop }, select: { locale: true } }),
+  ]);
+  const synced = rows.map((row) => toSyncedTemplate({ ...row, components: parseJsonArray(row.components) }));
+  const fallback = fallbackLanguage(synced, name, language, shopRow?.locale ?? null);
+  return fallback ? { ...approval, fallback: { language: fallback } } : approval;
 }
 
 /** Replaces the shop's stored list with a complete list from Meta and marks the sync, in one transaction. */
