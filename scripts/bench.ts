@@ -2,7 +2,7 @@
 // process printing a JSON report, and writes docs/benchmarks.md: the machine, each figure as a ratio to its
 // baseline or target, and the raw reports. Figures are measured in one run each; nothing here is a timed test.
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { machineDescription } from "./lib/load";
 import { repoRoot } from "./lib/migrate";
@@ -92,7 +92,19 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
-const results: { bench: Bench; report: Report | null; error: string | null; seconds: number }[] = [];
+// Each benchmark's latest report is kept in docs/benchmarks/<name>.json (when and on what it ran); the page lists
+// all of them, so running one benchmark again updates its rows and keeps the others'.
+interface Stored {
+  ranAt: string;
+  seconds: number;
+  machine: ReturnType<typeof machineDescription>;
+  error: string | null;
+  report: Report | null;
+}
+const storeDir = path.join(repoRoot, "docs", "benchmarks");
+mkdirSync(storeDir, { recursive: true });
+
+let failures = 0;
 for (const bench of selected) {
   console.error(`\n[bench] === ${bench.name} (npm run ${bench.script})`);
   const started = performance.now();
@@ -105,35 +117,49 @@ for (const bench of selected) {
   } catch {
     error ??= "printed no JSON report";
   }
-  results.push({ bench, report, error, seconds });
+  if (error) failures += 1;
+  const stored: Stored = { ranAt: new Date().toISOString(), seconds: +seconds.toFixed(0), machine: machineDescription(), error, report };
+  writeFileSync(path.join(storeDir, `${bench.name}.json`), `${JSON.stringify(stored, null, 2)}\n`);
 }
 
-const machine = machineDescription();
 const cell = (v: unknown) => String(v ?? "—").replace(/\|/g, "\\|");
+const when = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+const results = benches
+  .filter((bench) => existsSync(path.join(storeDir, `${bench.name}.json`)))
+  .map((bench) => ({ bench, stored: JSON.parse(readFileSync(path.join(storeDir, `${bench.name}.json`), "utf8")) as Stored }));
 const lines = [
   "# Benchmarks",
   "",
-  `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC. Each figure was measured in one run, as a ratio to its`,
-  "baseline (measured in the same run) or to the issue's target. Nothing here is asserted by a test.",
-  "",
-  `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverage1m} when written.`,
+  "Written by `npm run bench`. Each figure was measured in one run, as a ratio to its baseline (measured in the",
+  "same run) or to the issue's target. Nothing here is asserted by a test. The machine's load average when each",
+  "benchmark finished is given: on a busy machine the absolute figures are lower, the ratios less so.",
   "",
   "| benchmark | figure | measured | baseline / target | ratio | target met |",
   "|---|---|---|---|---|---|",
 ];
-for (const { bench, report, error } of results) {
-  if (!report || error) {
-    lines.push(`| ${bench.name} | — | failed: ${cell(error)} | — | — | — |`);
+for (const { bench, stored } of results) {
+  if (!stored.report || stored.error) {
+    lines.push(`| ${bench.name} | — | failed: ${cell(stored.error)} | — | — | — |`);
     continue;
   }
-  for (const row of bench.rows(report)) {
+  for (const row of bench.rows(stored.report)) {
     lines.push(`| ${bench.name} | ${cell(row.figure)} | ${cell(row.measured)} | ${cell(row.baseline)} | ${cell(row.ratio)} | ${row.met === null ? "—" : row.met ? "yes" : "**no**"} |`);
   }
 }
 lines.push("");
-for (const { bench, report, seconds } of results) {
-  lines.push(`## ${bench.name}`, "", `\`npm run ${bench.script}\` (${seconds.toFixed(0)} s). ${bench.what}`, "", "```json", JSON.stringify(report, null, 2), "```", "");
+for (const { bench, stored } of results) {
+  const m = stored.machine;
+  lines.push(
+    `## ${bench.name}`,
+    "",
+    `\`npm run ${bench.script}${bench.args?.length ? ` -- ${bench.args.join(" ")}` : ""}\`, ${when(stored.ranAt)}, ${stored.seconds} s; ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, load average ${m.loadAverage1m}. ${bench.what}`,
+    "",
+    "```json",
+    JSON.stringify(stored.report, null, 2),
+    "```",
+    "",
+  );
 }
 writeFileSync(path.join(repoRoot, "docs", "benchmarks.md"), lines.join("\n"));
-console.error(`\n[bench] wrote docs/benchmarks.md (${results.filter((r) => !r.error).length} of ${results.length} benchmarks ran)`);
-process.exit(results.some((r) => r.error) ? 1 : 0);
+console.error(`\n[bench] wrote docs/benchmarks.md (${selected.length - failures} of ${selected.length} benchmarks ran; ${results.length} reports kept)`);
+process.exit(failures > 0 ? 1 : 0);
