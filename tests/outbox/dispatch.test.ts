@@ -295,7 +295,7 @@ describe("dispatchDueMessages", () => {
         const result = await sender.sendTemplate(call);
         if (result.ok) {
           await applyStatusUpdates(db, clock, [{
-            waMessageId: result.waMessageId, status: "delivered", timestamp: T0, recipientId: "", bizOpaqueCallbackData: call.bizOpaqueCallbackData, errors: [],
+            receivedBy: { phoneNumberId: "100000000000001", wabaId: "100000000000002" }, waMessageId: result.waMessageId, status: "delivered", timestamp: T0, recipientId: "", bizOpaqueCallbackData: call.bizOpaqueCallbackData, errors: [],
           }]);
         }
         return result;

@@ -14,7 +14,7 @@ const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const row = (id: string) => db.message.findUniqueOrThrow({ where: { id } });
 
 function update(waMessageId: string, status: DeliveryStatus, seconds: number, extra: Partial<StatusUpdate> = {}): StatusUpdate {
-  return { waMessageId, status, timestamp: at(seconds), recipientId: "4915100000001", errors: [], ...extra };
+  return { receivedBy: { phoneNumberId: "100000000000001", wabaId: "100000000000002" }, waMessageId, status, timestamp: at(seconds), recipientId: "4915100000001", errors: [], ...extra };
 }
 
 async function sentMessage(waMessageId: string) {

@@ -10,10 +10,20 @@ interface Envelope {
   entry: { id: string; changes: { field: string; value: Record<string, unknown> }[] }[];
 }
 
-function parsed(body: unknown): ParsedWebhook {
+function parsedWithReceivers(body: unknown): ParsedWebhook {
   const result = parseWhatsAppWebhook(body);
   if (!result.ok) throw new Error(`expected ok, got: ${result.reason}`);
   return result.value;
+}
+
+/** The signals without their receiving number (tested on its own below), so shapes can be compared exactly. */
+function parsed(body: unknown): ParsedWebhook {
+  const value = parsedWithReceivers(body);
+  const strip = <T extends { receivedBy: unknown }>(signal: T) => {
+    const { receivedBy: _receivedBy, ...rest } = signal;
+    return rest as T;
+  };
+  return { ...value, statuses: value.statuses.map(strip), inbound: value.inbound.map(strip), userPreferences: value.userPreferences.map(strip) };
 }
 
 function failureReason(body: unknown): string {
@@ -62,6 +72,23 @@ describe("parseWhatsAppWebhook over every webhook fixture", () => {
   it.each(webhookFixtures)("%s", (name) => {
     const value = parsed(fixture(`whatsapp/${name}.json` as WebhookFixture));
     expect([value.statuses.length, value.inbound.length, value.userPreferences.length, value.errors.length]).toEqual(counts[name]);
+  });
+});
+
+describe("parseWhatsAppWebhook: the receiving number (decision 004, step 0)", () => {
+  it("carries each change's metadata.phone_number_id and the entry's WABA into statuses, messages and preferences", () => {
+    const status = parsedWithReceivers(fixture("whatsapp/webhook_status_delivered_pywa.json")).statuses[0];
+    const message = parsedWithReceivers(fixture("whatsapp/webhook_inbound_text_pywa.json")).inbound[0];
+    const preference = parsedWithReceivers(fixture("whatsapp/webhook_user_preferences_resume_pywa.json")).userPreferences[0];
+    expect(preference.receivedBy).toEqual({ phoneNumberId: "106540352242922", wabaId: "102290129340398" });
+    for (const signal of [status, message]) expect(signal.receivedBy.phoneNumberId).toMatch(/^\d+$/);
+  });
+
+  it("attributes a change without metadata to its entry's WABA, as the signature check does", () => {
+    const body = fixture<Envelope>("whatsapp/webhook_inbound_text_pywa.json");
+    delete body.entry[0].changes[0].value.metadata;
+    body.entry[0].id = "555000555";
+    expect(parsedWithReceivers(body).inbound[0].receivedBy).toEqual({ phoneNumberId: null, wabaId: "555000555" });
   });
 });
 

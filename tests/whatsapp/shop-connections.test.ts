@@ -466,3 +466,76 @@ describe("template approval pauses a flow once templates were synced", () => {
     });
   });
 });
+
+describe("POST /webhooks/whatsapp: a signal only touches the shops of the number it reached (decision 004, step 0)", () => {
+  const SHOPPER = "+4917612345678";
+  let n = 0;
+
+  /** Meta's inbound text sample from SHOPPER, received by the given number. */
+  function textTo(phoneNumberId: string, text: string): string {
+    n += 1;
+    const body = fixture<{ entry: { changes: { value: { metadata: { phone_number_id: string }; contacts: Record<string, unknown>[]; messages: Record<string, unknown>[] } }[] }[] }>("whatsapp/webhook_inbound_text_pywa.json");
+    const value = body.entry[0].changes[0].value;
+    value.metadata.phone_number_id = phoneNumberId;
+    value.contacts = [{ profile: { name: "Test" }, wa_id: SHOPPER.slice(1) }];
+    Object.assign(value.messages[0], { from: SHOPPER.slice(1), id: `wamid.in-${n}`, timestamp: String(Math.floor(clock.now().getTime() / 1000)), text: { body: text } });
+    return JSON.stringify(body);
+  }
+
+  async function knownTo(shop: string, flow = "order_confirmation") {
+    await db.consent.upsert({ where: { shop_phone: { shop, phone: SHOPPER } }, create: { shop, phone: SHOPPER, state: "CONFIRMED", updatedAt: T0 }, update: {} });
+    n += 1;
+    return db.message.create({
+      data: { shop, flow, dedupeKey: `${flow}:${n}`, to: SHOPPER, category: "UTILITY", template: ORDER, language: "de", components: "[]", status: "SENT", waMessageId: `wamid.out-${n}`, sentAt: T0, createdAt: T0, sendAfter: T0 },
+    });
+  }
+
+  const consentState = async (shop: string) => (await db.consent.findUnique({ where: { shop_phone: { shop, phone: SHOPPER } } }))?.state ?? null;
+
+  beforeEach(async () => {
+    await db.inboundMessage.deleteMany();
+    await db.feedbackResponse.deleteMany();
+  });
+
+  it("shop A's number: a STOP from a shopper known to A and B revokes only in A", async () => {
+    await knownTo(SHOP_A);
+    await knownTo(SHOP_B);
+    expect((await post(textTo(A.phoneNumberId, "STOP"), A.appSecret)).status).toBe(200);
+    expect([await consentState(SHOP_A), await consentState(SHOP_B)]).toEqual(["REVOKED", "CONFIRMED"]);
+  });
+
+  it("the app-wide number: a STOP revokes in the shops without their own connection, never in a connected shop", async () => {
+    await knownTo(SHOP_A);
+    await knownTo(SHOP_ENV);
+    expect((await post(textTo(ENV.phoneNumberId, "STOP"), ENV.appSecret)).status).toBe(200);
+    expect([await consentState(SHOP_A), await consentState(SHOP_ENV)]).toEqual(["CONFIRMED", "REVOKED"]);
+  });
+
+  it("a forged status for B's message, signed with A's secret from A's number, changes nothing", async () => {
+    const message = await knownTo(SHOP_B);
+    const body = fixture<{ entry: { changes: { value: { metadata: { phone_number_id: string }; statuses: Record<string, unknown>[] } }[] }[] }>("whatsapp/webhook_status_failed_131049_meta_docs.json");
+    body.entry[0].changes[0].value.metadata.phone_number_id = A.phoneNumberId;
+    Object.assign(body.entry[0].changes[0].value.statuses[0], { id: message.waMessageId, recipient_id: SHOPPER.slice(1), biz_opaque_callback_data: message.id, errors: [{ code: 131050, title: "Stopped marketing" }] });
+    expect((await post(JSON.stringify(body), A.appSecret)).status).toBe(200);
+    expect((await row(message.id)).status).toBe("SENT");
+    expect((await row(message.id)).events).toEqual([]);
+    expect(await consentState(SHOP_B)).toBe("CONFIRMED");
+  });
+
+  it("feedback answers, order questions and Inbox rows land only in the receiving number's shop", async () => {
+    await knownTo(SHOP_A);
+    clock.advance(60_000);
+    await knownTo(SHOP_B, "feedback"); // B's feedback request is the latest message to the shopper
+    clock.advance(60_000);
+    expect((await post(textTo(A.phoneNumberId, "5"), A.appSecret)).status).toBe(200);
+    expect(await db.feedbackResponse.count()).toBe(0);
+    expect((await post(textTo(A.phoneNumberId, "Wo ist meine Bestellung?"), A.appSecret)).status).toBe(200);
+    const rows = await db.inboundMessage.findMany({ orderBy: { at: "asc" } });
+    expect(rows.map((r) => r.shop)).toEqual([SHOP_A, SHOP_A]);
+    const replies = await db.message.findMany({ where: { flow: { notIn: ["order_confirmation", "feedback"] } } });
+    expect(replies.every((m) => m.shop === SHOP_A)).toBe(true);
+    // The same answer through B's number is B's feedback.
+    expect((await post(textTo(B.phoneNumberId, "4"), B.appSecret)).status).toBe(200);
+    expect((await db.feedbackResponse.findMany()).map((f) => [f.shop, f.score])).toEqual([[SHOP_B, 4]]);
+  });
+});

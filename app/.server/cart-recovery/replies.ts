@@ -4,6 +4,7 @@
 import type { Prisma } from "@prisma/client";
 import type { Db } from "../db";
 import { retryOnContention } from "../db";
+import type { ShopFilter } from "../inbound/shop-scope";
 import { cancelPendingReminders, CART_RECOVERY_FLOW } from "./checkout-events";
 
 export interface ShopperMessage {
@@ -16,14 +17,17 @@ export interface ShopperMessage {
 /** Reminders older than this are not what a reply answers. */
 const LOOKBACK_MS = 30 * 86_400_000;
 
-/** Returns the number of checkouts whose step 2 the replies stopped (or would have, had it been pending). */
-export async function noteShopperMessages(db: Db, messages: ShopperMessage[], now: Date): Promise<number> {
+/**
+ * Returns the number of checkouts whose step 2 the replies stopped (or would have, had it been pending). Only
+ * reminders of `shops` (the shops of the number the shopper wrote to) are looked at.
+ */
+export async function noteShopperMessages(db: Db, messages: ShopperMessage[], now: Date, shops: ShopFilter): Promise<number> {
   let noted = 0;
   for (const message of messages) {
     const who: Prisma.MessageWhereInput[] = [...(message.phone ? [{ to: message.phone }] : []), ...(message.waUserId ? [{ waUserId: message.waUserId }] : [])];
     if (who.length === 0) continue;
     const reminded = await db.message.findMany({
-      where: { flow: CART_RECOVERY_FLOW, OR: who, checkoutToken: { not: null }, sentAt: { not: null, lte: message.at, gte: new Date(message.at.getTime() - LOOKBACK_MS) } },
+      where: { shop: shops, flow: CART_RECOVERY_FLOW, OR: who, checkoutToken: { not: null }, sentAt: { not: null, lte: message.at, gte: new Date(message.at.getTime() - LOOKBACK_MS) } },
       select: { shop: true, checkoutToken: true },
       distinct: ["shop", "checkoutToken"],
     });

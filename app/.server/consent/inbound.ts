@@ -6,6 +6,7 @@ import type { DbTx } from "../db";
 import { CONSENT_BUTTON_PAYLOADS } from "../automations/consent-messages";
 import type { MessagePlan } from "../automations/types";
 import { enqueuePlans } from "../ingest/enqueue";
+import type { ShopFilter } from "../inbound/shop-scope";
 import type { InboundMessage, ParsedWebhook, StatusUpdate, UserPreferenceUpdate } from "../whatsapp/types";
 import { confirmConsent, requestConsent, revokeConsent } from "./lifecycle";
 import { ALLOWED_TRANSITIONS, findConsent, type ConsentSource, type ConsentState } from "./state";
@@ -198,20 +199,23 @@ export function chooseShops(action: ConsentAction, candidates: ShopCandidates): 
   }
 }
 
-/** The signal's shop(s); the latest message to the sender is looked up only when nothing better decides. */
-async function resolveShops(tx: DbTx, inbound: ConsentInbound, action: ConsentAction): Promise<string[]> {
+/**
+ * The signal's shop(s) among `shops` (the receiving number's, step 0); the latest message to the sender is
+ * looked up only when nothing better decides.
+ */
+async function resolveShops(tx: DbTx, inbound: ConsentInbound, action: ConsentAction, shops: ShopFilter): Promise<string[]> {
   const recipient = [...(inbound.phone ? [{ phone: inbound.phone }] : []), ...(inbound.waUserId ? [{ waUserId: inbound.waUserId }] : [])];
   const messageRecipient = [...(inbound.phone ? [{ to: inbound.phone }] : []), ...(inbound.waUserId ? [{ waUserId: inbound.waUserId }] : [])];
   const context =
-    (inbound.contextWaMessageId ? await tx.message.findUnique({ where: { waMessageId: inbound.contextWaMessageId }, select: { shop: true } }) : null) ??
-    (inbound.contextMessageId ? await tx.message.findUnique({ where: { id: inbound.contextMessageId }, select: { shop: true } }) : null);
+    (inbound.contextWaMessageId ? await tx.message.findFirst({ where: { waMessageId: inbound.contextWaMessageId, shop: shops }, select: { shop: true } }) : null) ??
+    (inbound.contextMessageId ? await tx.message.findFirst({ where: { id: inbound.contextMessageId, shop: shops }, select: { shop: true } }) : null);
   const consents = recipient.length === 0
     ? []
-    : await tx.consent.findMany({ where: { OR: recipient }, orderBy: { updatedAt: "desc" }, select: { shop: true, state: true } });
+    : await tx.consent.findMany({ where: { shop: shops, OR: recipient }, orderBy: { updatedAt: "desc" }, select: { shop: true, state: true } });
   const candidates: ShopCandidates = { contextShop: context?.shop ?? null, latestMessageShop: null, consents };
   const withoutLatest = chooseShops(action, candidates);
   if (!dependsOnLatestMessage(action, candidates) || messageRecipient.length === 0) return withoutLatest;
-  const latest = await tx.message.findFirst({ where: { OR: messageRecipient }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { shop: true } });
+  const latest = await tx.message.findFirst({ where: { shop: shops, OR: messageRecipient }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { shop: true } });
   return chooseShops(action, { ...candidates, latestMessageShop: latest?.shop ?? null });
 }
 
@@ -305,8 +309,11 @@ export async function handleInboundMessages(tx: DbTx, shop: string, inbound: Con
   return counts;
 }
 
-/** Resolves each signal's shop(s) and applies them per shop; returns what happened, without phones or texts. */
-export async function applyConsentInbounds(tx: DbTx, inbound: ConsentInbound[], now: Date): Promise<InboundConsentCounts> {
+/**
+ * Resolves each signal's shop(s) among `shops`, the shops of the number the signals reached, and applies them
+ * per shop; returns what happened, without phones or texts.
+ */
+export async function applyConsentInbounds(tx: DbTx, inbound: ConsentInbound[], now: Date, shops: ShopFilter): Promise<InboundConsentCounts> {
   const total = emptyInboundConsentCounts();
   const byShop = new Map<string, ConsentInbound[]>();
   for (const signal of inbound) {
@@ -314,9 +321,9 @@ export async function applyConsentInbounds(tx: DbTx, inbound: ConsentInbound[], 
       total.noAction += 1;
       continue;
     }
-    const shops = await resolveShops(tx, signal, signal.action);
-    if (shops.length === 0) total.noShop += 1;
-    for (const shop of shops) byShop.set(shop, [...(byShop.get(shop) ?? []), signal]);
+    const resolved = await resolveShops(tx, signal, signal.action, shops);
+    if (resolved.length === 0) total.noShop += 1;
+    for (const shop of resolved) byShop.set(shop, [...(byShop.get(shop) ?? []), signal]);
   }
   for (const [shop, signals] of byShop) {
     const counts = await handleInboundMessages(tx, shop, signals, now);

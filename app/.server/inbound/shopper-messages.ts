@@ -12,6 +12,7 @@ import { classifyMessage } from "../consent/inbound";
 import { customerKey } from "../identity";
 import { enqueuePlans } from "../ingest/enqueue";
 import type { InboundMessage } from "../whatsapp/types";
+import type { ShopFilter } from "./shop-scope";
 
 export type InboundHandling = InboundRoute["kind"] | "unassigned" | "too_late";
 
@@ -47,12 +48,13 @@ function recipientWhere(sender: InboundSender): Prisma.MessageWhereInput[] {
   return [...(sender.phone ? [{ to: sender.phone }] : []), ...(sender.waUserId ? [{ waUserId: sender.waUserId }] : [])];
 }
 
-export async function handleShopperMessages(deps: { db: Db; clock: Clock }, messages: InboundMessage[]): Promise<ShopperMessageCounts> {
+/** `shops`: the shops of the number the messages reached (shop-scope.ts); nothing outside them is read or written. */
+export async function handleShopperMessages(deps: { db: Db; clock: Clock }, messages: InboundMessage[], shops: ShopFilter): Promise<ShopperMessageCounts> {
   const counts = emptyShopperMessageCounts();
   for (const message of messages) {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await retryOnContention(() => deps.db.$transaction((tx) => handleOne(tx, message, deps.clock.now()), { maxWait: 10_000, timeout: 30_000 }));
+        const outcome = await retryOnContention(() => deps.db.$transaction((tx) => handleOne(tx, message, shops, deps.clock.now()), { maxWait: 10_000, timeout: 30_000 }));
         if (outcome === "duplicate") counts.duplicate += 1;
         else {
           counts.recorded += 1;
@@ -78,11 +80,11 @@ interface Handled {
   planned: number;
 }
 
-async function handleOne(tx: DbTx, message: InboundMessage, now: Date): Promise<"duplicate" | Handled> {
+async function handleOne(tx: DbTx, message: InboundMessage, shops: ShopFilter, now: Date): Promise<"duplicate" | Handled> {
   if (await tx.inboundMessage.findUnique({ where: { waMessageId: message.waMessageId }, select: { id: true } })) return "duplicate";
   const sender: InboundSender = { waMessageId: message.waMessageId, phone: phoneOf(message.from), waUserId: message.userId ?? null };
   const consent = classifyMessage(message);
-  const awaited = consent.action === null ? await awaitedFeedback(tx, message, sender) : null;
+  const awaited = consent.action === null ? await awaitedFeedback(tx, message, sender, shops) : null;
   const route = routeInbound(message, { consentMatched: consent.action !== null ? (consent.matched ?? consent.action) : null, feedbackAwaited: awaited !== null });
 
   // Meta redelivers webhooks for up to 7 days; free-form text is only accepted within 24 h of the shopper's message.
@@ -90,19 +92,19 @@ async function handleOne(tx: DbTx, message: InboundMessage, now: Date): Promise<
   let handled: Handled;
   switch (route.kind) {
     case "consent":
-      handled = { shop: await latestContactShop(tx, sender), handledAs: "consent", reason: `consent keyword (${route.matched}); applied to the consent log`, planned: 0 };
+      handled = { shop: await latestContactShop(tx, sender, shops), handledAs: "consent", reason: `consent keyword (${route.matched}); applied to the consent log`, planned: 0 };
       break;
     case "feedback":
       handled = await storeFeedback(tx, message, awaited!, route.answer);
       break;
     case "wismo":
-      handled = windowClosed ? await tooLate(tx, sender, message, now) : await answerOrderQuestion(tx, sender, route.question, now);
+      handled = windowClosed ? await tooLate(tx, sender, shops, message, now) : await answerOrderQuestion(tx, sender, shops, route.question, now);
       break;
     case "fallback":
-      handled = windowClosed ? await tooLate(tx, sender, message, now) : await autoReply(tx, sender, now);
+      handled = windowClosed ? await tooLate(tx, sender, shops, message, now) : await autoReply(tx, sender, shops, now);
       break;
     case "unsupported":
-      handled = { shop: await latestContactShop(tx, sender), handledAs: "unsupported", reason: `not answered: ${route.reason}`, planned: 0 };
+      handled = { shop: await latestContactShop(tx, sender, shops), handledAs: "unsupported", reason: `not answered: ${route.reason}`, planned: 0 };
       break;
   }
   await tx.inboundMessage.create({
@@ -126,15 +128,15 @@ async function handleOne(tx: DbTx, message: InboundMessage, now: Date): Promise<
 type FeedbackRequest = { id: string; shop: string; orderId: string | null; customerKey: string | null };
 
 /** The feedback request this message may answer: the one a tap refers to, else the latest unanswered one sent. */
-async function awaitedFeedback(tx: DbTx, message: InboundMessage, sender: InboundSender): Promise<FeedbackRequest | null> {
+async function awaitedFeedback(tx: DbTx, message: InboundMessage, sender: InboundSender, shops: ShopFilter): Promise<FeedbackRequest | null> {
   const select = { id: true, shop: true, orderId: true, customerKey: true } as const;
   let request: FeedbackRequest | null = null;
   if (message.contextWaMessageId) {
-    request = await tx.message.findFirst({ where: { waMessageId: message.contextWaMessageId, flow: "feedback" }, select });
+    request = await tx.message.findFirst({ where: { shop: shops, waMessageId: message.contextWaMessageId, flow: "feedback" }, select });
   } else if (recipientWhere(sender).length > 0) {
     request = await tx.message.findFirst({
       // Sent before the shopper wrote (a late-delivered message cannot answer a later question), and recently.
-      where: { OR: recipientWhere(sender), flow: "feedback", sentAt: { not: null, lte: message.timestamp, gte: new Date(message.timestamp.getTime() - FEEDBACK_ANSWER_WINDOW_MS) } },
+      where: { shop: shops, OR: recipientWhere(sender), flow: "feedback", sentAt: { not: null, lte: message.timestamp, gte: new Date(message.timestamp.getTime() - FEEDBACK_ANSWER_WINDOW_MS) } },
       orderBy: { sentAt: "desc" },
       select,
     });
@@ -161,22 +163,22 @@ async function storeFeedback(tx: DbTx, message: InboundMessage, request: Feedbac
 }
 
 /** The shop a message without context most likely belongs to: our latest message to the sender, else their latest order, else their consent. */
-async function latestContactShop(tx: DbTx, sender: InboundSender): Promise<string | null> {
+async function latestContactShop(tx: DbTx, sender: InboundSender, shops: ShopFilter): Promise<string | null> {
   const who = recipientWhere(sender);
   if (who.length === 0) return null;
-  const message = await tx.message.findFirst({ where: { OR: who }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { shop: true } });
+  const message = await tx.message.findFirst({ where: { shop: shops, OR: who }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { shop: true } });
   if (message) return message.shop;
-  const order = sender.phone ? await tx.order.findFirst({ where: { phone: sender.phone }, orderBy: { createdAt: "desc" }, select: { shop: true } }) : null;
+  const order = sender.phone ? await tx.order.findFirst({ where: { shop: shops, phone: sender.phone }, orderBy: { createdAt: "desc" }, select: { shop: true } }) : null;
   if (order) return order.shop;
   const consentWho = [...(sender.phone ? [{ phone: sender.phone }] : []), ...(sender.waUserId ? [{ waUserId: sender.waUserId }] : [])];
-  const consent = await tx.consent.findFirst({ where: { OR: consentWho }, orderBy: { updatedAt: "desc" }, select: { shop: true } });
+  const consent = await tx.consent.findFirst({ where: { shop: shops, OR: consentWho }, orderBy: { updatedAt: "desc" }, select: { shop: true } });
   return consent?.shop ?? null;
 }
 
 /** The sender's own orders (by phone), newest first, with their fulfillments. */
-async function ownOrders(tx: DbTx, phone: string | null): Promise<WismoOrder[]> {
+async function ownOrders(tx: DbTx, phone: string | null, shops: ShopFilter): Promise<WismoOrder[]> {
   if (phone === null) return [];
-  const orders = await tx.order.findMany({ where: { phone }, orderBy: { createdAt: "desc" }, take: MAX_ORDERS_LOOKED_AT });
+  const orders = await tx.order.findMany({ where: { shop: shops, phone }, orderBy: { createdAt: "desc" }, take: MAX_ORDERS_LOOKED_AT });
   if (orders.length === 0) return [];
   const fulfillments = await tx.fulfillment.findMany({ where: { orderId: { in: orders.map((o) => o.id) } } });
   return orders.map((o) => ({
@@ -206,9 +208,9 @@ async function enqueueAnswer(tx: DbTx, shop: string, plan: MessagePlan, now: Dat
   return { planned, replyMessageId: row?.id ?? null, outcome: "answer planned" };
 }
 
-async function answerOrderQuestion(tx: DbTx, sender: InboundSender, question: OrderQuestion, now: Date): Promise<Handled> {
-  const orders = await ownOrders(tx, sender.phone);
-  const contactShop = await latestContactShop(tx, sender);
+async function answerOrderQuestion(tx: DbTx, sender: InboundSender, shops: ShopFilter, question: OrderQuestion, now: Date): Promise<Handled> {
+  const orders = await ownOrders(tx, sender.phone, shops);
+  const contactShop = await latestContactShop(tx, sender, shops);
   const locales = await shopLocales(tx, [...orders.map((o) => o.shop), ...(contactShop ? [contactShop] : [])]);
   const decision = planWismoAnswer(
     { sender, question, ownOrders: orders, fallbackShop: contactShop ? { domain: contactShop, locale: locales[contactShop] ?? "de" } : null, shopLocales: locales },
@@ -220,14 +222,14 @@ async function answerOrderQuestion(tx: DbTx, sender: InboundSender, question: Or
   return { shop: decision.shop, handledAs: "wismo", reason: `asked about ${about}; ${answer.outcome}`, replyMessageId: answer.replyMessageId, planned: answer.planned };
 }
 
-async function tooLate(tx: DbTx, sender: InboundSender, message: InboundMessage, now: Date): Promise<Handled> {
+async function tooLate(tx: DbTx, sender: InboundSender, shops: ShopFilter, message: InboundMessage, now: Date): Promise<Handled> {
   const hours = Math.floor((now.getTime() - message.timestamp.getTime()) / 3_600_000);
   const reason = `not answered: the message reached Momento ${hours} h after it was written, when WhatsApp's 24-hour reply window had closed`;
-  return { shop: await latestContactShop(tx, sender), handledAs: "too_late", reason, planned: 0 };
+  return { shop: await latestContactShop(tx, sender, shops), handledAs: "too_late", reason, planned: 0 };
 }
 
-async function autoReply(tx: DbTx, sender: InboundSender, now: Date): Promise<Handled> {
-  const shop = await latestContactShop(tx, sender);
+async function autoReply(tx: DbTx, sender: InboundSender, shops: ShopFilter, now: Date): Promise<Handled> {
+  const shop = await latestContactShop(tx, sender, shops);
   if (shop === null) return { shop: null, handledAs: "unassigned", reason: "no shop knows this sender; not answered", planned: 0 };
   const [shopRow, order, consent] = await Promise.all([
     tx.shop.findUnique({ where: { domain: shop }, select: { locale: true } }),

@@ -4,6 +4,7 @@
 import type { Prisma } from "@prisma/client";
 import type { Clock } from "../clock";
 import type { Db } from "../db";
+import type { ShopFilter } from "../inbound/shop-scope";
 import type { DeliveryStatus, StatusUpdate } from "../whatsapp/types";
 import { eventReason, isContention, type MessageStatus } from "./events";
 import { rollupMessageRowsMoved } from "../analytics/rollups";
@@ -167,11 +168,15 @@ class ConcurrentChange extends Error {}
 
 const MAX_TRIES = 5;
 
-export async function applyStatusUpdates(db: Db, clock: Clock, updates: StatusUpdate[]): Promise<StatusApplyCounts> {
+/**
+ * `shops` limits the messages the updates may match to the shops of the receiving number (inbound/shop-scope.ts);
+ * a status for another shop's message counts as unknown. Without it every shop's messages match.
+ */
+export async function applyStatusUpdates(db: Db, clock: Clock, updates: StatusUpdate[], shops?: ShopFilter): Promise<StatusApplyCounts> {
   if (updates.length === 0) return { applied: 0, unchanged: 0, unknown: 0 };
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await applyOnce(db, clock, updates);
+      return await applyOnce(db, clock, updates, shops);
     } catch (error) {
       // Another webhook delivery or the worker changed one of the rows between our read and our write.
       const retryable = error instanceof ConcurrentChange || isContention(error) || isUniqueViolation(error);
@@ -186,15 +191,16 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "P2002";
 }
 
-async function applyOnce(db: Db, clock: Clock, updates: StatusUpdate[]): Promise<StatusApplyCounts> {
+async function applyOnce(db: Db, clock: Clock, updates: StatusUpdate[], shops: ShopFilter | undefined): Promise<StatusApplyCounts> {
+  const inScope: Prisma.MessageWhereInput = shops ? { shop: shops } : {};
   const waMessageIds = [...new Set(updates.map((u) => u.waMessageId))];
-  const byWaMessageId = await db.message.findMany({ where: { waMessageId: { in: waMessageIds } }, select: trackedFields });
+  const byWaMessageId = await db.message.findMany({ where: { waMessageId: { in: waMessageIds }, ...inScope }, select: trackedFields });
 
   const matched = new Set(byWaMessageId.map((row) => row.waMessageId));
   const ownIds = [...new Set(updates.filter((u) => !matched.has(u.waMessageId) && u.bizOpaqueCallbackData).map((u) => u.bizOpaqueCallbackData!))];
   const byOwnId = ownIds.length === 0
     ? []
-    : await db.message.findMany({ where: { id: { in: ownIds }, ...reconcilableWhere() }, select: trackedFields });
+    : await db.message.findMany({ where: { id: { in: ownIds }, ...reconcilableWhere(), ...inScope }, select: trackedFields });
 
   const plan = planStatusChanges(byWaMessageId, byOwnId, updates, clock.now());
   const rowsById = new Map([...byWaMessageId, ...byOwnId].map((row) => [row.id, row]));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DeliveryStatus, InboundMessage, ParsedWebhook, StatusUpdate, TemplateStatusUpdate, UserPreferenceUpdate } from "./types";
+import type { DeliveryStatus, InboundMessage, ParsedWebhook, Receiver, StatusUpdate, TemplateStatusUpdate, UserPreferenceUpdate } from "./types";
 
 // Meta's webhook payloads (API-FACTS.md A4). Objects are lenient about extra fields (z.object drops
 // them) and strict about the fields we read.
@@ -24,6 +24,9 @@ const webhookError = z
     title: e.title ?? e.message ?? `Meta error ${e.code}`,
     ...(e.error_data?.details !== undefined ? { details: e.error_data.details } : {}),
   }));
+
+// Which business number a change reached; webhook-secret.ts chose the app secret by the same field.
+const metadata = z.object({ phone_number_id: z.string().optional() }).optional();
 
 const contact = z.object({ wa_id: z.string().optional(), user_id: z.string().optional() });
 type Contact = z.infer<typeof contact>;
@@ -61,6 +64,7 @@ const inboundMessage = z.object({
 });
 
 const messagesValue = z.object({
+  metadata,
   contacts: z.array(contact).optional(),
   // Statuses are checked one by one so that new kinds ("played", "deleted", …) are skipped, not errors.
   statuses: z.array(statusKind.loose()).optional(),
@@ -77,6 +81,7 @@ const userPreference = z.object({
 });
 
 const userPreferencesValue = z.object({
+  metadata,
   contacts: z.array(contact).optional(),
   user_preferences: z.array(userPreference),
 });
@@ -121,8 +126,8 @@ export function parseWhatsAppWebhook(body: unknown): ParseWebhookResult {
 
 /** Adds one change to the result; returns a reason when a field we use is malformed. */
 function addChange(result: ParsedWebhook, entryId: string, field: string, value: unknown, at: string): string | undefined {
-  if (field === "messages") return addMessagesChange(result, value, at);
-  if (field === "user_preferences") return addUserPreferencesChange(result, value, at);
+  if (field === "messages") return addMessagesChange(result, entryId, value, at);
+  if (field === "user_preferences") return addUserPreferencesChange(result, entryId, value, at);
   if (field === "message_template_status_update") return addTemplateStatusChange(result, entryId, value, at);
   // Template quality/category updates and other fields are not used here.
   return undefined;
@@ -145,34 +150,43 @@ function addTemplateStatusChange(result: ParsedWebhook, wabaId: string, value: u
   return undefined;
 }
 
-function addMessagesChange(result: ParsedWebhook, value: unknown, at: string): string | undefined {
+/** A change without a phone number id is attributed to its entry's WABA, as the signature check did. */
+function receiverOf(wabaId: string, meta: z.infer<typeof metadata>): Receiver {
+  const phoneNumberId = meta?.phone_number_id;
+  return { phoneNumberId: phoneNumberId === undefined || phoneNumberId === "" ? null : phoneNumberId, wabaId };
+}
+
+function addMessagesChange(result: ParsedWebhook, wabaId: string, value: unknown, at: string): string | undefined {
   const parsed = messagesValue.safeParse(value);
   if (!parsed.success) return describeIssue(parsed.error, at);
   const contacts = parsed.data.contacts ?? [];
+  const receivedBy = receiverOf(wabaId, parsed.data.metadata);
 
   for (const [index, raw] of (parsed.data.statuses ?? []).entries()) {
     if (!DELIVERY_STATUSES.includes(raw.status)) continue;
     const known = status.safeParse(raw);
     if (!known.success) return describeIssue(known.error, `${at}.statuses[${index}]`);
-    result.statuses.push(toStatusUpdate(known.data, contacts));
+    result.statuses.push(toStatusUpdate(known.data, contacts, receivedBy));
   }
-  for (const message of parsed.data.messages ?? []) result.inbound.push(toInboundMessage(message, contacts));
+  for (const message of parsed.data.messages ?? []) result.inbound.push(toInboundMessage(message, contacts, receivedBy));
   result.errors.push(...(parsed.data.errors ?? []));
   return undefined;
 }
 
-function addUserPreferencesChange(result: ParsedWebhook, value: unknown, at: string): string | undefined {
+function addUserPreferencesChange(result: ParsedWebhook, wabaId: string, value: unknown, at: string): string | undefined {
   const parsed = userPreferencesValue.safeParse(value);
   if (!parsed.success) return describeIssue(parsed.error, at);
   const contacts = parsed.data.contacts ?? [];
-  for (const preference of parsed.data.user_preferences) result.userPreferences.push(toUserPreference(preference, contacts));
+  const receivedBy = receiverOf(wabaId, parsed.data.metadata);
+  for (const preference of parsed.data.user_preferences) result.userPreferences.push(toUserPreference(preference, contacts, receivedBy));
   return undefined;
 }
 
-function toStatusUpdate(s: z.infer<typeof status>, contacts: Contact[]): StatusUpdate {
+function toStatusUpdate(s: z.infer<typeof status>, contacts: Contact[], receivedBy: Receiver): StatusUpdate {
   const recipientId = s.recipient_id ?? "";
   const userId = s.recipient_user_id ?? userIdOf(recipientId, contacts);
   return {
+    receivedBy,
     waMessageId: s.id,
     status: s.status,
     timestamp: s.timestamp,
@@ -184,11 +198,12 @@ function toStatusUpdate(s: z.infer<typeof status>, contacts: Contact[]): StatusU
   };
 }
 
-function toInboundMessage(m: z.infer<typeof inboundMessage>, contacts: Contact[]): InboundMessage {
+function toInboundMessage(m: z.infer<typeof inboundMessage>, contacts: Contact[], receivedBy: Receiver): InboundMessage {
   const from = m.from ?? "";
   const userId = m.from_user_id ?? userIdOf(from, contacts);
   const reply = replyOf(m);
   return {
+    receivedBy,
     waMessageId: m.id,
     from,
     ...(userId !== undefined ? { userId } : {}),
@@ -210,9 +225,10 @@ function replyOf(m: z.infer<typeof inboundMessage>): { payload?: string; text?: 
   return {};
 }
 
-function toUserPreference(p: z.infer<typeof userPreference>, contacts: Contact[]): UserPreferenceUpdate {
+function toUserPreference(p: z.infer<typeof userPreference>, contacts: Contact[], receivedBy: Receiver): UserPreferenceUpdate {
   const userId = p.user_id ?? userIdOf(p.wa_id, contacts);
   return {
+    receivedBy,
     waId: p.wa_id,
     ...(userId !== undefined ? { userId } : {}),
     category: p.category,

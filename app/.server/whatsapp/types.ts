@@ -51,7 +51,17 @@ export interface WhatsAppSender {
 
 export type DeliveryStatus = "sent" | "delivered" | "read" | "failed";
 
+/**
+ * The business number a signal reached (decision 004, step 0): the change's metadata.phone_number_id, else the
+ * entry's id (the WABA). The webhook route chose the app secret by the same ids, so they say whose app vouched for it.
+ */
+export interface Receiver {
+  phoneNumberId: string | null;
+  wabaId: string;
+}
+
 export interface StatusUpdate {
+  receivedBy: Receiver;
   waMessageId: string;
   status: DeliveryStatus;
   timestamp: Date;
@@ -64,6 +74,7 @@ export interface StatusUpdate {
 }
 
 export interface InboundMessage {
+  receivedBy: Receiver;
   waMessageId: string;
   /** The sender's phone (digits, no "+") as Meta reports it; may be "" for username users. */
   from: string;
@@ -80,6 +91,7 @@ export interface InboundMessage {
 }
 
 export interface UserPreferenceUpdate {
+  receivedBy: Receiver;
   waId: string;
   userId?: string;
   category: string;
