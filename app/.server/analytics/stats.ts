@@ -192,19 +192,23 @@ async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; to
   const stateAtTo = changedSinceTo
     ? Prisma.sql`(SELECT e."toState" FROM "ConsentEvent" e WHERE e."consentId" = k."id" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1)`
     : Prisma.sql`k."state"`;
+  // The period's CustomerDay rows drive the query (the covering index (shop, day, customerId, orders)), each
+  // customer's first day looked up by key: joining CustomerSummary let SQLite scan all of a shop's customers.
   const groups = await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
     SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
       SELECT
-        CASE WHEN s."firstDay" < ${fromDay} OR p.n >= 2 THEN 1 ELSE 0 END AS is_returning,
+        CASE WHEN p.first_day < ${fromDay} OR p.n >= 2 THEN 1 ELSE 0 END AS is_returning,
         CASE WHEN ${stateAtTo} = 'CONFIRMED' THEN 1 ELSE 0 END AS is_subscriber
       FROM (
-        SELECT "customerId", SUM("orders") AS n FROM "CustomerDay"
-        WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
-        GROUP BY "customerId"
+        SELECT d."customerId", SUM(d."orders") AS n,
+          (SELECT s."firstDay" FROM "CustomerSummary" s WHERE s."shop" = ${shop} AND s."customerId" = d."customerId") AS first_day
+        FROM "CustomerDay" d
+        WHERE d."shop" = ${shop} AND d."day" >= ${fromDay} AND d."day" < ${toDay}
+        GROUP BY d."customerId"
       ) p
-      JOIN "CustomerSummary" s ON s."shop" = ${shop} AND s."customerId" = p."customerId"
       LEFT JOIN "Customer" c ON c."id" = p."customerId"
       LEFT JOIN "Consent" k ON k."shop" = ${shop} AND k."phone" = c."phone"
+      WHERE p.first_day IS NOT NULL
     ) x GROUP BY x.is_returning, x.is_subscriber`;
   const group = (subscriber: boolean | null): GroupRetention => {
     const rows = groups.filter((g) => subscriber === null || num(g.is_subscriber) === (subscriber ? 1 : 0));
