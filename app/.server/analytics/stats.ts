@@ -104,7 +104,12 @@ const monthsBetween = (a: string, b: string) => {
   return (yb - ya) * 12 + (mb - ma);
 };
 
-export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats> {
+export interface StatsOptions {
+  /** Only the summary figures (the dashboard's comparison with the previous period): `daily` and `retention.cohorts` are left empty. */
+  summaryOnly?: boolean;
+}
+
+export async function computeStats(db: DbTx, period: StatsPeriod, options: StatsOptions = {}): Promise<Stats> {
   const { shop } = period;
   const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true, settings: true } });
   const timezone = shopRow?.timezone ?? "Europe/Berlin";
@@ -116,7 +121,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
   const [totalRows, dailyRows, consent, retention, nps, cartRecovery] = await Promise.all([
     db.rollupDay.groupBy({ by: ["metric"], where: { shop, day: { gte: fromDay, lt: toDay } }, _sum: { value: true } }),
     // The charts' series, summed per day in the database (a year is 365 rows, not one per day and metric).
-    db.$queryRaw<{ day: string; orders: unknown; revenue_cents: unknown; sent: unknown; read: unknown }[]>`
+    options.summaryOnly ? [] : db.$queryRaw<{ day: string; orders: unknown; revenue_cents: unknown; sent: unknown; read: unknown }[]>`
       SELECT "day",
         SUM(CASE WHEN "metric" = 'orders' THEN "value" ELSE 0 END) AS orders,
         SUM(CASE WHEN "metric" = 'revenue_cents' THEN "value" ELSE 0 END) AS revenue_cents,
@@ -125,7 +130,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
       FROM "RollupDay" WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
       GROUP BY "day"`,
     confirmationRate(db, shop, from, to),
-    retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays),
+    retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays, !options.summaryOnly),
     npsFigures(db, shop, from, to),
     cartRecoveryFigures(db, { shop, from, to }),
   ]);
@@ -142,9 +147,11 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
   const sum = (metric: string) => totals.get(metric) ?? 0;
   const byDay = new Map(dailyRows.map((r) => [r.day, r]));
   const daily: DailyFigures[] = [];
-  for (let day = fromDay; day < toDay; day = addDays(day, 1)) {
-    const r = byDay.get(day);
-    daily.push({ day, messagesSent: num(r?.sent), messagesRead: num(r?.read), orders: num(r?.orders), revenue: formatCents(num(r?.revenue_cents)) });
+  if (!options.summaryOnly) {
+    for (let day = fromDay; day < toDay; day = addDays(day, 1)) {
+      const r = byDay.get(day);
+      daily.push({ day, messagesSent: num(r?.sent), messagesRead: num(r?.read), orders: num(r?.orders), revenue: formatCents(num(r?.revenue_cents)) });
+    }
   }
 
   return {
@@ -182,7 +189,13 @@ async function confirmationRate(db: DbTx, shop: string, from: Date, to: Date): P
 
 const num = (v: unknown) => Number(v ?? 0);
 
-async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; toDay: string; to: Date }, lapsedAfterDays: number): Promise<Stats["retention"]> {
+async function retentionFigures(
+  db: DbTx,
+  shop: string,
+  p: { fromDay: string; toDay: string; to: Date },
+  lapsedAfterDays: number,
+  withCohorts: boolean,
+): Promise<Stats["retention"]> {
   const { fromDay, toDay, to } = p;
   // Customers in P, whether each is returning (an order before P, or two in P: two or more orders up to `to`)
   // and whether their number's consent was CONFIRMED at `to` (its latest transition before `to`).
@@ -192,23 +205,23 @@ async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; to
   const stateAtTo = changedSinceTo
     ? Prisma.sql`(SELECT e."toState" FROM "ConsentEvent" e WHERE e."consentId" = k."id" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1)`
     : Prisma.sql`k."state"`;
-  // The period's CustomerDay rows drive the query (the covering index (shop, day, customerId, orders)), each
-  // customer's first day looked up by key: joining CustomerSummary let SQLite scan all of a shop's customers.
+  // The period's CustomerDay rows (covering index (shop, day, customerId, orders)) drive the query: CROSS JOIN
+  // keeps SQLite from scanning all of the shop's CustomerSummary rows first; PostgreSQL plans it as the inner
+  // join it is (hash joins).
   const groups = await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
     SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
       SELECT
-        CASE WHEN p.first_day < ${fromDay} OR p.n >= 2 THEN 1 ELSE 0 END AS is_returning,
+        CASE WHEN s."firstDay" < ${fromDay} OR p.n >= 2 THEN 1 ELSE 0 END AS is_returning,
         CASE WHEN ${stateAtTo} = 'CONFIRMED' THEN 1 ELSE 0 END AS is_subscriber
       FROM (
-        SELECT d."customerId", SUM(d."orders") AS n,
-          (SELECT s."firstDay" FROM "CustomerSummary" s WHERE s."shop" = ${shop} AND s."customerId" = d."customerId") AS first_day
-        FROM "CustomerDay" d
-        WHERE d."shop" = ${shop} AND d."day" >= ${fromDay} AND d."day" < ${toDay}
-        GROUP BY d."customerId"
+        SELECT "customerId", SUM("orders") AS n FROM "CustomerDay"
+        WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
+        GROUP BY "customerId"
       ) p
+      CROSS JOIN "CustomerSummary" s
       LEFT JOIN "Customer" c ON c."id" = p."customerId"
       LEFT JOIN "Consent" k ON k."shop" = ${shop} AND k."phone" = c."phone"
-      WHERE p.first_day IS NOT NULL
+      WHERE s."shop" = ${shop} AND s."customerId" = p."customerId"
     ) x GROUP BY x.is_returning, x.is_subscriber`;
   const group = (subscriber: boolean | null): GroupRetention => {
     const rows = groups.filter((g) => subscriber === null || num(g.is_subscriber) === (subscriber ? 1 : 0));
@@ -232,7 +245,7 @@ async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; to
 
   const lastMonth = monthOf(addDays(toDay, -1));
   const firstCohort = addMonths(lastMonth, -(COHORT_MONTHS - 1));
-  const cells = await db.cohortMonth.findMany({ where: { shop, cohort: { gte: firstCohort, lte: lastMonth }, month: { lte: lastMonth } }, select: { cohort: true, month: true, customers: true } });
+  const cells = !withCohorts ? [] : await db.cohortMonth.findMany({ where: { shop, cohort: { gte: firstCohort, lte: lastMonth }, month: { lte: lastMonth } }, select: { cohort: true, month: true, customers: true } });
   const cohorts: Cohort[] = [];
   for (let month = firstCohort; month <= lastMonth; month = addMonths(month, 1)) {
     const size = cells.find((c) => c.cohort === month && c.month === month)?.customers ?? 0;
