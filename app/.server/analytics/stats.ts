@@ -176,15 +176,16 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
 
 /** Requests made in P, confirmed at any time up to `to` (METRICS.md "Consent"). */
 async function confirmationRate(db: DbTx, shop: string, from: Date, to: Date): Promise<number> {
-  const requestedInP = await db.consentEvent.findMany({ where: { shop, toState: "REQUESTED", at: { gte: from, lt: to } }, select: { consentId: true }, distinct: ["consentId"] });
-  const requestedIds = requestedInP.map((e) => e.consentId);
-  if (requestedIds.length === 0) return 0;
-  let confirmed = 0;
-  for (let i = 0; i < requestedIds.length; i += 500) {
-    const chunk = requestedIds.slice(i, i + 500);
-    confirmed += (await db.consentEvent.findMany({ where: { shop, toState: "CONFIRMED", at: { lt: to }, consentId: { in: chunk } }, select: { consentId: true }, distinct: ["consentId"] })).length;
-  }
-  return ratio(confirmed, requestedIds.length);
+  // One statement: a long period has thousands of requests, which were thousands of bound ids in chunks.
+  const [row] = await db.$queryRaw<{ requested: unknown; confirmed: unknown }[]>`
+    SELECT COUNT(*) AS requested,
+      SUM(CASE WHEN EXISTS (
+        SELECT 1 FROM "ConsentEvent" c WHERE c."consentId" = r."consentId" AND c."shop" = ${shop} AND c."toState" = 'CONFIRMED' AND c."at" < ${to}
+      ) THEN 1 ELSE 0 END) AS confirmed
+    FROM (
+      SELECT DISTINCT "consentId" FROM "ConsentEvent" WHERE "shop" = ${shop} AND "toState" = 'REQUESTED' AND "at" >= ${from} AND "at" < ${to}
+    ) r`;
+  return ratio(num(row?.confirmed), num(row?.requested));
 }
 
 const num = (v: unknown) => Number(v ?? 0);
