@@ -168,6 +168,13 @@ describe("retention (METRICS.md) from the rollups", () => {
     expect(april.nps).toEqual({ responses: 1, promoters: 0, passives: 0, detractors: 1, score: null });
   });
 
+  it("the summary-only stats (the dashboard's previous period) equal the full stats without the daily series and cohorts", async () => {
+    const full = await computeStats(db, march);
+    expect(full.daily.length).toBeGreaterThan(0);
+    expect(full.retention.cohorts.length).toBeGreaterThan(0);
+    expect(await computeStats(db, march, { summaryOnly: true })).toEqual({ ...full, daily: [], retention: { ...full.retention, cohorts: [] } });
+  });
+
   it("the rebuild from raw rows yields the same rollups and the same stats as the write points did", async () => {
     const incremental = await readRollups(db, TEST_SHOP);
     const before = await computeStats(db, march);

@@ -25,6 +25,7 @@ export interface DashboardPeriod {
 export interface DashboardData {
   period: DashboardPeriod;
   stats: Stats;
+  /** The previous period's summary figures for the cards' comparisons (no daily series, no cohorts). */
   previous: Stats;
 }
 
@@ -56,13 +57,13 @@ export function choosePeriod(query: URLSearchParams, today: string, timezone: st
   return { preset, first, last, prevFirst: addDays(prevLast, -(length - 1)), prevLast, timezone, invalid };
 }
 
-const statsFor = (db: DbTx, shop: string, first: string, last: string, timezone: string) =>
-  computeStats(db, { shop, from: startOfLocalDay(first, timezone), to: startOfLocalDay(addDays(last, 1), timezone) });
+const statsFor = (db: DbTx, shop: string, first: string, last: string, timezone: string, summaryOnly = false) =>
+  computeStats(db, { shop, from: startOfLocalDay(first, timezone), to: startOfLocalDay(addDays(last, 1), timezone) }, { summaryOnly });
 
 export async function dashboardData(db: DbTx, clock: Clock, shop: string, query: URLSearchParams): Promise<DashboardData> {
   const row = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } });
   const timezone = row?.timezone ?? "Europe/Berlin";
   const period = choosePeriod(query, localDate(clock.now(), timezone), timezone);
-  const [stats, previous] = await Promise.all([statsFor(db, shop, period.first, period.last, timezone), statsFor(db, shop, period.prevFirst, period.prevLast, timezone)]);
+  const [stats, previous] = await Promise.all([statsFor(db, shop, period.first, period.last, timezone), statsFor(db, shop, period.prevFirst, period.prevLast, timezone, true)]);
   return { period, stats, previous };
 }

@@ -104,7 +104,12 @@ const monthsBetween = (a: string, b: string) => {
   return (yb - ya) * 12 + (mb - ma);
 };
 
-export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats> {
+export interface StatsOptions {
+  /** Only the summary figures (the dashboard's comparison with the previous period): `daily` and `retention.cohorts` are left empty. */
+  summaryOnly?: boolean;
+}
+
+export async function computeStats(db: DbTx, period: StatsPeriod, options: StatsOptions = {}): Promise<Stats> {
   const { shop } = period;
   const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true, settings: true } });
   const timezone = shopRow?.timezone ?? "Europe/Berlin";
@@ -116,7 +121,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
   const [totalRows, dailyRows, consent, retention, nps, cartRecovery] = await Promise.all([
     db.rollupDay.groupBy({ by: ["metric"], where: { shop, day: { gte: fromDay, lt: toDay } }, _sum: { value: true } }),
     // The charts' series, summed per day in the database (a year is 365 rows, not one per day and metric).
-    db.$queryRaw<{ day: string; orders: unknown; revenue_cents: unknown; sent: unknown; read: unknown }[]>`
+    options.summaryOnly ? [] : db.$queryRaw<{ day: string; orders: unknown; revenue_cents: unknown; sent: unknown; read: unknown }[]>`
       SELECT "day",
         SUM(CASE WHEN "metric" = 'orders' THEN "value" ELSE 0 END) AS orders,
         SUM(CASE WHEN "metric" = 'revenue_cents' THEN "value" ELSE 0 END) AS revenue_cents,
@@ -125,7 +130,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
       FROM "RollupDay" WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
       GROUP BY "day"`,
     confirmationRate(db, shop, from, to),
-    retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays),
+    retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays, !options.summaryOnly),
     npsFigures(db, shop, from, to),
     cartRecoveryFigures(db, { shop, from, to }),
   ]);
@@ -142,9 +147,11 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
   const sum = (metric: string) => totals.get(metric) ?? 0;
   const byDay = new Map(dailyRows.map((r) => [r.day, r]));
   const daily: DailyFigures[] = [];
-  for (let day = fromDay; day < toDay; day = addDays(day, 1)) {
-    const r = byDay.get(day);
-    daily.push({ day, messagesSent: num(r?.sent), messagesRead: num(r?.read), orders: num(r?.orders), revenue: formatCents(num(r?.revenue_cents)) });
+  if (!options.summaryOnly) {
+    for (let day = fromDay; day < toDay; day = addDays(day, 1)) {
+      const r = byDay.get(day);
+      daily.push({ day, messagesSent: num(r?.sent), messagesRead: num(r?.read), orders: num(r?.orders), revenue: formatCents(num(r?.revenue_cents)) });
+    }
   }
 
   return {
@@ -169,20 +176,27 @@ export async function computeStats(db: DbTx, period: StatsPeriod): Promise<Stats
 
 /** Requests made in P, confirmed at any time up to `to` (METRICS.md "Consent"). */
 async function confirmationRate(db: DbTx, shop: string, from: Date, to: Date): Promise<number> {
-  const requestedInP = await db.consentEvent.findMany({ where: { shop, toState: "REQUESTED", at: { gte: from, lt: to } }, select: { consentId: true }, distinct: ["consentId"] });
-  const requestedIds = requestedInP.map((e) => e.consentId);
-  if (requestedIds.length === 0) return 0;
-  let confirmed = 0;
-  for (let i = 0; i < requestedIds.length; i += 500) {
-    const chunk = requestedIds.slice(i, i + 500);
-    confirmed += (await db.consentEvent.findMany({ where: { shop, toState: "CONFIRMED", at: { lt: to }, consentId: { in: chunk } }, select: { consentId: true }, distinct: ["consentId"] })).length;
-  }
-  return ratio(confirmed, requestedIds.length);
+  // One statement: a long period has thousands of requests, which were thousands of bound ids in chunks.
+  const [row] = await db.$queryRaw<{ requested: unknown; confirmed: unknown }[]>`
+    SELECT COUNT(*) AS requested,
+      SUM(CASE WHEN EXISTS (
+        SELECT 1 FROM "ConsentEvent" c WHERE c."consentId" = r."consentId" AND c."shop" = ${shop} AND c."toState" = 'CONFIRMED' AND c."at" < ${to}
+      ) THEN 1 ELSE 0 END) AS confirmed
+    FROM (
+      SELECT DISTINCT "consentId" FROM "ConsentEvent" WHERE "shop" = ${shop} AND "toState" = 'REQUESTED' AND "at" >= ${from} AND "at" < ${to}
+    ) r`;
+  return ratio(num(row?.confirmed), num(row?.requested));
 }
 
 const num = (v: unknown) => Number(v ?? 0);
 
-async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; toDay: string; to: Date }, lapsedAfterDays: number): Promise<Stats["retention"]> {
+async function retentionFigures(
+  db: DbTx,
+  shop: string,
+  p: { fromDay: string; toDay: string; to: Date },
+  lapsedAfterDays: number,
+  withCohorts: boolean,
+): Promise<Stats["retention"]> {
   const { fromDay, toDay, to } = p;
   // Customers in P, whether each is returning (an order before P, or two in P: two or more orders up to `to`)
   // and whether their number's consent was CONFIRMED at `to` (its latest transition before `to`).
@@ -192,6 +206,9 @@ async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; to
   const stateAtTo = changedSinceTo
     ? Prisma.sql`(SELECT e."toState" FROM "ConsentEvent" e WHERE e."consentId" = k."id" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1)`
     : Prisma.sql`k."state"`;
+  // The period's CustomerDay rows (covering index (shop, day, customerId, orders)) drive the query: CROSS JOIN
+  // keeps SQLite from scanning all of the shop's CustomerSummary rows first; PostgreSQL plans it as the inner
+  // join it is (hash joins).
   const groups = await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
     SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
       SELECT
@@ -202,9 +219,10 @@ async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; to
         WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
         GROUP BY "customerId"
       ) p
-      JOIN "CustomerSummary" s ON s."shop" = ${shop} AND s."customerId" = p."customerId"
+      CROSS JOIN "CustomerSummary" s
       LEFT JOIN "Customer" c ON c."id" = p."customerId"
       LEFT JOIN "Consent" k ON k."shop" = ${shop} AND k."phone" = c."phone"
+      WHERE s."shop" = ${shop} AND s."customerId" = p."customerId"
     ) x GROUP BY x.is_returning, x.is_subscriber`;
   const group = (subscriber: boolean | null): GroupRetention => {
     const rows = groups.filter((g) => subscriber === null || num(g.is_subscriber) === (subscriber ? 1 : 0));
@@ -228,7 +246,7 @@ async function retentionFigures(db: DbTx, shop: string, p: { fromDay: string; to
 
   const lastMonth = monthOf(addDays(toDay, -1));
   const firstCohort = addMonths(lastMonth, -(COHORT_MONTHS - 1));
-  const cells = await db.cohortMonth.findMany({ where: { shop, cohort: { gte: firstCohort, lte: lastMonth }, month: { lte: lastMonth } }, select: { cohort: true, month: true, customers: true } });
+  const cells = !withCohorts ? [] : await db.cohortMonth.findMany({ where: { shop, cohort: { gte: firstCohort, lte: lastMonth }, month: { lte: lastMonth } }, select: { cohort: true, month: true, customers: true } });
   const cohorts: Cohort[] = [];
   for (let month = firstCohort; month <= lastMonth; month = addMonths(month, 1)) {
     const size = cells.find((c) => c.cohort === month && c.month === month)?.customers ?? 0;
