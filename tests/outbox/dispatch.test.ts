@@ -309,7 +309,7 @@ describe("dispatchDueMessages", () => {
     expect(await statuses(message.id)).toEqual(["SENDING", "DELIVERED"]);
   });
 
-  it("puts claimed messages back when it is told to stop", async () => {
+  it("puts claimed messages back when it is told to stop (the ones not yet in flight)", async () => {
     const messages = [await consentingMessage(), await consentingMessage()];
     const stop = new AbortController();
     const sender = createFakeSender([(call) => {
@@ -317,8 +317,42 @@ describe("dispatchDueMessages", () => {
       return { ok: true, waMessageId: `wamid.${call.bizOpaqueCallbackData}` };
     }]);
 
-    expect(await dispatchDueMessages(deps(sender, { signal: stop.signal }))).toMatchObject({ claimed: 2, sent: 1, deferred: 1 });
+    // One send at a time, so the second message has not started when the first one's call stops the worker.
+    const policy = { ...defaultOutboxPolicy, sendConcurrency: 1 };
+    expect(await dispatchDueMessages(deps(sender, { signal: stop.signal, policy }))).toMatchObject({ claimed: 2, sent: 1, deferred: 1 });
     expect(await row(messages[1].id)).toMatchObject({ status: "SCHEDULED", sendAfter: T0, claimedBy: null });
     expect((await eventsOf(db, messages[1].id)).at(-1)!.reason).toMatch(/^released: /);
+  });
+
+  it("sends to different recipients concurrently, up to policy.sendConcurrency, and one recipient's messages one after another", async () => {
+    const policy = { ...defaultOutboxPolicy, sendConcurrency: 3, ratePerSecond: 1000, burst: 1000 };
+    const shared = "+4915199999001";
+    const others = [];
+    for (let i = 0; i < 5; i += 1) others.push(await consentingMessage());
+    const first = await consentingMessage({ to: shared, createdAt: new Date(T0.getTime() - 2) });
+    const second = await consentingMessage({ to: shared, createdAt: new Date(T0.getTime() - 1), dedupeKey: "test:shared-2" });
+    let inFlight = 0;
+    let most = 0;
+    const inFlightTo = new Set<string>();
+    const sender: WhatsAppSender = {
+      async sendTemplate(message) {
+        expect(inFlightTo.has(message.to)).toBe(false);
+        inFlightTo.add(message.to);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        inFlightTo.delete(message.to);
+        return { ok: true, waMessageId: `wamid.${message.bizOpaqueCallbackData}` };
+      },
+    };
+
+    const counts = await dispatchDueMessages(deps(sender, { policy }));
+    expect(counts).toMatchObject({ claimed: 7, sent: 6, deferred: 1 });
+    expect(most).toBe(3);
+    for (const message of [...others, first]) expect((await row(message.id)).status).toBe("SENT");
+    // The second one saw the first one's send: Meta's pair limit holds it back.
+    expect(await row(second.id)).toMatchObject({ status: "SCHEDULED" });
+    expect((await eventsOf(db, second.id)).at(-1)!.reason).toMatch(/^pair_limit: /);
   });
 });

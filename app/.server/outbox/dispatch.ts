@@ -5,8 +5,8 @@ import type { Db } from "../db";
 import type { SendError, TemplateComponent, WhatsAppSender } from "../whatsapp/types";
 import { claimDueMessages } from "./claim";
 import { eventReason, retryOnContention, transitionMessage, type StatusEvent } from "./events";
-import { loadSendFacts } from "./facts";
-import { decideAtSendTime } from "./gate";
+import { batchableForFacts, loadSendFacts, loadSendFactsForBatch } from "./facts";
+import { decideAtSendTime, type SendFacts } from "./gate";
 import { backoffDelayMs, type OutboxPolicy } from "./policy";
 import { emptyPurse, takeSharedToken, type SharedSendRates, type TokenPurse } from "./send-rate";
 import type { SenderForShop } from "./shop-senders";
@@ -77,22 +77,112 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
   const grant = single ? await single.take(now, policy.batchSize) : null;
   const claimed = await claimDueMessages(db, { now, workerId, limit: grant ? grant.granted : policy.batchSize, leaseMs: policy.leaseMs });
   counts.claimed = claimed.length;
-  const purses = new Map<string, TokenPurse>();
+  const round: Round = { purses: new Map(), takeToken: oneAtATime(takeTokenWithExpiry), notStarted: claimed.length, facts: new Map() };
   if (single && grant) {
-    purses.set(single.key, { rate: single, grant, left: claimed.length });
+    round.purses.set(single.key, { rate: single, grant, left: claimed.length });
     await single.giveBack(grant, grant.granted - claimed.length);
   }
+  const groups = groupByRecipient(claimed);
+  round.facts = await loadFirstFacts(deps, groups, now);
 
-  for (const [index, message] of claimed.entries()) {
-    if (deps.signal?.aborted) {
-      const released = await backToScheduled(deps, message, clock.now(), {}, "released", "The worker stopped before handling the message.");
-      if (released) counts.deferred += 1;
-      continue;
+  await forEachBounded(groups, policy.sendConcurrency, async (messages) => {
+    for (const message of messages) {
+      if (deps.signal?.aborted) {
+        const released = await backToScheduled(deps, message, clock.now(), {}, "released", "The worker stopped before handling the message.");
+        if (released) counts.deferred += 1;
+        continue;
+      }
+      const stillToGo = round.notStarted;
+      round.notStarted -= 1;
+      counts[await dispatchOne(deps, message, round, stillToGo)] += 1;
     }
-    counts[await dispatchOne(deps, message, purses, claimed.length - index)] += 1;
-  }
-  for (const purse of purses.values()) await purse.rate.giveBack(purse.grant, purse.left);
+  });
+  for (const purse of round.purses.values()) await purse.rate.giveBack(purse.grant, purse.left);
   return counts;
+}
+
+/** What the concurrent sends of one round share: each number's tokens, taken one caller at a time. */
+interface Round {
+  purses: Map<string, TokenPurse>;
+  takeToken: typeof takeTokenWithExpiry;
+  /** Claimed messages not yet started: how many tokens a refill asks for. */
+  notStarted: number;
+  /** The gate's facts of each recipient's first message, loaded for the whole round; the rest load their own. */
+  facts: Map<string, SendFacts>;
+}
+
+/**
+ * The facts of the first message of every recipient group in a few set-based queries. A recipient's later messages
+ * load theirs after the earlier one is settled (the pair limit and cap must see it); cart reminders and free-form
+ * texts always load their own, right before the call.
+ */
+async function loadFirstFacts(deps: DispatchDeps, groups: Message[][], now: Date): Promise<Map<string, SendFacts>> {
+  try {
+    return await loadSendFactsForBatch(deps.db, groups.map((group) => group[0]).filter(batchableForFacts), deps.policy, now);
+  } catch (error) {
+    // Each message then loads its own facts (and handles its own errors).
+    deps.log?.(`outbox: batch facts failed (${error instanceof Error ? error.name : "unknown"}); loading per message`);
+    return new Map();
+  }
+}
+
+/**
+ * The claimed messages in groups that must go one after another: messages of one shop sharing a phone or a WhatsApp
+ * user id (the gate's pair limit and cap read the previous send, so two to one person must never be in flight
+ * together). Groups keep the claim order of their first message; messages keep their claim order within a group.
+ */
+function groupByRecipient<T extends Pick<Message, "shop" | "to" | "waUserId">>(messages: T[]): T[][] {
+  const parent = messages.map((_, index) => index);
+  const root = (index: number): number => {
+    while (parent[index] !== index) index = parent[index] = parent[parent[index]];
+    return index;
+  };
+  const firstWith = new Map<string, number>();
+  messages.forEach((message, index) => {
+    const keys = [message.to !== null ? `to:${message.shop}:${message.to}` : null, message.waUserId !== null ? `wa:${message.shop}:${message.waUserId}` : null];
+    for (const key of keys) {
+      if (key === null) continue;
+      const first = firstWith.get(key);
+      if (first === undefined) firstWith.set(key, index);
+      else {
+        const [a, b] = [root(first), root(index)];
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+  });
+  const groups = new Map<number, T[]>();
+  messages.forEach((message, index) => {
+    const key = root(index);
+    const group = groups.get(key);
+    if (group) group.push(message);
+    else groups.set(key, [message]);
+  });
+  return [...groups.values()];
+}
+
+/** Runs `work` on every item with at most `limit` running at once. */
+async function forEachBounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(Math.floor(limit) || 1, items.length)) }, lane));
+}
+
+/** A token and the end of the second it belongs to (the purse may be refilled for a later second meanwhile). */
+async function takeTokenWithExpiry(purse: TokenPurse, now: Date, stillToGo: number): Promise<{ ok: true; validUntil: Date } | { ok: false; retryAt: Date }> {
+  const token = await takeSharedToken(purse, now, stillToGo);
+  return token.ok ? { ok: true, validUntil: purse.grant.validUntil } : token;
+}
+
+/** Calls of `fn` one after another, so concurrent sends never read and refill one purse at the same time. */
+function oneAtATime<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (...args) => {
+    const run = tail.then(() => fn(...args));
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 function pursesOf(rates: SharedSendRates, purses: Map<string, TokenPurse>, phoneNumberId: string): TokenPurse {
@@ -101,19 +191,19 @@ function pursesOf(rates: SharedSendRates, purses: Map<string, TokenPurse>, phone
   return purse;
 }
 
-async function dispatchOne(deps: DispatchDeps, message: Message, purses: Map<string, TokenPurse>, stillToGo: number): Promise<Outcome> {
+async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, stillToGo: number): Promise<Outcome> {
   const { db, clock, policy } = deps;
   let called = false;
   try {
-    // Marked before anything else, so the gate's and prepareSend's reads stay the last ones before the call. If we
-    // die after this, the status webhook (matched by biz_opaque_callback_data) or the lease reconciliation settles
-    // the row and it is never sent twice; the rest of the batch is unmarked and goes back in the queue.
-    const marked = await retryOnContention(() =>
-      db.message.updateMany({ where: { id: message.id, status: "SENDING", claimedBy: deps.workerId }, data: { sendStartedAt: clock.now() } }),
-    );
-    if (marked.count !== 1) return "deferred"; // No longer ours (reconciled meanwhile): nothing was sent.
+    // Marking sendStartedAt means: if we die from here on, the row is never sent again (the status webhook, matched
+    // by biz_opaque_callback_data, or the lease reconciliation settles it); unmarked rows go back in the queue.
+    // A message that loads its own facts is marked before anything else, so the gate's and prepareSend's reads stay
+    // the last ones before the call. One whose facts came with the round's batch is marked right before the call, so
+    // a worker killed mid-round leaves only the calls really under way in doubt, not every message of its lanes.
+    const batchFacts = round.facts.get(message.id);
+    if (!batchFacts && !(await markSendStarted(deps, message))) return "deferred"; // No longer ours: nothing was sent.
     const now = clock.now();
-    const facts = await loadSendFacts(db, message, policy, now);
+    const facts = batchFacts ?? (await loadSendFacts(db, message, policy, now));
     const decision = decideAtSendTime(message, facts, now, policy);
     switch (decision.action) {
       case "skip":
@@ -147,8 +237,9 @@ async function dispatchOne(deps: DispatchDeps, message: Message, purses: Map<str
       return "failed";
     }
 
-    const purse = deps.sendRates ? pursesOf(deps.sendRates, purses, route.phoneNumberId) : null;
-    const token = purse ? await takeSharedToken(purse, clock.now(), stillToGo) : route.bucket?.take(now) ?? { ok: true };
+    const purse = deps.sendRates ? pursesOf(deps.sendRates, round.purses, route.phoneNumberId) : null;
+    const token = purse ? await round.takeToken(purse, clock.now(), stillToGo) : route.bucket?.take(now) ?? { ok: true };
+    const tokenValidUntil = token.ok && "validUntil" in token ? token.validUntil : null;
     if (!token.ok) {
       await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
       return "deferred";
@@ -186,9 +277,11 @@ async function dispatchOne(deps: DispatchDeps, message: Message, purses: Map<str
       }
     }
 
-    // A shared token is for one second only: if that second passed during prepareSend, the send needs a new one.
-    if (purse && clock.now() >= purse.grant.validUntil) {
-      const fresh = await takeSharedToken(purse, clock.now(), stillToGo);
+    if (batchFacts && !(await markSendStarted(deps, message))) return "deferred";
+
+    // A shared token is for one second only: if that second passed meanwhile (prepareSend, the mark), the send needs a new one.
+    if (purse && tokenValidUntil && clock.now() >= tokenValidUntil) {
+      const fresh = await round.takeToken(purse, clock.now(), stillToGo);
       if (!fresh.ok) {
         await backToScheduled(deps, message, fresh.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
         return "deferred";
@@ -231,6 +324,13 @@ async function dispatchOne(deps: DispatchDeps, message: Message, purses: Map<str
     const released = await backToScheduled(deps, message, retryAt, { lastError: `internal: ${name}` }, "internal_error", "The worker hit an error before sending; it will try again.").catch(() => false);
     return released ? "deferred" : "inDoubt";
   }
+}
+
+async function markSendStarted(deps: DispatchDeps, message: Message): Promise<boolean> {
+  const { count } = await retryOnContention(() =>
+    deps.db.message.updateMany({ where: { id: message.id, status: "SENDING", claimedBy: deps.workerId }, data: { sendStartedAt: deps.clock.now() } }),
+  );
+  return count === 1;
 }
 
 function parseComponents(json: string): TemplateComponent[] | null {

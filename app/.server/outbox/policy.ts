@@ -27,6 +27,12 @@ export interface OutboxPolicy {
   reconcileAfterMs: number;
   /** Rows claimed per dispatch round. */
   batchSize: number;
+  /**
+   * Messages of one batch in flight at once (each still takes its own rate token). Messages to one recipient always
+   * go one after another, so the pair limit and the frequency cap see the previous send. A worker killed mid-round
+   * leaves at most this many messages in doubt.
+   */
+  sendConcurrency: number;
   /** Meta: after 131049 wait at least 24 h before sending marketing to that user again. */
   after131049Ms: number;
   /** The rolling window of the marketing frequency cap (the cap itself is a merchant setting). */
@@ -44,6 +50,7 @@ export const defaultOutboxPolicy: OutboxPolicy = {
   leaseMs: 60_000,
   reconcileAfterMs: 15 * 60_000,
   batchSize: 100,
+  sendConcurrency: 16,
   after131049Ms: 24 * 60 * 60_000,
   marketingCapWindowMs: 7 * 24 * 60 * 60_000,
   serviceWindowMs: 24 * 60 * 60_000,
