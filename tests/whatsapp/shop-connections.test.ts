@@ -242,11 +242,14 @@ describe("the worker sends each shop's messages with its own connection", () => 
     expect(simA.sent.map((m) => m.bizOpaqueCallbackData)).toEqual([a.id]);
     expect(simB.sent.map((m) => m.bizOpaqueCallbackData)).toEqual([b.id]);
     expect(simEnv.sent.map((m) => m.bizOpaqueCallbackData)).toEqual([env.id]);
-    expect(api.calls).toEqual([
-      { objectId: A.phoneNumberId, token: A.accessToken },
-      { objectId: B.phoneNumberId, token: B.accessToken },
-      { objectId: ENV.phoneNumberId, token: ENV.accessToken },
-    ]);
+    // The batch is sent concurrently, so the calls come in any order.
+    expect([...api.calls].sort((x, y) => x.objectId.localeCompare(y.objectId))).toEqual(
+      [
+        { objectId: A.phoneNumberId, token: A.accessToken },
+        { objectId: B.phoneNumberId, token: B.accessToken },
+        { objectId: ENV.phoneNumberId, token: ENV.accessToken },
+      ].sort((x, y) => x.objectId.localeCompare(y.objectId)),
+    );
     // The status webhooks come back signed by each app and land on the right rows.
     clock.advance(10_000);
     await simA.flushDue();

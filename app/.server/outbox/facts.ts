@@ -264,9 +264,11 @@ export async function loadSendFactsForBatch(
     const isSameRecipient = (row: { to: string | null; waUserId: string | null }) =>
       message.to !== null ? row.to === message.to : message.waUserId !== null && row.waUserId === message.waUserId;
     const syncedAt = syncedAtOf.get(message.shop);
-    const template = message.template && message.language
+    let template: TemplateApproval | undefined = message.template && message.language
       ? syncedAt ? templateApproval(syncedAt, templateOf.get(key(message.shop, message.template, message.language)) ?? null) : ({ state: "not_synced" } as const)
       : undefined;
+    // Not approved in this language: whether another language may stand in is the per-message loader's rare path.
+    if (template?.state === "not_approved") template = await loadTemplateApproval(db, message.shop, message.template!, message.language!);
     result.set(message.id, assembleSendFacts(message, policy, {
       consents: consents.filter((row) => sameShop(row) && isRecipient(row)).map((row) => row.state),
       order: message.orderId === null ? null : orderOf.get(key(message.shop, message.orderId)) ?? null,
