@@ -5,7 +5,6 @@ import { AUTOMATIONS } from "~/.server/i18n/automations";
 import { COMMON } from "~/.server/i18n/common";
 import { MESSAGES } from "~/.server/i18n/messages";
 import { explainMetaError, explainedCodes } from "~/.server/i18n/meta-errors";
-import { HOME } from "~/.server/i18n/home";
 import { DASHBOARD } from "~/.server/i18n/dashboard";
 import { ONBOARDING } from "~/.server/i18n/onboarding";
 import { GERMAN_SUBSCRIBER_STRINGS } from "~/.server/i18n/subscribers";
@@ -21,7 +20,7 @@ function leaves(value: unknown, path = ""): [string, unknown][] {
   return [[path, value]];
 }
 
-const TABLES = { COMMON, ONBOARDING, SETTINGS, DATA_IMPORT, AUTOMATIONS, MESSAGES, HOME, DASHBOARD, SUBSCRIBERS: { en: pageStrings(subscriberStrings("en")), de: pageStrings(GERMAN_SUBSCRIBER_STRINGS) } };
+const TABLES = { COMMON, ONBOARDING, SETTINGS, DATA_IMPORT, AUTOMATIONS, MESSAGES, DASHBOARD, SUBSCRIBERS: { en: pageStrings(subscriberStrings("en")), de: pageStrings(GERMAN_SUBSCRIBER_STRINGS) } };
 
 describe("merchant strings", () => {
   for (const [name, table] of Object.entries(TABLES)) {
