@@ -21,6 +21,7 @@ export function merchantDeps(): MerchantDeps {
     secretsKey: secretsKey(),
     cloudApi: { baseUrl: env.WHATSAPP_API_BASE_URL, apiVersion: env.WHATSAPP_API_VERSION },
     appUrl: env.SHOPIFY_APP_URL,
+    sharedPhoneNumberId: env.DEMO_MODE ? null : env.WHATSAPP_PHONE_NUMBER_ID,
     // The simulator accepts exactly the app-wide test credentials; offering them is demo-only.
     demoCredentials: env.DEMO_MODE
       ? {

@@ -6,10 +6,13 @@ import { ensureDiscountCode, MAX_DISCOUNT_ATTEMPTS } from "~/.server/cart-recove
 import { holdoutBucket } from "~/.server/cart-recovery/holdout";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { db, useVirtualClock } from "~/shopify.server";
+import { suggestedTemplates } from "~/.server/templates/catalogue";
+import type { TemplateStatus } from "../../simulator/cloud-api";
 import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { deliverShopifyWebhook, germanOrder } from "../helpers/shopify";
 import { checkoutPayload, consentFor, createCartHarness, HOUR, installSession, MINUTE, reminders, resetDatabase, setShopSettings, SHOP } from "./helpers";
 import { secretsKey } from "../helpers/session-key";
+import { syncShopTemplates } from "../helpers/templates";
 
 const T0 = new Date("2026-03-02T10:00:00.000Z");
 const PHONE = "+4915112345678";
@@ -140,5 +143,46 @@ describe("the discount code of step 2", () => {
     expect(outcomes).toEqual(["retry", "retry", "unavailable"]);
     expect(await ensureDiscountCode(deps, request)).toMatchObject({ status: "unavailable" });
     expect(admin.calls).toBe(MAX_DISCOUNT_ATTEMPTS);
+  });
+});
+
+describe("the discount template's approval, checked before a code is created", () => {
+  const DISCOUNT_TEMPLATE = "momento_cart_recovery_2_discount";
+
+  /** The shop's synced list: Momento's templates, approved unless `statuses` ("name/language") says otherwise. */
+  async function syncWith(harness: ReturnType<typeof createCartHarness>, statuses: Record<string, TemplateStatus>) {
+    const templates = suggestedTemplates(process.env.SHOPIFY_APP_URL!).map((t) => ({ ...t, status: statuses[`${t.name}/${t.language}`] ?? ("APPROVED" as const) }));
+    await syncShopTemplates(db, SHOP, templates, T0);
+    for (const [key, status] of Object.entries(statuses)) harness.sim.setTemplateStatus(key.split("/")[0], key.split("/")[1], status);
+  }
+
+  it("not approved in any language that could stand in: step 2 goes out plain, no code is created, and the timeline says why", async () => {
+    const harness = createCartHarness(clock);
+    await syncWith(harness, { [`${DISCOUNT_TEMPLATE}/de`]: "REJECTED", [`${DISCOUNT_TEMPLATE}/en`]: "PENDING" });
+    await abandon();
+    await harness.advance(25 * HOUR);
+    expect(harness.sim.sent.map((m) => [m.template, m.language])).toEqual([["momento_cart_recovery_1", "de"], ["momento_cart_recovery_2", "de"]]);
+    expect(harness.sim.rejected).toEqual([]);
+    expect(harness.admin.calls).toBe(0);
+    expect(await db.discountCode.count()).toBe(0);
+    const stepTwo = (await reminders(token))[1];
+    expect(stepTwo).toMatchObject({ template: "momento_cart_recovery_2", language: "de", sentAt: expect.any(Date) });
+    const reasons = (await db.messageEvent.findMany({ where: { messageId: stepTwo.id }, orderBy: { id: "asc" } })).map((e) => e.reason ?? "");
+    expect(reasons.find((r) => r.startsWith("discount_template_not_approved:"))).toMatch(/momento_cart_recovery_2_discount is REJECTED in de .*none was created/);
+  });
+
+  it("approved in the language that stands in (English): the code is created and step 2 goes out in it", async () => {
+    const harness = createCartHarness(clock);
+    await syncWith(harness, { [`${DISCOUNT_TEMPLATE}/de`]: "REJECTED" });
+    await abandon();
+    await harness.advance(25 * HOUR);
+    expect(harness.sim.rejected).toEqual([]);
+    const stepTwo = harness.sim.sent[1];
+    expect([stepTwo.template, stepTwo.language]).toEqual([DISCOUNT_TEMPLATE, "en"]);
+    expect(stepTwo.parameters.slice(3)).toEqual([harness.admin.discounts[0].code, "15", "March 6, 2026"]);
+    const row = (await reminders(token))[1];
+    expect(row).toMatchObject({ template: DISCOUNT_TEMPLATE, language: "en" });
+    const reasons = (await db.messageEvent.findMany({ where: { messageId: row.id }, orderBy: { id: "asc" } })).map((e) => e.reason ?? "");
+    expect(reasons.find((r) => r.startsWith("language_fallback:"))).toMatch(/^language_fallback: momento_cart_recovery_2_discount: The template is REJECTED in de; sent in en instead/);
   });
 });

@@ -77,6 +77,8 @@ export async function resetDatabase(): Promise<void> {
   await db.customer.deleteMany();
   await db.webhookEvent.deleteMany();
   await db.session.deleteMany();
+  await db.whatsAppTemplate.deleteMany();
+  await db.whatsAppConnection.deleteMany();
   await db.shop.deleteMany();
 }
 

@@ -70,7 +70,7 @@ export function postWhatsAppWebhook(body: unknown): Promise<Response> {
  * The app as the shopper meets it: the real outbox worker sending through the real WhatsApp client to the Cloud
  * API simulator, whose signed webhooks (statuses, replies, taps) go through the real route — all on one clock.
  */
-export function createWhatsAppHarness(clock: VirtualClock, extraTemplates: SimulatorTemplate[] = []) {
+export function createWhatsAppHarness(clock: VirtualClock, extraTemplates: SimulatorTemplate[] = [], options: { log?: (line: string) => void } = {}) {
   const env = getEnv();
   const sim = createCloudApiSimulator({
     clock,
@@ -90,7 +90,7 @@ export function createWhatsAppHarness(clock: VirtualClock, extraTemplates: Simul
     accessToken: env.WHATSAPP_ACCESS_TOKEN, fetch: sim.fetch,
   });
   const policy = defaultOutboxPolicy;
-  const deps = { db, clock, sender, policy, workerId: "consent-test", bucket: createTokenBucket(policy), random: () => 0.5 };
+  const deps = { db, clock, sender, policy, workerId: "consent-test", bucket: createTokenBucket(policy), random: () => 0.5, log: options.log };
   return {
     sim,
     /** Worker rounds and webhook deliveries until nothing more is due at this instant. */

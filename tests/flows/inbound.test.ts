@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createVirtualClock, type VirtualClock } from "~/.server/clock";
 import { messageLogPage, parseLogFilters } from "~/.server/message-log/log";
+import { FREE_FORM_REPLIES } from "~/.server/templates/catalogue";
 import { db, useVirtualClock } from "~/shopify.server";
 import { consentFor } from "../cart-recovery/helpers";
 import { createWhatsAppHarness, postWhatsAppWebhook, textWebhook } from "../consent/helpers";
@@ -75,6 +76,23 @@ describe("where is my order?", () => {
     harness.sim.reply(PHONE, "Bestellung 9999");
     await harness.advance(60_000);
     expect(texts()[1]).toMatch(/^Deine Bestellung #9999: /);
+  });
+});
+
+describe("where is my order? from a number with no order", () => {
+  // Only a number was given, so the question itself has no language: the consent's locale decides, else the shop's.
+  it.each([
+    ["de", "en", "de"],
+    ["en", "de", "en"],
+  ] as const)("consent locale %s, shop locale %s: answered in %s", async (consentLocale, shopLocale, expected) => {
+    const stranger = "+4915177777777";
+    await consentFor(stranger, "CONFIRMED", T0);
+    await db.consent.updateMany({ where: { phone: stranger }, data: { locale: consentLocale } });
+    await db.shop.update({ where: { domain: TEST_SHOP }, data: { locale: shopLocale } });
+    harness.sim.reply(stranger, "#4711");
+    await harness.advance(60_000);
+    expect(texts()).toEqual([FREE_FORM_REPLIES[expected].unknownNumber.replace("{number}", "4711")]);
+    expect((await flowMessages("wismo"))[0]).toMatchObject({ language: expected, to: stranger });
   });
 });
 

@@ -182,19 +182,19 @@ describe("order question (WISMO)", () => {
 
   const sender = { waMessageId: "wamid.in-1", phone: "+4915112345678", waUserId: null };
   it("answers with the own order, once per inbound message, as free-form text", () => {
-    const decision = planWismoAnswer({ sender, question: { orderNumber: null, language: "en" }, ownOrders: mine, fallbackShop: null, shopLocales: {} }, T)!;
+    const decision = planWismoAnswer({ sender, question: { orderNumber: null, language: "en" }, ownOrders: mine, fallbackShop: null, shopLocales: {}, consentLocales: {} }, T)!;
     expect(decision.shop).toBe("a.myshopify.com");
     expect(decision.plan).toMatchObject({ flow: "wismo", dedupeKey: "wismo:wamid.in-1", template: "", category: "UTILITY", language: "en", orderId: "id-#1002", to: sender.phone, sendAfter: T });
     expect(decision.plan.text).toContain("#1002");
   });
   it("never describes an order number that is not the sender's", () => {
-    const decision = planWismoAnswer({ sender, question: { orderNumber: "1005", language: "de" }, ownOrders: mine, fallbackShop: { domain: "a.myshopify.com", locale: "de" }, shopLocales: {} }, T)!;
+    const decision = planWismoAnswer({ sender, question: { orderNumber: "1005", language: "de" }, ownOrders: mine, fallbackShop: { domain: "a.myshopify.com", locale: "de" }, shopLocales: {}, consentLocales: {} }, T)!;
     expect(decision.order).toBeNull();
     expect(decision.plan.text).toBe("Zu dieser WhatsApp-Nummer finden wir keine Bestellung 1005. Wir haben deine Nachricht an das Team weitergegeben und melden uns bald.");
     expect(decision.plan.orderId).toBeUndefined();
   });
   it("no order and no shop that knows the sender → no answer", () => {
-    expect(planWismoAnswer({ sender, question: { orderNumber: null, language: "de" }, ownOrders: [], fallbackShop: null, shopLocales: {} }, T)).toBeNull();
+    expect(planWismoAnswer({ sender, question: { orderNumber: null, language: "de" }, ownOrders: [], fallbackShop: null, shopLocales: {}, consentLocales: {} }, T)).toBeNull();
   });
   it("the automatic reply has one dedupeKey per recipient and day, without the phone number in it", () => {
     const a = planAutoReply(sender, null, { locale: "de", shopLocale: "de" }, T);

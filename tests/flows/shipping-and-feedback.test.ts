@@ -88,14 +88,40 @@ describe("shipping update", () => {
     expect(sentTemplates()).not.toContain(TEMPLATE_NAMES.shippingUpdate);
   });
 
-  it("a fulfillment for an unknown order and a malformed one are recorded with a reason, nothing else", async () => {
+  it("a fulfillment for an unknown order is kept for its order, a malformed one is recorded with a reason; nothing is sent", async () => {
     await deliver("fulfillments/create", fulfillmentPayload(T0, { order_id: 4242 }));
     await deliver("fulfillments/create", { id: 1, status: "success" });
     const notes = (await db.webhookEvent.findMany({ orderBy: { id: "asc" } })).map((e) => e.note);
-    expect(notes[0]).toBe("skipped: fulfillment for an unknown order (no orders/* webhook for it yet)");
+    expect(notes[0]).toBe("fulfillment stored for an order not known yet; its shipping update is planned when the order arrives");
     expect(notes[1]).toMatch(/^skipped: fulfillment payload not usable \(/);
-    expect(await db.fulfillment.count()).toBe(0);
+    expect(await db.fulfillment.findFirstOrThrow()).toMatchObject({ orderId: null, orderRef: "4242" });
     expect(await db.message.count()).toBe(0);
+  });
+
+  // Shopify does not guarantee the order of webhooks (API-FACTS.md B3): each is delivered twice, as separate deliveries.
+  it.each([
+    ["the fulfillment before its order", ["fulfillments/create", "orders/create"]],
+    ["the order before its fulfillment", ["orders/create", "fulfillments/create"]],
+  ] as const)("%s: exactly one shipping update", async (_name, topics) => {
+    await consentFor(PHONE, "REQUESTED", T0);
+    const payloads = { "orders/create": orderAt(T0), "fulfillments/create": fulfillmentPayload(T0) };
+    for (const topic of topics) {
+      await deliver(topic, payloads[topic]);
+      await deliver(topic, payloads[topic]);
+    }
+    await harness.advance(60_000);
+    const shipped = harness.sim.sent.filter((m) => m.template === TEMPLATE_NAMES.shippingUpdate);
+    expect(shipped.map((m) => m.text)).toEqual(["Hallo John, deine Bestellung #9999 ist unterwegs! Versand mit UPS, Sendungsnummer 1z827wk74630."]);
+    expect((await flowMessages("shipping_update")).map((m) => m.dedupeKey)).toEqual(["shipping_update:123456:1z827wk74630"]);
+    const order = await db.order.findFirstOrThrow();
+    expect(await db.fulfillment.findFirstOrThrow()).toMatchObject({ orderId: order.id });
+    // Later news about the same fulfillment (same tracking number) and another orders/* webhook plan nothing more.
+    clock.set(at(HOUR));
+    await deliver("fulfillments/update", fulfillmentPayload(at(HOUR), { shipment_status: "in_transit" }));
+    await deliver("orders/updated", orderAt(T0, { updated_at: at(HOUR).toISOString() }));
+    await harness.settle();
+    expect(await db.message.count({ where: { flow: "shipping_update" } })).toBe(1);
+    expect(await db.message.count({ where: { flow: "order_confirmation" } })).toBe(1);
   });
 
   it("without consent the message is recorded as not sent, with the reason", async () => {

@@ -84,6 +84,20 @@ const PLANNERS: Record<string, (locale: string | null, shopLocale: string) => Me
         ownOrders: [{ id: "o1", shop: "demo.myshopify.com", name: "#1001", locale, cancelled: false, orderStatusUrl: null, customerKey: "c1", createdAt: NOW, fulfillments: [] }],
         fallbackShop: null,
         shopLocales: { "demo.myshopify.com": shopLocale },
+        consentLocales: {},
+      },
+      NOW,
+    )!.plan,
+  // A number with no order of theirs (only a number was given): the consent's locale decides, like every planner.
+  wismo_no_order: (locale, shopLocale) =>
+    planWismoAnswer(
+      {
+        sender: { waMessageId: "wamid.in", phone: PHONE, waUserId: null },
+        question: { orderNumber: "4711", language: null },
+        ownOrders: [],
+        fallbackShop: { domain: "demo.myshopify.com", locale: shopLocale },
+        shopLocales: { "demo.myshopify.com": shopLocale },
+        consentLocales: { "demo.myshopify.com": locale },
       },
       NOW,
     )!.plan,
@@ -114,13 +128,13 @@ describe("the recipient's template language, in every planner", () => {
   const rows = Object.keys(PLANNERS).flatMap((flow) => TABLE.map(([locale, shopLocale, expected]) => [flow, locale, shopLocale, expected] as const));
   it.each(rows)("%s: recipient %s, shop %s → %s", (flow, locale, shopLocale, expected) => {
     const plan = PLANNERS[flow](locale, shopLocale);
-    expect(plan.flow).toBe(flow);
+    expect(plan.flow).toBe(flow.replace(/_no_order$/, ""));
     expect(plan.language).toBe(expected);
   });
 
   it("covers every flow that plans a message for a shopper", () => {
     expect(Object.keys(PLANNERS).sort()).toEqual(
-      ["auto_reply", "back_in_stock", "cart_recovery", "feedback", "loyalty", "opt_in_confirmation", "opt_out_confirmation", "order_confirmation", "shipping_update", "win_back", "wismo"].sort(),
+      ["auto_reply", "back_in_stock", "cart_recovery", "feedback", "loyalty", "opt_in_confirmation", "opt_out_confirmation", "order_confirmation", "shipping_update", "win_back", "wismo", "wismo_no_order"].sort(),
     );
   });
 
@@ -131,7 +145,7 @@ describe("the recipient's template language, in every planner", () => {
 
   it("a shopper who asks in a language answers in it, whatever the order's locale", () => {
     const plan = planWismoAnswer(
-      { sender: { waMessageId: "wamid.q", phone: PHONE, waUserId: null }, question: { orderNumber: null, language: "en" }, ownOrders: [], fallbackShop: { domain: "demo.myshopify.com", locale: "de" }, shopLocales: {} },
+      { sender: { waMessageId: "wamid.q", phone: PHONE, waUserId: null }, question: { orderNumber: null, language: "en" }, ownOrders: [], fallbackShop: { domain: "demo.myshopify.com", locale: "de" }, shopLocales: {}, consentLocales: { "demo.myshopify.com": "de" } },
       NOW,
     )!.plan;
     expect(plan.language).toBe("en");

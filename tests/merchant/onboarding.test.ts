@@ -7,6 +7,7 @@ import { encryptionKey } from "~/.server/crypto";
 import { loadConnection } from "~/.server/onboarding/connection";
 import type { MerchantDeps } from "~/.server/onboarding/deps";
 import { checkoutEditorUrl, onboardingAction, onboardingPage, setupProgress, shouldOpenOnboarding } from "~/.server/onboarding/service";
+import { settingsAction } from "~/.server/settings/page";
 import { readSettings } from "~/.server/settings/store";
 import { suggestedTemplates } from "~/.server/templates/catalogue";
 import { loadShopTemplates } from "~/.server/templates/whatsapp-templates";
@@ -21,6 +22,8 @@ const TOKEN = "EAAG-test-token-9876";
 const SECRET = "meta-app-secret-4321";
 const PHONE_ID = "106540352242922";
 const WABA_ID = "102290129340398";
+/** The environment's app-wide number, which no shop may claim. */
+const SHARED_PHONE_ID = "100000000000001";
 const clock = createVirtualClock(new Date("2026-03-02T09:00:00Z"));
 const key = encryptionKey(process.env.TOKEN_ENCRYPTION_KEY!);
 
@@ -40,6 +43,7 @@ function setup(options: { fetch?: typeof fetch } = {}) {
     secretsKey: key,
     cloudApi: { baseUrl: "https://graph.facebook.com", apiVersion: "v24.0", fetch: options.fetch ?? sim.fetch },
     appUrl: APP_URL,
+    sharedPhoneNumberId: SHARED_PHONE_ID,
     demoCredentials: null,
   };
   return { sim, deps };
@@ -115,6 +119,43 @@ describe("connecting WhatsApp", () => {
     expect(await onboardingAction(deps, SHOP, form({ ...credentials, accessToken: "" , appSecret: "" }), "en")).toMatchObject({ ok: false, errors: { accessToken: expect.any(String) } });
     expect(await onboardingAction(deps, SHOP, form({ ...credentials, appSecret: "", verifyToken: "" }), "en")).toMatchObject({ ok: true });
     expect(await loadConnection(db, key, SHOP)).toMatchObject({ appSecret: SECRET, verifyToken: "momento-verify-1" });
+  });
+});
+
+describe("whose number it is", () => {
+  const OTHER_SHOP = "other-onboarding.myshopify.com";
+
+  it("refuses a number another shop already uses, in German and English, on Setup and in Settings; nothing is stored", async () => {
+    let calls = 0;
+    const { sim, deps } = setup();
+    const counted: MerchantDeps = { ...deps, cloudApi: { ...deps.cloudApi, fetch: (input, init) => (calls++, sim.fetch(input, init)) } };
+    expect(await onboardingAction(counted, OTHER_SHOP, form(credentials), "en")).toMatchObject({ ok: true });
+    calls = 0;
+
+    const de = await onboardingAction(counted, SHOP, form(credentials), "de");
+    expect(de).toEqual({
+      ok: false, intent: "connect", message: expect.stringMatching(/^Nichts wurde gespeichert/),
+      errors: { phoneNumberId: "Ein anderer Shop nutzt diese WhatsApp-Nummer bereits in Momento. Jeder Shop braucht eine eigene Nummer, damit Antworten und Abmeldungen beim richtigen Shop ankommen." },
+    });
+    const en = await settingsAction(counted, SHOP, form({ ...credentials, intent: "credentials" }), "en");
+    expect(en).toMatchObject({ ok: false, intent: "credentials", errors: { phoneNumberId: expect.stringMatching(/^Another shop already uses this WhatsApp number/) } });
+    expect(calls).toBe(0);
+    expect(await db.whatsAppConnection.findMany({ select: { shop: true } })).toEqual([{ shop: OTHER_SHOP }]);
+
+    // The shop that has the number may replace its own credentials.
+    expect(await onboardingAction(counted, OTHER_SHOP, form(credentials), "en")).toMatchObject({ ok: true });
+  });
+
+  it("refuses the app-wide number of the environment, in German and English", async () => {
+    const { deps } = setup();
+    const shared = { ...credentials, phoneNumberId: SHARED_PHONE_ID };
+    expect(await onboardingAction(deps, SHOP, form(shared), "en")).toMatchObject({
+      ok: false, errors: { phoneNumberId: "This is Momento's shared WhatsApp number, not your own. Enter the phone number ID of your own WhatsApp Business number." },
+    });
+    expect(await settingsAction(deps, SHOP, form({ ...shared, intent: "credentials" }), "de")).toMatchObject({
+      ok: false, errors: { phoneNumberId: expect.stringMatching(/^Das ist die gemeinsame WhatsApp-Nummer von Momento/) },
+    });
+    expect(await db.whatsAppConnection.count()).toBe(0);
   });
 });
 

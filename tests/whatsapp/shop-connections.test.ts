@@ -81,7 +81,7 @@ function graph(accounts: { ids: string[]; token: string; sim: CloudApiSimulator 
 }
 
 function merchantDeps(fetch: typeof globalThis.fetch): MerchantDeps {
-  return { db, clock, secretsKey: key, cloudApi: { baseUrl: GRAPH, apiVersion: "v24.0", fetch }, appUrl: APP_URL, demoCredentials: null };
+  return { db, clock, secretsKey: key, cloudApi: { baseUrl: GRAPH, apiVersion: "v24.0", fetch }, appUrl: APP_URL, sharedPhoneNumberId: ENV.phoneNumberId, demoCredentials: null };
 }
 
 let seq = 0;

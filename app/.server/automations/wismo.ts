@@ -131,6 +131,8 @@ export interface WismoInput {
   /** The shop the answer comes from when no order is found (the sender's latest contact). */
   fallbackShop: { domain: string; locale: string } | null;
   shopLocales: Readonly<Record<string, string>>;
+  /** The locale of the sender's consent record in each shop that has one (checkout or signup language). */
+  consentLocales: Readonly<Record<string, string | null>>;
 }
 
 export interface WismoDecision {
@@ -163,7 +165,8 @@ export function planWismoAnswer(input: WismoInput, now: Date): WismoDecision | n
   const order = chooseOrder(question, input.ownOrders);
   const shop = order?.shop ?? input.fallbackShop?.domain ?? null;
   if (shop === null) return null;
-  const language = question.language ?? templateLanguage(order?.locale, input.shopLocales[shop] ?? input.fallbackShop?.locale);
+  // The language the shopper wrote in; else the one rule: their order's (or consent's) locale, else the shop's.
+  const language = question.language ?? templateLanguage(order?.locale ?? input.consentLocales[shop], input.shopLocales[shop] ?? input.fallbackShop?.locale);
   const t = FREE_FORM_REPLIES[language];
   const text = order
     ? describeOrder(order, language)

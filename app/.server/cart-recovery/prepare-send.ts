@@ -1,13 +1,15 @@
 // The last step before a cart reminder goes to Meta (outbox/dispatch.ts prepareSend): check once more that
-// the checkout is still open, create step 2's discount code if the merchant wants one, and hand dispatch a
+// the checkout is still open, create step 2's discount code if the merchant wants one and the discount template
+// can be sent (approved, or its language fallback; else plain step 2 and no code), and hand dispatch a
 // re-check it runs as its very last database read before the call. What is left is the time between that
 // read and Meta accepting the message (one HTTP call), plus whatever Shopify has not told us yet
 // (see tests/cart-recovery/race.test.ts).
 import type { Message } from "@prisma/client";
 import { discountComponents, stepOfDedupeKey } from "../automations/cart-recovery";
 import type { PrepareResult, PrepareSend } from "../outbox/dispatch";
-import { CART_RECOVERY_FLOW } from "../outbox/gate";
+import { CART_RECOVERY_FLOW, syncedParameterCount, templateCheck } from "../outbox/gate";
 import { TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
+import { loadTemplateApproval } from "../templates/whatsapp-templates";
 import type { TemplateComponent } from "../whatsapp/types";
 import { ensureDiscountCode, type DiscountDeps } from "./discount";
 import { checkoutClosed } from "./send-facts";
@@ -37,13 +39,26 @@ export function cartRecoveryPrepareSend(deps: DiscountDeps & { log?: (line: stri
     const shop = await db.shop.findUnique({ where: { domain: message.shop }, select: { settings: true, timezone: true, locale: true } });
     const { discount } = cartRecoverySettings(shop?.settings);
     if (!discount) return { action: "send", recheck };
+    // The discount template must be sendable before a code is created: Meta refuses one that is not approved (132001).
+    const name = TEMPLATE_NAMES.cartRecovery2Discount;
+    const approval = await loadTemplateApproval(db, message.shop, name, message.language);
+    const check = templateCheck(approval, message.language);
+    if (check?.action === "skip" && approval.state === "not_approved") {
+      const status = approval.status === "MISSING" ? "not in the shop's WhatsApp account" : approval.status;
+      const detail = `${name} is ${status} in ${message.language} (and in no language that could stand in); Meta sends only approved templates, so step 2 goes out without a discount code and none was created.`;
+      deps.log?.(`cart-recovery: message ${message.id} goes out without a discount code: ${name} is ${status} in ${message.language}`);
+      return { action: "send", note: { reason: "discount_template_not_approved", detail }, recheck };
+    }
+    const language = check && "language" in check ? check.language : message.language;
     const outcome = await ensureDiscountCode(deps, { shop: message.shop, checkoutToken: token, messageId: message.id, ...discount, now });
     switch (outcome.status) {
       case "ready":
         return {
           action: "send",
-          template: TEMPLATE_NAMES.cartRecovery2Discount,
-          components: discountComponents(components, outcome, templateLanguage(message.language, shop?.locale), shop?.timezone ?? "Europe/Berlin"),
+          template: name,
+          components: discountComponents(components, outcome, templateLanguage(language, shop?.locale), shop?.timezone ?? "Europe/Berlin"),
+          parameters: syncedParameterCount(approval, language !== message.language),
+          ...(check && "language" in check ? { language, note: { reason: check.reason, detail: `${name}: ${check.detail}` } } : {}),
           recheck,
         };
       case "retry":

@@ -1,5 +1,6 @@
 // fulfillments/create|update: project the fulfillment (newest payload wins, like Order and Checkout), then plan
-// the shipping update and the feedback request — in the ingest transaction (receive-shopify-event.ts).
+// the shipping update and the feedback request — in the ingest transaction (receive-shopify-event.ts). A
+// fulfillment that arrives before its order is kept and planned for when the order arrives.
 import { rollupMessagesMoved } from "../analytics/rollups";
 import { z } from "zod";
 import { shopDisplayName } from "../automations/consent-messages";
@@ -54,20 +55,33 @@ export interface FulfillmentTopicResult {
   note?: string;
 }
 
+/** Fulfillment.orderRef: the order id as a JS number prints it, the same for the payload's rounded number and the order's exact id. */
+export function orderRefOf(orderId: number | string): string {
+  return String(Number(orderId));
+}
+
+type OrderRow = { id: string; name: string; phone: string | null; locale: string | null; customerKey: string | null; cancelledAt: Date | null; financialStatus: string | null };
+
+async function shippingOrder(tx: DbTx, shop: string, order: OrderRow): Promise<ShippingEvent["order"]> {
+  const firstName = order.customerKey
+    ? ((await tx.customer.findUnique({ where: { shop_key: { shop, key: order.customerKey } }, select: { firstName: true } }))?.firstName ?? null)
+    : null;
+  return { id: order.id, name: order.name, phone: order.phone, locale: order.locale, customerKey: order.customerKey, firstName, cancelled: order.cancelledAt !== null };
+}
+
 export async function handleFulfillmentPayload(tx: DbTx, shop: ShopContext, payload: unknown, now: Date): Promise<FulfillmentTopicResult> {
   const parsed = fulfillmentPayload.safeParse(payload);
   if (!parsed.success) return { plans: [], note: `skipped: fulfillment payload not usable (${describeZodError(parsed.error)})` };
   const f = parsed.data;
   const order = await tx.order.findFirst({ where: { shop: shop.domain, shopifyOrderId: { in: orderIdCandidates(f.order_id) } } });
-  // Shopify may deliver the fulfillment before orders/create, or for an order older than the app: nothing to tell.
-  if (!order) return { plans: [], note: "skipped: fulfillment for an unknown order (no orders/* webhook for it yet)" };
 
   const where = { shop_shopifyFulfillmentId: { shop: shop.domain, shopifyFulfillmentId: f.shopifyFulfillmentId } };
   const existing = await tx.fulfillment.findUnique({ where });
   const stale = existing !== null && existing.sourceUpdatedAt > f.updated_at;
   if (!stale) {
     const fields = {
-      orderId: order.id,
+      orderId: order?.id ?? existing?.orderId ?? null,
+      orderRef: orderRefOf(f.order_id),
       status: f.status,
       shipmentStatus: f.shipment_status,
       trackingCompany: f.tracking_company,
@@ -80,15 +94,16 @@ export async function handleFulfillmentPayload(tx: DbTx, shop: ShopContext, payl
     if (existing) await tx.fulfillment.update({ where, data: fields });
     else await tx.fulfillment.create({ data: { shop: shop.domain, shopifyFulfillmentId: f.shopifyFulfillmentId, ...fields } });
   }
+  // Shopify may deliver the fulfillment before orders/create (webhook order is not guaranteed): it is kept, and the
+  // order's arrival plans its shipping update (linkEarlyFulfillments). For an order older than the app, nothing more.
+  if (!order) return { plans: [], note: "fulfillment stored for an order not known yet; its shipping update is planned when the order arrives" };
 
-  const firstName = order.customerKey
-    ? ((await tx.customer.findUnique({ where: { shop_key: { shop: shop.domain, key: order.customerKey } }, select: { firstName: true } }))?.firstName ?? null)
-    : null;
-  const common = { id: order.id, name: order.name, phone: order.phone, locale: order.locale, customerKey: order.customerKey, firstName, cancelled: order.cancelledAt !== null };
+  const common = await shippingOrder(tx, shop.domain, order);
   const shipping: ShippingEvent = {
     order: common,
     fulfillment: { shopifyFulfillmentId: f.shopifyFulfillmentId, status: f.status, trackingCompany: f.tracking_company, trackingNumber: f.tracking_number, trackingUrl: f.tracking_url },
-    previous: existing ? { trackingNumber: existing.trackingNumber } : null,
+    // A row stored before its order had no shipping update planned from it.
+    previous: existing?.orderId ? { trackingNumber: existing.trackingNumber } : null,
     stale,
   };
   const plans = planShippingUpdate(shipping, shop, now);
@@ -101,6 +116,21 @@ export async function handleFulfillmentPayload(tx: DbTx, shop: ShopContext, payl
     feedback.note,
   ].filter(Boolean);
   return { plans: [...plans, ...feedback.plans], note: notes.length > 0 ? notes.join("; ") : undefined };
+}
+
+/**
+ * An order has arrived (any orders/* webhook): fulfillments stored before it are linked to it, and their shipping
+ * updates and the feedback request are planned as if they had come after it. The dedupeKeys are the usual ones, so
+ * a redelivered webhook plans nothing twice.
+ */
+export async function linkEarlyFulfillments(tx: DbTx, shop: ShopContext, order: OrderRow & { shopifyOrderId: string }, now: Date): Promise<FulfillmentTopicResult> {
+  const early = await tx.fulfillment.findMany({ where: { shop: shop.domain, orderId: null, orderRef: orderRefOf(order.shopifyOrderId) }, orderBy: { createdAt: "asc" } });
+  if (early.length === 0) return { plans: [] };
+  await tx.fulfillment.updateMany({ where: { id: { in: early.map((f) => f.id) } }, data: { orderId: order.id } });
+  const common = await shippingOrder(tx, shop.domain, order);
+  const plans = early.flatMap((f) => planShippingUpdate({ order: common, fulfillment: f, previous: null, stale: false }, shop, now));
+  const feedback = await planOrderFeedback(tx, shop, { ...common, refunded: isRefunded(order.financialStatus) }, now);
+  return { plans: [...plans, ...feedback.plans], note: `${early.length} fulfillment(s) received before the order linked; ${plans.length} shipping update(s) planned` };
 }
 
 /** A fulfillment cancelled (or failed) before its shipping update went out: the update would be wrong. */

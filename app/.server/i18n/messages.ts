@@ -64,6 +64,7 @@ const en = {
   },
   quietHoursUntil: "Quiet hours until {time} in the shopper's time zone ({zone}).",
   languageFallback: "Sent in {to} instead of {from}: the template is not approved in {from} ({status}), but is in {to} with the same placeholders and buttons.",
+  templateVariables: "Not sent: the template {template} ({language}) needs {expected} values, the flow fills in {given}; Meta would refuse it. Check the template in WhatsApp and its mapping in Automations.",
   languageNames: COMMON.en.languages,
   /** Momento's own reason codes (outbox, planners) in words. */
   reasons: {
@@ -107,6 +108,8 @@ const en = {
     ordered_again: "The customer ordered again, so the win-back offer was not needed.",
     discount_unavailable: "The offer's discount code could not be created in Shopify, so the offer was not sent.",
     language_fallback: "Sent in another language: the template is not approved in the shopper's language.",
+    template_variable_missing: "Not sent: the WhatsApp template needs more values than this flow fills in, or a value is empty; Meta would refuse it. Check the template mapping in Automations.",
+    discount_template_not_approved: "Sent without a discount code: the discount template is not approved by Meta, so no code was created.",
   } as Record<string, string>,
   inbox: {
     title: "Inbox",
@@ -191,6 +194,7 @@ const de: MessagesStrings = {
   },
   quietHoursUntil: "Ruhezeit bis {time} in der Zeitzone der Person ({zone}).",
   languageFallback: "Auf {to} statt auf {from} gesendet: die Vorlage ist auf {from} nicht freigegeben ({status}), auf {to} aber schon, mit denselben Platzhaltern und Buttons.",
+  templateVariables: "Nicht gesendet: die Vorlage {template} ({language}) braucht {expected} Werte, der Ablauf füllt {given}; Meta würde sie ablehnen. Prüfe die Vorlage in WhatsApp und ihre Zuordnung unter Automationen.",
   languageNames: COMMON.de.languages,
   reasons: {
     no_phone: "Die Bestellung hat keine Telefonnummer.",
@@ -233,6 +237,8 @@ const de: MessagesStrings = {
     fulfillment_cancelled: "Der Versand wurde storniert, bevor die Benachrichtigung rausging.",
     text_not_supported: "Diese WhatsApp-Verbindung kann keinen freien Text senden.",
     language_fallback: "In einer anderen Sprache gesendet: die Vorlage ist in der Sprache der Person nicht freigegeben.",
+    template_variable_missing: "Nicht gesendet: die WhatsApp-Vorlage braucht mehr Werte, als dieser Ablauf füllt, oder ein Wert ist leer; Meta würde sie ablehnen. Prüfe die Vorlagen-Zuordnung unter Automationen.",
+    discount_template_not_approved: "Ohne Rabattcode gesendet: die Rabatt-Vorlage ist bei Meta nicht freigegeben, daher wurde kein Code erstellt.",
   },
   inbox: {
     title: "Posteingang",

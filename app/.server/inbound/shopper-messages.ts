@@ -170,9 +170,13 @@ async function latestContactShop(tx: DbTx, sender: InboundSender, shops: ShopFil
   if (message) return message.shop;
   const order = sender.phone ? await tx.order.findFirst({ where: { shop: shops, phone: sender.phone }, orderBy: { createdAt: "desc" }, select: { shop: true } }) : null;
   if (order) return order.shop;
-  const consentWho = [...(sender.phone ? [{ phone: sender.phone }] : []), ...(sender.waUserId ? [{ waUserId: sender.waUserId }] : [])];
-  const consent = await tx.consent.findFirst({ where: { shop: shops, OR: consentWho }, orderBy: { updatedAt: "desc" }, select: { shop: true } });
+  const consent = await tx.consent.findFirst({ where: { shop: shops, OR: consentWhere(sender) }, orderBy: { updatedAt: "desc" }, select: { shop: true } });
   return consent?.shop ?? null;
+}
+
+/** The sender's consent rows: by phone and by WhatsApp user id. */
+function consentWhere(sender: InboundSender): ({ phone: string } | { waUserId: string })[] {
+  return [...(sender.phone ? [{ phone: sender.phone }] : []), ...(sender.waUserId ? [{ waUserId: sender.waUserId }] : [])];
 }
 
 /** The sender's own orders (by phone), newest first, with their fulfillments. */
@@ -211,9 +215,14 @@ async function enqueueAnswer(tx: DbTx, shop: string, plan: MessagePlan, now: Dat
 async function answerOrderQuestion(tx: DbTx, sender: InboundSender, shops: ShopFilter, question: OrderQuestion, now: Date): Promise<Handled> {
   const orders = await ownOrders(tx, sender.phone, shops);
   const contactShop = await latestContactShop(tx, sender, shops);
-  const locales = await shopLocales(tx, [...orders.map((o) => o.shop), ...(contactShop ? [contactShop] : [])]);
+  const candidates = [...orders.map((o) => o.shop), ...(contactShop ? [contactShop] : [])];
+  const [locales, consents] = await Promise.all([
+    shopLocales(tx, candidates),
+    consentWhere(sender).length === 0 ? [] : tx.consent.findMany({ where: { shop: { in: candidates }, OR: consentWhere(sender) }, select: { shop: true, locale: true } }),
+  ]);
+  const consentLocales = Object.fromEntries(consents.filter((c) => c.locale !== null).map((c) => [c.shop, c.locale]));
   const decision = planWismoAnswer(
-    { sender, question, ownOrders: orders, fallbackShop: contactShop ? { domain: contactShop, locale: locales[contactShop] ?? "de" } : null, shopLocales: locales },
+    { sender, question, ownOrders: orders, fallbackShop: contactShop ? { domain: contactShop, locale: locales[contactShop] ?? "de" } : null, shopLocales: locales, consentLocales },
     now,
   );
   if (decision === null) return { shop: null, handledAs: "unassigned", reason: "asked about an order, but no shop knows this sender; not answered", planned: 0 };
@@ -234,7 +243,7 @@ async function autoReply(tx: DbTx, sender: InboundSender, shops: ShopFilter, now
   const [shopRow, order, consent] = await Promise.all([
     tx.shop.findUnique({ where: { domain: shop }, select: { locale: true } }),
     sender.phone ? tx.order.findFirst({ where: { shop, phone: sender.phone }, orderBy: { createdAt: "desc" }, select: { locale: true, customerKey: true } }) : null,
-    tx.consent.findFirst({ where: { shop, OR: [...(sender.phone ? [{ phone: sender.phone }] : []), ...(sender.waUserId ? [{ waUserId: sender.waUserId }] : [])] }, select: { locale: true } }),
+    tx.consent.findFirst({ where: { shop, OR: consentWhere(sender) }, select: { locale: true } }),
   ]);
   const plan = planAutoReply(sender, order?.customerKey ?? customerKey({ phone: sender.phone }), { locale: order?.locale ?? consent?.locale ?? null, shopLocale: shopRow?.locale ?? null }, now);
   const answer = await enqueueAnswer(tx, shop, plan, now);

@@ -8,7 +8,7 @@ import type { MessagePlan } from "../automations/types";
 import { onCheckoutDeleted, onCheckoutPayload, onOrderForCheckout } from "../cart-recovery/checkout-events";
 import { consentPlansFromMarker } from "../consent/marker";
 import { handleWhatsAppConsentUpdate } from "../consent/shopify-consent-webhook";
-import { cancelFeedbackForOrder, handleFulfillmentPayload } from "../fulfillments/events";
+import { cancelFeedbackForOrder, handleFulfillmentPayload, linkEarlyFulfillments } from "../fulfillments/events";
 import { handleInventoryLevelUpdate } from "../back-in-stock/inventory";
 import { handleCustomersDataRequest, handleCustomersRedact, handleShopRedact } from "../gdpr/handlers";
 import { cancelPendingWinBack, retentionOnOrder } from "../retention/on-order";
@@ -55,7 +55,11 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
   if (parsed.data.checkout_token) await onOrderForCheckout(tx, shop.domain, parsed.data.checkout_token, now);
   // Feedback: a refunded or cancelled order is asked nothing.
   if (!stale) await cancelFeedbackForOrder(tx, shop.domain, order, now);
-  if (event.topic !== "orders/create") return { plans: consentPlans, note: stale ? "older than the order state we have; ignored" : undefined };
+  // Fulfillments that came before the order (webhook order is not guaranteed) get their shipping update now.
+  const early = await linkEarlyFulfillments(tx, shop, order, now);
+  if (event.topic !== "orders/create") {
+    return { plans: [...consentPlans, ...early.plans], note: [stale ? "older than the order state we have; ignored" : null, early.note].filter(Boolean).join("; ") || undefined };
+  }
   const plans = planOrderConfirmation(
     { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null },
     shop,
@@ -65,7 +69,10 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
   // (retention/on-order.ts). Nothing for a stale payload.
   if (!stale) await cancelPendingWinBack(tx, shop.domain, order, now);
   const loyalty = stale ? [] : await retentionOnOrder(tx, shop, order, now);
-  return { plans: [...consentPlans, ...plans, ...loyalty], note: plans.length === 0 ? "order already cancelled; no confirmation" : undefined };
+  return {
+    plans: [...consentPlans, ...plans, ...early.plans, ...loyalty],
+    note: [plans.length === 0 ? "order already cancelled; no confirmation" : null, early.note].filter(Boolean).join("; ") || undefined,
+  };
 }
 
 function markerOf(shop: ShopContext, p: OrderPayload | CheckoutPayload, phone: string | null, checkoutToken: string | null) {

@@ -92,6 +92,10 @@ export function reasonText(reason: string | null, s: MessagesStrings): string | 
     const name = (language: string) => s.languageNames[language] ?? language;
     return fill(s.languageFallback, { status: fallback[1], from: name(fallback[2]), to: name(fallback[3]) });
   }
+  const variables = code === "template_variable_missing" ? TEMPLATE_VARIABLES.exec(reason) : null;
+  if (variables) {
+    return fill(s.templateVariables, { template: variables[1], language: s.languageNames[variables[2]] ?? variables[2], expected: variables[3], given: variables[4] });
+  }
   if (code && s.reasons[code]) return s.reasons[code];
   return code ? reason.slice(code.length + 1).trim() : reason;
 }
@@ -101,6 +105,9 @@ const QUIET_UNTIL = /until (\d{2}:\d{2}) ([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*)/;
 
 /** The gate's "The template is REJECTED in de; sent in en instead …" (outbox/gate.ts templateCheck). */
 const LANGUAGE_FALLBACK = /is ([A-Z_]+) in ([a-z]{2,3}); sent in ([a-z]{2,3}) instead/;
+
+/** templateVariablesCheck's "momento_x in de needs 4 values, the flow gives 3" (outbox/gate.ts). */
+const TEMPLATE_VARIABLES = /: (\S+) in ([a-z]{2,3}(?:_[A-Z]{2})?) needs (\d+) values, the flow gives (\d+)/;
 
 const ISO_IN_TEXT = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/;
 
@@ -134,7 +141,7 @@ export function timelineEntry(e: Pick<MessageEvent, "id" | "status" | "reason" |
       } else text = why ?? s.events.plannedNow;
       break;
     case "SENDING":
-      text = code === "claimed" ? s.reasons.claimed : code === "language_fallback" ? (why ?? s.events.sending) : s.events.sending;
+      text = code === "claimed" ? s.reasons.claimed : (why ?? s.events.sending);
       break;
     case "SENT":
       text = s.events.sent;

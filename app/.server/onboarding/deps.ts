@@ -12,6 +12,11 @@ export interface MerchantDeps {
   cloudApi: { baseUrl: string; apiVersion: string; fetch?: typeof fetch };
   /** The app's public URL (the WhatsApp callback URL is built from it). */
   appUrl: string;
+  /**
+   * The environment's app-wide number (WHATSAPP_PHONE_NUMBER_ID), which no shop may claim as its own; null in the
+   * demo, where the one demo shop connects to the simulator's only number on purpose.
+   */
+  sharedPhoneNumberId: string | null;
   /** Demo only: the simulator's credentials, offered as a one-click fill. Null everywhere else. */
   demoCredentials: WhatsAppCredentials | null;
 }

@@ -198,6 +198,17 @@ function explainFailure(s: OnboardingStrings, language: AdminLanguage, failure: 
   return { message: fill(s.connection.metaError, { code: failure.code }), errors: {}, explanation };
 }
 
+/**
+ * Who else has the number: inbound webhooks are matched to shops by the receiving phone_number_id (decision 004),
+ * so two shops on one number would read each other's replies, opt-outs and statuses, and a shop claiming the
+ * app-wide number would take every inbound message of the shops without their own number.
+ */
+async function numberOwner(deps: MerchantDeps, shop: string, phoneNumberId: string): Promise<"shared" | "other_shop" | null> {
+  if (deps.sharedPhoneNumberId !== null && phoneNumberId === deps.sharedPhoneNumberId) return "shared";
+  const other = await deps.db.whatsAppConnection.findFirst({ where: { phoneNumberId, shop: { not: shop } }, select: { shop: true } });
+  return other ? "other_shop" : null;
+}
+
 /** Checks the credentials against the Cloud API and stores them encrypted; nothing is stored on any error. */
 export async function connectWhatsApp(deps: MerchantDeps, shop: string, form: FormData, language: AdminLanguage, intent = "connect"): Promise<ActionResult> {
   const s = ONBOARDING[language];
@@ -205,6 +216,8 @@ export async function connectWhatsApp(deps: MerchantDeps, shop: string, form: Fo
   const parsed = parseCredentialsForm(form, { replacing: existing !== null });
   if (!parsed.ok) return fail(intent, COMMON[language].notSaved, localizeErrors(language, parsed.errors));
   const input = parsed.value;
+  const owner = await numberOwner(deps, shop, input.phoneNumberId);
+  if (owner) return fail(intent, COMMON[language].notSaved, { phoneNumberId: owner === "shared" ? s.connection.sharedNumber : s.connection.numberTaken });
   const credentials: WhatsAppCredentials = { ...input, appSecret: input.appSecret ?? existing!.appSecret, verifyToken: input.verifyToken ?? existing!.verifyToken };
   const check = await checkCredentials({ ...deps.cloudApi, accessToken: credentials.accessToken }, credentials);
   if (!check.ok) {

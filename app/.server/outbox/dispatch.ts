@@ -6,7 +6,7 @@ import type { SendError, TemplateComponent, WhatsAppSender } from "../whatsapp/t
 import { claimDueMessages } from "./claim";
 import { eventReason, retryOnContention, transitionMessage, type StatusEvent } from "./events";
 import { batchableForFacts, loadSendFacts, loadSendFactsForBatch } from "./facts";
-import { decideAtSendTime, type SendFacts } from "./gate";
+import { decideAtSendTime, syncedParameterCount, templateVariablesCheck, type SendFacts } from "./gate";
 import { backoffDelayMs, type OutboxPolicy } from "./policy";
 import { emptyPurse, takeSharedToken, type SharedSendRates, type TokenPurse } from "./send-rate";
 import type { SenderForShop } from "./shop-senders";
@@ -39,11 +39,18 @@ export type PrepareResult =
       action: "send";
       template?: string;
       components?: TemplateComponent[];
+      /** Another language for the swapped-in template (its own language fallback); comes with a `note`. */
+      language?: string;
+      /** The swapped-in template's body placeholders as synced, for the last values check; undefined = not known. */
+      parameters?: number;
+      /** Why the content differs from the plan, appended to the message's timeline before the call. */
+      note?: { reason: string; detail: string };
       /** Run after the content is stored, as the very last database read before the call: a cancel result stops the send. */
       recheck?: () => Promise<PrepareResult | null>;
     }
   | { action: "defer"; until: Date; reason: string; detail: string }
   | { action: "cancel"; reason: string; detail: string };
+/** `message.language` is the language the gate chose (the planned one, or its language fallback). */
 export type PrepareSend = (message: Message, components: TemplateComponent[], now: Date) => Promise<PrepareResult>;
 
 export interface DispatchCounts {
@@ -247,8 +254,13 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
 
     let template = message.template;
     let content = components;
+    // The template is approved in another language only (gate step 7): it goes out in that one.
+    const gateLanguage = "language" in decision ? decision.language : message.language;
+    let language = gateLanguage;
+    let expected = syncedParameterCount(facts.template, "language" in decision);
+    const notes: { reason: string; detail: string }[] = "language" in decision && decision.language !== message.language ? [{ reason: decision.reason, detail: decision.detail }] : [];
     if (deps.prepareSend) {
-      const prepared = await deps.prepareSend(message, components, clock.now());
+      const prepared = await deps.prepareSend({ ...message, language: gateLanguage }, components, clock.now());
       if (prepared.action === "defer") {
         await backToScheduled(deps, message, prepared.until, {}, prepared.reason, prepared.detail);
         return "deferred";
@@ -259,6 +271,9 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
         });
         return "cancelled";
       }
+      if (prepared.template && prepared.template !== template) expected = prepared.parameters;
+      language = prepared.language ?? language;
+      if (prepared.note) notes.push(prepared.note);
       if (prepared.template || prepared.components) {
         template = prepared.template ?? template;
         content = prepared.components ?? content;
@@ -277,6 +292,16 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
       }
     }
 
+    // The content really sent, against the template it goes out with (gate.ts templateVariablesCheck).
+    const variables = message.text === null ? templateVariablesCheck({ template, language, components: content }, expected) : null;
+    if (variables) {
+      deps.log?.(`outbox: message ${message.id} skipped: ${variables.reason} (${variables.detail})`);
+      await leaveSending(deps, message, { statusReason: variables.reason }, {
+        status: "SKIPPED", reason: eventReason(variables.reason, variables.detail), source: "worker", at: clock.now(),
+      });
+      return "skipped";
+    }
+
     if (batchFacts && !(await markSendStarted(deps, message))) return "deferred";
 
     // A shared token is for one second only: if that second passed meanwhile (prepareSend, the mark), the send needs a new one.
@@ -288,17 +313,15 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
       }
     }
 
-    // The template is approved in another language only (gate step 7): the row and its timeline say so before the call.
-    let language = message.language;
-    if ("language" in decision && decision.language !== message.language) {
+    // Another language or a change prepareSend made: the row and its timeline say so before the call.
+    for (const note of notes) {
       const applied = await transitionMessage(
         db,
         { id: message.id, status: "SENDING", claimedBy: deps.workerId },
-        { language: decision.language },
-        { status: "SENDING", reason: eventReason(decision.reason, decision.detail), source: "worker", at: clock.now() },
+        language !== message.language ? { language } : {},
+        { status: "SENDING", reason: eventReason(note.reason, note.detail), source: "worker", at: clock.now() },
       );
       if (!applied) return "deferred"; // No longer ours: nothing was sent.
-      language = decision.language;
     }
 
     const to = (message.to ?? message.waUserId)!;

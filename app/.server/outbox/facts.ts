@@ -236,7 +236,7 @@ export async function loadSendFactsForBatch(
       ? none([])
       : db.whatsAppTemplate.findMany({
           where: { shop: { in: shops }, name: { in: templateNames }, language: { in: languages } },
-          select: { shop: true, name: true, language: true, status: true, rejectedReason: true },
+          select: { shop: true, name: true, language: true, status: true, rejectedReason: true, components: true },
         }),
   ]);
 

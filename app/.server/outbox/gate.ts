@@ -3,6 +3,7 @@
 // relevance and throughput can all have changed since the message was scheduled.
 import type { QuietHours } from "../settings/schema";
 import type { TemplateApproval } from "../templates/whatsapp-templates";
+import type { TemplateComponent } from "../whatsapp/types";
 import { flowSendPolicy, type OutboxPolicy } from "./policy";
 import { quietHoursEnd, wallClock, type RecipientZone } from "./recipient-time";
 
@@ -71,7 +72,8 @@ export interface SendSettings {
 }
 
 export type SkipReason =
-  | "not_contactable" | "consent_revoked" | "no_consent" | "flow_disabled" | "outside_service_window" | "frequency_cap" | "template_not_approved";
+  | "not_contactable" | "consent_revoked" | "no_consent" | "flow_disabled" | "outside_service_window" | "frequency_cap" | "template_not_approved"
+  | "template_variable_missing";
 export type CancelReason = "order_cancelled" | "order_placed" | "checkout_deleted" | "holdout" | "not_eligible" | "shopper_replied" | "not_tracked";
 export type DeferReason = "quiet_hours" | "marketing_paused" | "pair_limit" | "step1_pending";
 
@@ -225,10 +227,51 @@ export function decideAtSendTime(message: GateMessage, facts: SendFacts, now: Da
   }
 
   // 7. The template: Meta refuses a template that is not approved (132001), so the message is not sent at all.
+  //    Its values are checked by templateVariablesCheck on the content really sent (dispatch, after prepareSend).
   const template = templateCheck(facts.template, message.language);
   if (template) return template;
 
   return { action: "send" };
+}
+
+/**
+ * The body placeholders of the template in the language it goes out in (`fellBack`: the gate's language_fallback),
+ * as synced from the WABA; undefined when not known (no sync, or a row without its body).
+ */
+export function syncedParameterCount(approval: TemplateApproval | undefined, fellBack: boolean): number | undefined {
+  if (approval?.state === "approved") return approval.parameters;
+  if (approval?.state === "not_approved" && fellBack) return approval.fallback?.parameters;
+  return undefined;
+}
+
+/**
+ * The last template check, on the content really sent (prepareSend fills some values after the gate, e.g. a
+ * win-back's code): a body with fewer values than the synced template has placeholders (`expected`; undefined =
+ * not known, then only empty values are caught), or with an empty text value, is refused by Meta (132000, 131008),
+ * so it is not sent. The detail names template, language and counts, never the values (they hold names).
+ */
+export function templateVariablesCheck(
+  send: { template: string; language: string; components: readonly TemplateComponent[] },
+  expected: number | undefined,
+): Extract<GateDecision, { action: "skip" }> | null {
+  const values = send.components.find((c) => c.type === "body")?.parameters ?? [];
+  const name = `${send.template} in ${send.language}`;
+  if (expected !== undefined && values.length < expected) {
+    return {
+      action: "skip",
+      reason: "template_variable_missing",
+      detail: `${name} needs ${expected} values, the flow gives ${values.length}; Meta would refuse the send (132000). The template in WhatsApp has more placeholders than the flow fills.`,
+    };
+  }
+  const empty = values.findIndex((v) => v.type === "text" && (typeof v.text !== "string" || v.text.trim() === ""));
+  if (empty >= 0) {
+    return {
+      action: "skip",
+      reason: "template_variable_missing",
+      detail: `${name}: value {{${empty + 1}}} is empty; Meta refuses empty text values (131008).`,
+    };
+  }
+  return null;
 }
 
 /**

@@ -110,23 +110,32 @@ export function statusAfterEvent(event: string): string | null {
   }
 }
 
-/** Whether a template may be used right now, for the gate and the Automations page. */
+/**
+ * Whether a template may be used right now, for the gate and the Automations page. `parameters`: the body's
+ * placeholders as synced, where the sync brought the body (a row created by a status webhook has none).
+ */
 export type TemplateApproval =
   | { state: "not_synced" }
-  | { state: "approved" }
+  | { state: "approved"; parameters?: number }
   /** status MISSING: the last sync did not list the template in that language. */
   | {
       state: "not_approved";
       status: string;
       rejectedReason: string | null;
       /** Another language the same template is APPROVED in and fits (send time only). */
-      fallback?: { language: string };
+      fallback?: { language: string; parameters?: number };
     };
 
-export function templateApproval(syncedAt: Date | null, row: { status: string; rejectedReason: string | null } | null): TemplateApproval {
+/** The body placeholders of a stored template row (its components JSON), or undefined when the row has no body. */
+export function syncedParameters(components: string): { parameters?: number } {
+  const synced = toSyncedTemplate({ name: "", language: "", category: "", status: "", components: parseJsonArray(components) });
+  return synced.body === "" ? {} : { parameters: synced.parameters };
+}
+
+export function templateApproval(syncedAt: Date | null, row: { status: string; rejectedReason: string | null; components?: string } | null): TemplateApproval {
   if (syncedAt === null) return { state: "not_synced" };
   if (row === null) return { state: "not_approved", status: "MISSING", rejectedReason: null };
-  if (row.status === "APPROVED") return { state: "approved" };
+  if (row.status === "APPROVED") return { state: "approved", ...(row.components !== undefined ? syncedParameters(row.components) : {}) };
   return { state: "not_approved", status: row.status, rejectedReason: row.rejectedReason };
 }
 
@@ -174,7 +183,7 @@ export function fallbackLanguage(rows: readonly SyncedTemplate[], name: string, 
 export async function loadTemplateApproval(db: DbTx, shop: string, name: string, language: string): Promise<TemplateApproval> {
   const connection = await db.whatsAppConnection.findUnique({ where: { shop }, select: { templatesSyncedAt: true } });
   if (!connection?.templatesSyncedAt) return { state: "not_synced" };
-  const own = await db.whatsAppTemplate.findUnique({ where: { shop_name_language: { shop, name, language } }, select: { status: true, rejectedReason: true } });
+  const own = await db.whatsAppTemplate.findUnique({ where: { shop_name_language: { shop, name, language } }, select: { status: true, rejectedReason: true, components: true } });
   const approval = templateApproval(connection.templatesSyncedAt, own);
   if (approval.state !== "not_approved") return approval;
   const [rows, shopRow] = await Promise.all([
@@ -183,7 +192,9 @@ export async function loadTemplateApproval(db: DbTx, shop: string, name: string,
   ]);
   const synced = rows.map((row) => toSyncedTemplate({ ...row, components: parseJsonArray(row.components) }));
   const fallback = fallbackLanguage(synced, name, language, shopRow?.locale ?? null);
-  return fallback ? { ...approval, fallback: { language: fallback } } : approval;
+  if (!fallback) return approval;
+  const row = rows.find((r) => r.language === fallback)!;
+  return { ...approval, fallback: { language: fallback, ...syncedParameters(row.components) } };
 }
 
 /** Replaces the shop's stored list with a complete list from Meta and marks the sync, in one transaction. */
