@@ -57,7 +57,7 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
   if (!stale) await cancelFeedbackForOrder(tx, shop.domain, order, now);
   if (event.topic !== "orders/create") return { plans: consentPlans, note: stale ? "older than the order state we have; ignored" : undefined };
   const plans = planOrderConfirmation(
-    { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null },
+    { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null, imageUrl: parsed.data.line_items.find((i) => i.imageUrl)?.imageUrl ?? null },
     shop,
     now,
   );
