@@ -85,6 +85,7 @@ export interface SentMessage {
   category: string;
   /** Body parameters in order. */
   parameters: string[];
+  /** Text header parameters, or a media header's link (or media id). */
   headerParameters: string[];
   buttons: SentButton[];
   /** The body text as the shopper sees it. */
@@ -191,6 +192,8 @@ const META_ERRORS: Record<number, { title: string; details: string }> = {
   131056: { title: "(Business Account, Consumer Account) pair rate limit hit", details: "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time." },
   131057: { title: "Account in maintenance mode", details: "Business Account is in maintenance mode" },
   132000: { title: "Number of parameters does not match the expected number of params", details: "The number of parameters does not match the template." },
+  // Title as Meta words it (field report: shridarpatil/frappe_whatsapp#147, a media header sent with the wrong parameter).
+  132012: { title: "Parameter format does not match format in the created template", details: "The parameter format does not match the format in the created template." },
   132001: { title: "Template name does not exist in the translation", details: "The template does not exist in the specified language or has not been approved." },
   132015: { title: "Template is Paused", details: "Template is paused due to low quality so it cannot be sent in a template message." },
   132016: { title: "Template is Disabled", details: "Template has been paused too many times due to low quality and is now permanently disabled." },
@@ -416,6 +419,19 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     });
   }
 
+  /** A media header's parameter: {type: "image", image: {link | id}} for an IMAGE header (likewise video, document). */
+  function mediaLink(format: string, parameter: unknown): string {
+    const type = format.toLowerCase();
+    if (!isRecord(parameter) || parameter.type !== type) {
+      throw new MetaError(132012, `header: Format mismatch, expected ${format}, received ${isRecord(parameter) ? String(parameter.type).toUpperCase() : "UNKNOWN"}`);
+    }
+    const media = parameter[type];
+    const link = isRecord(media) ? (typeof media.link === "string" ? media.link : typeof media.id === "string" ? media.id : null) : null;
+    if (!link) throw new MetaError(131008, `header: Parameter of type ${type} is missing ${type}['link'] or ${type}['id']`);
+    if (isRecord(media) && typeof media.link === "string" && !/^https?:\/\/[^\s/]+/.test(media.link)) throw new MetaError(131009, `header: ${type}['link'] is not a valid URL`);
+    return link;
+  }
+
   function countMismatch(where: string, given: number, expected: number): MetaError {
     return new MetaError(132000, `${where}: number of localizable_params (${given}) does not match the expected number of params (${expected})`);
   }
@@ -427,9 +443,10 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     const templateButtons = template.components.find((c) => c.type === "BUTTONS")?.buttons ?? [];
 
     const headerGiven = parsed.headerParameters ?? [];
-    const headerExpected = !header ? 0 : MEDIA_HEADER_FORMATS.has(header.format ?? "") ? 1 : placeholderCount(header.text ?? "");
+    const mediaFormat = header && MEDIA_HEADER_FORMATS.has(header.format ?? "") ? header.format! : null;
+    const headerExpected = !header ? 0 : mediaFormat ? 1 : placeholderCount(header.text ?? "");
     if (headerGiven.length !== headerExpected) throw countMismatch("header", headerGiven.length, headerExpected);
-    const headerParameters = textValues("header", headerGiven);
+    const headerParameters = mediaFormat ? headerGiven.map((p) => mediaLink(mediaFormat, p)) : textValues("header", headerGiven);
 
     const bodyGiven = parsed.bodyParameters ?? [];
     const bodyExpected = placeholderCount(body?.text ?? "");

@@ -77,7 +77,14 @@ export interface BubbleButton {
 }
 
 /** A message as the shopper sees it in WhatsApp: the bubble, the time and the buttons under it. */
-export function WhatsAppBubble({ text, buttons, time, label }: { text: string; buttons: BubbleButton[]; time: string; label: string }) {
+/** A template's media header in a preview: the picture, or a line naming the video or what is missing. */
+export interface BubbleHeader {
+  kind: "image" | "video" | "placeholder";
+  url: string | null;
+  label: string;
+}
+
+export function WhatsAppBubble({ text, buttons, time, label, header }: { text: string; buttons: BubbleButton[]; time: string; label: string; header?: BubbleHeader }) {
   return (
     <div aria-label={label} role="figure" style={{ background: "#efeae2", borderRadius: 12, padding: 16 }}>
       <div style={{ maxWidth: 320 }}>
@@ -93,6 +100,16 @@ export function WhatsAppBubble({ text, buttons, time, label }: { text: string; b
             overflowWrap: "anywhere",
           }}
         >
+          {header ? (
+            header.kind === "image" && header.url ? (
+              <img src={header.url} alt={header.label} style={{ display: "block", width: "100%", maxHeight: 180, objectFit: "cover", borderRadius: 6, marginBottom: 6 }} />
+            ) : (
+              <div style={{ background: "#d9dee2", borderRadius: 6, padding: "24px 8px", marginBottom: 6, textAlign: "center", fontSize: 12, color: "#3b4a54", whiteSpace: "normal" }}>
+                <span aria-hidden="true">{header.kind === "video" ? "▶ " : "🖼 "}</span>
+                {header.label}
+              </div>
+            )
+          ) : null}
           {text}
           <div style={{ textAlign: "right", fontSize: 11, color: "#667781", marginTop: 2 }}>{time}</div>
         </div>

@@ -41,7 +41,9 @@ export default function Automations() {
         </Layout.Section>
         <Layout.Section>
           <BlockStack gap="400">
-            {data.flows.map((flow) => (flow.live ? <LiveFlow key={flow.id} flow={flow} data={data} /> : <PlannedFlow key={flow.id} flow={flow} data={data} />))}
+            {data.flows.map((flow) => (
+              <FlowCard key={flow.id} flow={flow} data={data} />
+            ))}
           </BlockStack>
         </Layout.Section>
       </Layout>
@@ -118,7 +120,7 @@ function TemplateStatus({ flow, data }: { flow: Flow; data: Data }) {
   );
 }
 
-function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
+function FlowCard({ flow, data }: { flow: Flow; data: Data }) {
   const s = data.strings;
   const toggle = useFetcher();
   const save = useFetcher();
@@ -220,24 +222,28 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
                   />
                 </div>
               </InlineStack>
-              {flow.templateOptions.length === 0 && Object.keys(flow.previews).length > 1 ? (
-                // A flow with several messages and no mapping (cart recovery's steps): each one, named.
+              <Text as="p" variant="bodySm" tone="subdued">
+                {flow.previewSource}
+              </Text>
+              {preview && flow.laterSteps.length > 0 ? (
+                // A flow with several messages (cart recovery's steps): the chosen first one, then the later ones, each named.
                 <BlockStack gap="300">
-                  {Object.entries(flow.previews).map(([name, set]) => {
-                    const p = set[previewLanguage] ?? Object.values(set)[0];
+                  {[previewTemplate, ...flow.laterSteps].map((name) => {
+                    const set = flow.previews[name];
+                    const p = set?.[previewLanguage] ?? (set ? Object.values(set)[0] : undefined);
                     return p ? (
                       <BlockStack gap="100" key={name}>
                         <Text as="p" variant="bodySm" tone="subdued">
                           {name}
                         </Text>
-                        <WhatsAppBubble text={p.text} buttons={p.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}, ${name}`} />
+                        <WhatsAppBubble text={p.text} buttons={p.buttons} header={p.header} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}, ${name}`} />
                       </BlockStack>
                     ) : null;
                   })}
                 </BlockStack>
               ) : preview ? (
                 <BlockStack gap="100">
-                  <WhatsAppBubble text={preview.text} buttons={preview.buttons} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}`} />
+                  <WhatsAppBubble text={preview.text} buttons={preview.buttons} header={preview.header} time={data.previewTime} label={`${s.previewLabel}: ${flow.name}`} />
                   {previewTemplate === "text" ? (
                     <Text as="p" variant="bodySm" tone="subdued">
                       {s.freeFormNote}
@@ -252,36 +258,6 @@ function LiveFlow({ flow, data }: { flow: Flow; data: Data }) {
             </BlockStack>
           </InlineGrid>
         </BlockStack>
-      </section>
-    </Card>
-  );
-}
-
-function PlannedFlow({ flow, data }: { flow: Flow; data: Data }) {
-  const headingId = `flow-${flow.id}`;
-  return (
-    <Card background="bg-surface-secondary">
-      <section aria-labelledby={headingId}>
-      <BlockStack gap="200">
-        <InlineStack gap="200" blockAlign="center">
-          <Text as="h2" variant="headingMd" tone="subdued" id={headingId}>
-            {flow.name}
-          </Text>
-          <Badge tone="info">{data.common.comingSoon}</Badge>
-        </InlineStack>
-        <Text as="p" tone="subdued">
-          {flow.description}
-        </Text>
-        <FlowFacts flow={flow} data={data} />
-        {flow.plannedTiming ? (
-          <Text as="p" variant="bodySm" tone="subdued">
-            {flow.plannedTiming}
-          </Text>
-        ) : null}
-        <Text as="p" variant="bodySm" tone="subdued">
-          {data.strings.planned}
-        </Text>
-      </BlockStack>
       </section>
     </Card>
   );

@@ -91,3 +91,36 @@ describe("set-based fan-out", () => {
     expect(rows.map((m) => [m.language, m.template])).toEqual([["de", "my_restock"], ["en", "momento_back_in_stock"], ["en", "momento_back_in_stock"], ["en", "momento_back_in_stock"]]);
   });
 });
+
+describe("fan-out with the image-header template mapped", () => {
+  it("puts the variant's image in the header; without an image the header-less template goes out", async () => {
+    const { suggestedTemplates, TEMPLATE_NAMES } = await import("~/.server/templates/catalogue");
+    const { upsertTemplate } = await import("~/.server/templates/whatsapp-templates");
+    await db.whatsAppTemplate.deleteMany();
+    for (const t of suggestedTemplates("https://app.example").filter((t) => t.name.startsWith("momento_back_in_stock"))) {
+      await upsertTemplate(db, SHOP, { name: t.name, language: t.language, category: t.category, status: "APPROVED", components: t.components, rejectedReason: null, metaId: null }, T0);
+    }
+    await setShopSettings({ flows: { back_in_stock: { enabled: true, template: TEMPLATE_NAMES.backInStockImage } } });
+    await seed(2, () => "CONFIRMED");
+    const image = "https://cdn.shopify.com/s/files/1/products/muetze-rot.png";
+    const deps = { db, clock: createVirtualClock(T0), adminGraphql: null, secretsKey, policy: defaultOutboxPolicy };
+
+    await db.inventoryItemVariant.update({ where: { shop_inventoryItemId: { shop: SHOP, inventoryItemId: ITEM } }, data: { imageUrl: image } });
+    await db.restock.create({ data: { shop: SHOP, variantId: VARIANT, inventoryItemId: ITEM, detectedAt: T0 } });
+    await runBackInStockFanOut(deps, { maxBatches: Infinity });
+    const withImage = await db.message.findMany({ orderBy: { dedupeKey: "asc" } });
+    expect(withImage.map((m) => [m.template, JSON.parse(m.components)[0]])).toEqual(
+      withImage.map(() => [TEMPLATE_NAMES.backInStockImage, { type: "header", parameters: [{ type: "image", image: { link: image } }] }]),
+    );
+
+    await db.messageEvent.deleteMany();
+    await db.message.deleteMany();
+    await db.backInStockSubscription.updateMany({ data: { status: "WAITING" } });
+    await db.inventoryItemVariant.update({ where: { shop_inventoryItemId: { shop: SHOP, inventoryItemId: ITEM } }, data: { imageUrl: null } });
+    await db.restock.create({ data: { shop: SHOP, variantId: VARIANT, inventoryItemId: ITEM, detectedAt: new Date(T0.getTime() + 60_000) } });
+    await runBackInStockFanOut(deps, { maxBatches: Infinity });
+    const without = await db.message.findMany();
+    expect(without.length).toBe(2);
+    expect(without.map((m) => [m.template, JSON.parse(m.components).some((c: { type: string }) => c.type === "header")])).toEqual([[TEMPLATE_NAMES.backInStock, false], [TEMPLATE_NAMES.backInStock, false]]);
+  });
+});

@@ -123,11 +123,11 @@ describe("reminder content", () => {
     expect(filled[1]).toEqual(button);
   });
 
-  it("has the three cart templates in both languages, marketing, with a URL button and matching placeholders", () => {
+  it("has the three cart templates (and step 1 with an image header) in both languages, marketing, with a URL button and matching placeholders", () => {
     const templates = suggestedTemplates("https://app.example").filter((t) => t.name.startsWith("momento_cart_recovery"));
     expect(templates.map((t) => `${t.name}/${t.language}`).sort()).toEqual([
-      "momento_cart_recovery_1/de", "momento_cart_recovery_1/en", "momento_cart_recovery_2/de", "momento_cart_recovery_2/en",
-      "momento_cart_recovery_2_discount/de", "momento_cart_recovery_2_discount/en",
+      "momento_cart_recovery_1/de", "momento_cart_recovery_1/en", "momento_cart_recovery_1_image/de", "momento_cart_recovery_1_image/en",
+      "momento_cart_recovery_2/de", "momento_cart_recovery_2/en", "momento_cart_recovery_2_discount/de", "momento_cart_recovery_2_discount/en",
     ]);
     for (const t of templates) {
       expect(t.category).toBe("MARKETING");

@@ -9,7 +9,7 @@ import type { MerchantDeps } from "~/.server/onboarding/deps";
 import { checkoutEditorUrl, onboardingAction, onboardingPage, setupProgress, shouldOpenOnboarding } from "~/.server/onboarding/service";
 import { settingsAction } from "~/.server/settings/page";
 import { readSettings } from "~/.server/settings/store";
-import { suggestedTemplates } from "~/.server/templates/catalogue";
+import { OPTIONAL_TEMPLATES, suggestedTemplates } from "~/.server/templates/catalogue";
 import { loadShopTemplates } from "~/.server/templates/whatsapp-templates";
 import { createCloudApiSimulator } from "../../simulator/cloud-api";
 
@@ -226,7 +226,7 @@ describe("the rest of the checklist", () => {
     const sim = createCloudApiSimulator({
       clock, appSecret: SECRET, accessToken: TOKEN, phoneNumberId: PHONE_ID, wabaId: WABA_ID,
       // The WABA has everything but the German cart reminders; Meta reviews new templates for an hour.
-      templates: suggestedTemplates(APP_URL).filter((t) => !(t.name.startsWith("momento_cart_recovery") && t.language === "de")),
+      templates: suggestedTemplates(APP_URL).filter((t) => !(t.name.startsWith("momento_cart_recovery") && !OPTIONAL_TEMPLATES.has(t.name) && t.language === "de")),
       templateReviewMs: 3_600_000,
       deliverWebhook: async () => undefined,
     });
@@ -247,10 +247,32 @@ describe("the rest of the checklist", () => {
 
     const submitted = await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en");
     expect(submitted).toMatchObject({ ok: true, message: "2 templates submitted to Meta for approval." });
-    const rows = (await onboardingPage(deps, SHOP, "en")).templates.rows.filter((t) => t.language === "de" && t.name.startsWith("momento_cart_recovery"));
+    const rows = (await onboardingPage(deps, SHOP, "en")).templates.rows.filter((t) => t.language === "de" && t.name.startsWith("momento_cart_recovery") && !OPTIONAL_TEMPLATES.has(t.name));
     expect(rows.map((t) => [t.name, t.status])).toEqual([["momento_cart_recovery_1", "PENDING"], ["momento_cart_recovery_2", "PENDING"], ["momento_cart_recovery_2_discount", "PENDING"]]);
     // Nothing left to submit.
     expect(await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en")).toMatchObject({ ok: true, message: "0 templates submitted to Meta for approval." });
+  });
+
+  it("an image-header variant Meta refuses does not stop the templates the flows need, nor the Setup step", async () => {
+    const sim = createCloudApiSimulator({
+      clock, appSecret: SECRET, accessToken: TOKEN, phoneNumberId: PHONE_ID, wabaId: WABA_ID,
+      templates: suggestedTemplates(APP_URL).filter((t) => t.name !== "momento_order_confirmation" && !OPTIONAL_TEMPLATES.has(t.name)),
+      deliverWebhook: async () => undefined,
+    });
+    // Meta wants an uploaded example handle for a media header; it refuses the app's example URL.
+    const refuseMedia: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      if (request.method === "POST" && ((await request.clone().json()) as { name: string }).name.endsWith("_image")) {
+        return Response.json({ error: { message: "Invalid parameter", type: "OAuthException", code: 100, error_subcode: 2388273 } }, { status: 400 });
+      }
+      return sim.fetch(request);
+    };
+    const { deps } = setup({ fetch: refuseMedia });
+    await onboardingAction(deps, SHOP, form(credentials), "en");
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    expect(await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en")).toMatchObject({ ok: true, message: "2 templates submitted to Meta for approval." });
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    expect((await onboardingPage(deps, SHOP, "en")).templates.missing).not.toMatch(/Not approved yet/);
   });
 
   it("counts the checkout step done once opt-ins arrive from checkout", async () => {

@@ -111,21 +111,21 @@ describe("Settings", () => {
 });
 
 describe("Automations", () => {
-  type Page = { flows: { id: string; live: boolean; enabled: boolean; previews: Record<string, Record<string, { text: string; buttons: { text: string }[] }>>; templateOptions: unknown[] }[] };
+  type Page = { flows: { id: string; enabled: boolean; previews: Record<string, Record<string, { text: string; buttons: { text: string }[] }>>; templateOptions: unknown[] }[] };
 
-  it("lists every flow, the built ones with a preview, the planned ones as coming soon", async () => {
+  it("lists every flow with its switch and a preview", async () => {
     const page = await get<Page>("/app/automations", "app.automations.tsx");
-    expect(page.flows.map((f) => [f.id, f.live, f.enabled])).toEqual([
-      ["order_confirmation", true, true],
-      ["opt_in_confirmation", true, true],
-      ["cart_recovery", true, true],
-      ["shipping_update", true, true],
-      ["feedback", true, true],
-      ["wismo", true, true],
-      ["auto_reply", true, true],
-      ["back_in_stock", true, false],
-      ["win_back", true, false],
-      ["loyalty", true, false],
+    expect(page.flows.map((f) => [f.id, f.enabled])).toEqual([
+      ["order_confirmation", true],
+      ["opt_in_confirmation", true],
+      ["cart_recovery", true],
+      ["shipping_update", true],
+      ["feedback", true],
+      ["wismo", true],
+      ["auto_reply", true],
+      ["back_in_stock", false],
+      ["win_back", false],
+      ["loyalty", false],
     ]);
     const byId = Object.fromEntries(page.flows.map((f) => [f.id, f]));
     expect(byId.shipping_update.previews.momento_shipping_update.de.text).toBe("Hallo Anna, deine Bestellung #1001 ist unterwegs! Versand mit DHL, Sendungsnummer 00340434161094042557.");
@@ -154,7 +154,7 @@ describe("Automations", () => {
     expect(log.rows).toEqual([expect.objectContaining({ statusLabel: "Not sent", why: "This flow is switched off in Automations." })]);
   });
 
-  it("saves timing, rejects a negative delay and refuses to switch on a planned flow", async () => {
+  it("saves timing and rejects a negative delay", async () => {
     expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "order_confirmation", enabled: "on", delayMinutes: "-10", template: "momento_order_confirmation" })).toMatchObject({
       ok: false,
       errors: { delayMinutes: "A delay cannot be negative. Enter 0 to send at once." },
@@ -166,6 +166,87 @@ describe("Automations", () => {
     expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "feedback", enabled: "on", feedbackDelayDays: "0" })).toMatchObject({ ok: false, errors: { feedbackDelayDays: expect.any(String) } });
     expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "feedback", enabled: "on", feedbackDelayDays: "14" })).toMatchObject({ ok: true });
     expect(JSON.parse((await storedSettings())!)).toEqual({ cartRecoverySteps: [30, 720], feedbackDelayDays: 14 });
+  });
+});
+
+describe("Automations preview with the shop's own data", () => {
+  type Preview = { text: string; buttons: { text: string }[]; header?: { kind: string; url: string | null; label: string } };
+  type Flow = { id: string; previewSource: string; previews: Record<string, Record<string, Preview>>; templateOptions: { value: string }[] };
+  const flowsById = async () => Object.fromEntries((await get<{ flows: Flow[] }>("/app/automations", "app.automations.tsx")).flows.map((f) => [f.id, f]));
+
+  beforeEach(async () => {
+    await db.checkout.deleteMany();
+    await db.whatsAppTemplate.deleteMany();
+  });
+
+  it("uses sample data while the shop has no order, then its latest order, with the planner's own parameters", async () => {
+    const sample = await flowsById();
+    expect(sample.order_confirmation.previewSource).toBe("Sample data");
+    expect(sample.order_confirmation.previews.momento_order_confirmation.en.text).toBe("Hi Anna, thanks for your order #1001 of €49.90! We'll let you know as soon as it ships.");
+
+    await deliverShopifyWebhook({ topic: "orders/create", payload: germanOrder({ admin_graphql_api_id: "gid://shopify/Order/1041", name: "#1041", created_at: "2026-03-01T10:00:00+01:00" }) });
+    await deliverShopifyWebhook({ topic: "orders/create", payload: germanOrder({ admin_graphql_api_id: "gid://shopify/Order/1042", name: "#1042", total_price: "59.00" }) });
+    const real = await flowsById();
+    expect(real.order_confirmation.previewSource).toBe("Preview with order #1042");
+    // What the order confirmation for #1042 said (planned from the same order), word for word.
+    const sent = await db.message.findFirstOrThrow({ where: { flow: "order_confirmation", dedupeKey: { endsWith: (await db.order.findFirstOrThrow({ where: { name: "#1042" } })).id } } });
+    const parameters = (JSON.parse(sent.components) as { type: string; parameters: { text: string }[] }[]).find((c) => c.type === "body")!.parameters.map((p) => p.text);
+    expect(parameters).toEqual(["John", "#1042", "59,00\u00a0€"]);
+    expect(real.order_confirmation.previews.momento_order_confirmation.de.text).toBe("Hallo John, danke für deine Bestellung #1042 über 59,00\u00a0€! Wir melden uns, sobald sie unterwegs ist.");
+    expect(real.order_confirmation.previews.momento_order_confirmation.en.text).toBe("Hi John, thanks for your order #1042 of €59.00! We'll let you know as soon as it ships.");
+    // Loyalty: the order's customer; the code, percent and last day exist only at send time (samples).
+    expect(real.loyalty.previewSource).toBe("Preview with order #1042");
+    expect(real.loyalty.previews.momento_loyalty_thanks.de.text).toMatch(/^Hallo John, das war schon deine 3\. Bestellung – danke für deine Treue! Mit dem Code MOMENTO-7KQ2M9XD/);
+    // No fulfilment with tracking, no checkout, no back-in-stock signup yet: sample data there.
+    expect([real.shipping_update.previewSource, real.cart_recovery.previewSource, real.back_in_stock.previewSource]).toEqual(["Sample data", "Sample data", "Sample data"]);
+
+    const german = await callRoute(authed("/app/automations?locale=de"), { file: routeFile("app.automations.tsx") });
+    expect(((await german.json()) as { flows: Flow[] }).flows[0].previewSource).toBe("Vorschau mit Bestellung #1042");
+  });
+
+  it("saves a flow's video URL only as https, and the preview names it for a VIDEO-header template", async () => {
+    for (const bad of ["http://cdn.example.com/a.mp4", "how-to.mp4", "javascript:alert(1)"]) {
+      expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "back_in_stock", headerVideoUrl: bad })).toMatchObject({
+        ok: false,
+        errors: { headerVideoUrl: "Enter a complete address starting with https://, e.g. https://cdn.example.com/how-to.mp4." },
+      });
+    }
+    expect(await storedSettings()).toBeNull();
+    const url = "https://cdn.example.com/how-to.mp4";
+    expect(await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "back_in_stock", headerVideoUrl: url })).toMatchObject({ ok: true });
+    expect(JSON.parse((await storedSettings())!)).toEqual({ flows: { back_in_stock: { headerVideoUrl: url } } });
+    // A form without the field leaves it alone; an empty one clears it.
+    await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "back_in_stock" });
+    expect(JSON.parse((await storedSettings())!).flows.back_in_stock.headerVideoUrl).toBe(url);
+
+    const { upsertTemplate } = await import("~/.server/templates/whatsapp-templates");
+    const body = { type: "BODY", text: "Gute Nachricht: {{1}} ist wieder da!", example: { body_text: [["Sneaker"]] } };
+    await upsertTemplate(db, SHOP, { name: "restock_video", language: "de", category: "MARKETING", status: "APPROVED", components: [{ type: "HEADER", format: "VIDEO" }, body, { type: "BUTTONS", buttons: [{ type: "URL", text: "Ansehen", url: `${APP_URL}/r/{{1}}` }] }], rejectedReason: null, metaId: null }, new Date());
+    const flow = (await flowsById()).back_in_stock;
+    expect(flow.templateOptions.map((o) => o.value)).toEqual(["momento_back_in_stock", "restock_video"]);
+    expect(flow.previews.restock_video.de.header).toEqual({ kind: "video", url, label: `Video: ${url}` });
+    await post<Result>("/app/automations", "app.automations.tsx", { intent: "flow", flow: "back_in_stock", headerVideoUrl: "" });
+    expect((await flowsById()).back_in_stock.previews.restock_video.de.header).toMatchObject({ kind: "placeholder", url: null });
+  });
+
+  it("fills the cart reminders from the latest checkout and shows the image header of the image template", async () => {
+    const sample = (await import("../cart-recovery/helpers")).checkoutPayload("preview-token");
+    const image = "https://cdn.shopify.com/s/files/1/products/sneaker.png";
+    const items = (sample.line_items as Record<string, unknown>[]).map((item, i) => ({ ...item, image_url: i === 0 ? image : undefined }));
+    await deliverShopifyWebhook({ topic: "checkouts/create", payload: { ...sample, line_items: items } });
+    // The WABA lists Momento's image variant as approved: the mapping offers it, and its preview has the picture.
+    const { suggestedTemplates } = await import("~/.server/templates/catalogue");
+    const { upsertTemplate } = await import("~/.server/templates/whatsapp-templates");
+    for (const t of suggestedTemplates(APP_URL).filter((t) => t.name.startsWith("momento_cart_recovery"))) {
+      await upsertTemplate(db, SHOP, { name: t.name, language: t.language, category: t.category, status: "APPROVED", components: t.components, rejectedReason: null, metaId: null }, new Date());
+    }
+    const cart = (await flowsById()).cart_recovery;
+    expect(cart.previewSource).toMatch(/^Preview with the checkout of /);
+    expect(cart.templateOptions.map((o) => o.value)).toEqual(["momento_cart_recovery_1", "momento_cart_recovery_1_image"]);
+    expect(cart.previews.momento_cart_recovery_1.de.text).toMatch(/^Hallo John, in deinem Warenkorb liegt noch Sneaker Classic und 2 × Socken \(insgesamt 89,90\u00a0€\)/);
+    expect(cart.previews.momento_cart_recovery_1.de.header).toBeUndefined();
+    expect(cart.previews.momento_cart_recovery_1_image.en.header).toEqual({ kind: "image", url: image, label: "Product image" });
+    expect(cart.previews.momento_cart_recovery_2_discount.en.text).toMatch(/Use code MOMENTO-7KQ2M9XD for 10% off/);
   });
 });
 
@@ -187,7 +268,7 @@ describe("Automations: back in stock, win-back and loyalty", () => {
     type Flow = { id: string; fields: { name: string; value: string }[]; previews: Record<string, Record<string, { text: string }>> };
     const page = await get<{ flows: Flow[] }>("/app/automations", "app.automations.tsx");
     const loyalty = page.flows.find((f) => f.id === "loyalty")!;
-    expect(loyalty.fields.map((f) => [f.name, f.value])).toEqual([["loyaltyOrderCount", "3"], ["loyaltyDiscountPercent", "10"], ["vipLifetimeValue", "500"], ["vipTag", "whatsapp-vip"]]);
+    expect(loyalty.fields.map((f) => [f.name, f.value])).toEqual([["loyaltyOrderCount", "3"], ["loyaltyDiscountPercent", "10"], ["vipLifetimeValue", "500"], ["vipTag", "whatsapp-vip"], ["headerVideoUrl", ""]]);
     const winBack = page.flows.find((f) => f.id === "win_back")!;
     expect(winBack.previews.momento_win_back.de.text).toMatch(/^Hallo Anna, wir vermissen dich bei momento-test!/);
     expect(page.flows.find((f) => f.id === "back_in_stock")!.previews.momento_back_in_stock.en.text).toMatch(/^Good news: Sneaker Classic – 42 is back in stock!/);

@@ -53,7 +53,7 @@ describe("reading settings", () => {
     expect(s.attributionWindowDays).toBe(5);
     expect(s.quietHours).toEqual({ start: "22:00", end: "07:00" });
     expect(s.marketingCapPer7Days).toBeNull();
-    expect(s.flows.order_confirmation).toEqual({ enabled: false, delayMinutes: 0, template: null });
+    expect(s.flows.order_confirmation).toEqual({ enabled: false, delayMinutes: 0, template: null, headerVideoUrl: null });
     expect(s.flows.cart_recovery).toEqual(DEFAULT_SETTINGS.flows.cart_recovery);
     expect(s.shopName).toBe("Demo");
   });
@@ -246,7 +246,7 @@ describe("flow settings applied to planned messages", () => {
   });
 
   it("skips a switched-off flow with reason flow_off and leaves others and unknown flows alone", () => {
-    const settings = { ...DEFAULT_SETTINGS, flows: { ...DEFAULT_SETTINGS.flows, order_confirmation: { enabled: false, delayMinutes: 0, template: null } } };
+    const settings = { ...DEFAULT_SETTINGS, flows: { ...DEFAULT_SETTINGS.flows, order_confirmation: { enabled: false, delayMinutes: 0, template: null, headerVideoUrl: null } } };
     const [order, optIn, optOut] = applyFlowSettingsTo([plan("order_confirmation"), plan("opt_in_confirmation"), plan("opt_out_confirmation")], settings, []);
     expect(order.skipReason).toBe("flow_off");
     expect(optIn.skipReason).toBeUndefined();
@@ -254,7 +254,7 @@ describe("flow settings applied to planned messages", () => {
   });
 
   it("moves the send time by the flow's delay and uses a mapped template only where it fits", () => {
-    const flows = { ...DEFAULT_SETTINGS.flows, order_confirmation: { enabled: true, delayMinutes: 30, template: "my_order_thanks" } };
+    const flows = { ...DEFAULT_SETTINGS.flows, order_confirmation: { enabled: true, delayMinutes: 30, template: "my_order_thanks", headerVideoUrl: null } };
     const [delayed] = applyFlowSettingsTo([plan("order_confirmation")], { flows }, [suggested, alternative]);
     expect(delayed.sendAfter.toISOString()).toBe("2026-03-02T10:30:00.000Z");
     expect(delayed.template).toBe("my_order_thanks");

@@ -199,6 +199,29 @@ describe("send endpoint: validation like Meta", () => {
     );
   });
 
+  it("an IMAGE header needs one image parameter: missing 132000, wrong type 132012, without link 131008", async () => {
+    const { sim, sendTemplate } = createHarness();
+    const IMAGE_TEMPLATE = "momento_back_in_stock_image";
+    const rest = [body("Sneaker Classic – 42"), urlButton(0, "m1")];
+    const image = (media: Record<string, unknown>) => ({ type: "header", parameters: [{ type: "image", ...media }] });
+    const cases: [string, unknown[], number, string | RegExp][] = [
+      ["no header", rest, 132000, "header: number of localizable_params (0) does not match the expected number of params (1)"],
+      ["a text parameter", [{ type: "header", parameters: [{ type: "text", text: "x" }] }, ...rest], 132012, "header: Format mismatch, expected IMAGE, received TEXT"],
+      ["a video parameter", [{ type: "header", parameters: [{ type: "video", video: { link: "https://cdn.example.com/a.mp4" } }] }, ...rest], 132012, /expected IMAGE, received VIDEO/],
+      ["an image without link", [image({ image: {} }), ...rest], 131008, /image\['link'\] or image\['id'\]/],
+      ["an image link that is no URL", [image({ image: { link: "sneaker.png" } }), ...rest], 131009, /not a valid URL/],
+    ];
+    for (const [, components, code, details] of cases) await expectMetaError(await sendTemplate(SHOPPER, IMAGE_TEMPLATE, "de", components), 400, code, details);
+    expect(sim.sent).toHaveLength(0);
+
+    const link = "https://cdn.shopify.com/s/files/1/sneaker.png";
+    const ok = await sendTemplate(SHOPPER, IMAGE_TEMPLATE, "de", [image({ image: { link } }), ...rest]);
+    expect(ok.status).toBe(200);
+    expect(sim.sent.map((m) => [m.template, m.headerParameters])).toEqual([[IMAGE_TEMPLATE, [link]]]);
+    // The header-less original takes no header parameter at all.
+    await expectMetaError(await sendTemplate(SHOPPER, "momento_back_in_stock", "de", [image({ image: { link } }), ...rest]), 400, 132000, /^header: number of localizable_params \(1\)/);
+  });
+
   it("132000 when header parameters differ from the header's placeholders", async () => {
     const { sendTemplate } = createHarness();
     const sale = [body("20", "Sonntag"), urlButton(0, "m1")];
@@ -664,7 +687,7 @@ describe("template list endpoint", () => {
 
   it("honours fields, status and limit with cursor paging", async () => {
     const { sim } = createHarness();
-    const fields = (await (await list(sim, "?fields=name,category,status&status=APPROVED")).json()) as { data: Record<string, unknown>[] };
+    const fields = (await (await list(sim, "?fields=name,category,status&status=APPROVED&limit=100")).json()) as { data: Record<string, unknown>[] };
     const fieldsFixture = fixture<{ data: Record<string, unknown>[] }>("whatsapp/template_list_fields_response_meta_docs.json");
     expect(fields.data).toHaveLength(APPROVED_HARNESS_TEMPLATES.length);
     for (const t of fields.data) expect(Object.keys(t).sort()).toEqual(Object.keys(fieldsFixture.data[0]).sort());

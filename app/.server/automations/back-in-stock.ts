@@ -1,7 +1,7 @@
 // Back in stock (DESIGN.md §5): pure pieces of the flow. A variant's availability is the sum of the last known
 // `available` over its locations (docs/back-in-stock.md); a restock is that sum going from ≤ 0 to > 0. The
 // fan-out plans one message per waiting, confirmed subscriber, spaced at the fan-out's share of the send rate.
-import { TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
+import { TEMPLATE_NAMES, templateLanguage, type TemplateLanguage } from "../templates/catalogue";
 import { cleanParameter } from "./cart-recovery";
 import { bodyText, type MessagePlan } from "./types";
 
@@ -40,6 +40,8 @@ export interface RestockProduct {
   productTitle: string | null;
   variantTitle: string | null;
   productUrl: string | null;
+  /** The variant's image, else the product's (Admin API lookup); an IMAGE header shows it. */
+  imageUrl?: string | null;
 }
 
 export interface FanOutSubscriber {
@@ -67,6 +69,11 @@ export function productLabel(product: RestockProduct, fallback: string): string 
 
 const FALLBACK_TITLE = { de: "Dein gewünschter Artikel", en: "The item you asked about" } as const;
 
+/** Body {{1}}: the product (and variant). */
+export function backInStockParameters(product: RestockProduct, language: TemplateLanguage): string[] {
+  return [productLabel(product, FALLBACK_TITLE[language])];
+}
+
 /**
  * One batch of the fan-out: a message per subscriber, the `offset`-th of the restock sent `offset · spacingMs`
  * after `start` (so the whole fan-out runs at the policy's rate, whatever the batch size).
@@ -90,7 +97,8 @@ export function planBackInStockBatch(
       category: "MARKETING",
       template: TEMPLATE_NAMES.backInStock,
       language,
-      components: [bodyText(productLabel(product, FALLBACK_TITLE[language]))],
+      components: [bodyText(...backInStockParameters(product, language))],
+      media: { image: product.imageUrl ?? null },
       linkUrl: product.productUrl ?? undefined,
       sendAfter: new Date(start.getTime() + Math.floor((offset + index) * spacingMs)),
     };

@@ -4,6 +4,7 @@
 // (cart-recovery/step1.ts), consent and relevance at send time (outbox/gate.ts).
 import { TEMPLATE_NAMES, templateLanguage, type TemplateLanguage } from "../templates/catalogue";
 import type { TemplateComponent } from "../whatsapp/types";
+import type { HeaderMedia } from "../templates/media-header";
 import type { CartRecoverySettings } from "../cart-recovery/settings";
 import { formatMoney } from "./order-confirmation";
 import { bodyText, type MessagePlan } from "./types";
@@ -14,6 +15,8 @@ export const RECOVERY_STEPS: readonly RecoveryStep[] = [1, 2];
 export interface CartItem {
   title: string;
   quantity: number;
+  /** https URL of the item's image, when the payload had one. */
+  imageUrl?: string | null;
 }
 
 /** The checkout as the planner needs it, from the newest payload applied. */
@@ -133,6 +136,7 @@ function recoveryPlan(checkout: RecoveryCheckout, step: RecoveryStep, shop: { lo
     template: step === 1 ? TEMPLATE_NAMES.cartRecovery1 : TEMPLATE_NAMES.cartRecovery2,
     language,
     components: [bodyText(...reminderParameters(checkout, language))],
+    media: reminderMedia(checkout),
     linkUrl: checkout.recoveryUrl ?? undefined,
     checkoutToken: checkout.token,
     sendAfter,
@@ -170,6 +174,11 @@ export function reminderParameters(checkout: Pick<RecoveryCheckout, "firstName" 
   const name = checkout.firstName?.trim() ? cleanParameter(checkout.firstName, 40) : GREETING_FALLBACK[language];
   const total = checkout.totalPrice && checkout.currency ? formatMoney(checkout.totalPrice, checkout.currency, language) : NO_TOTAL[language];
   return [name, summarizeItems(checkout.items, language), total];
+}
+
+/** A reminder's header media: the image of the cart's first item that has one. */
+export function reminderMedia(checkout: Pick<RecoveryCheckout, "items">): HeaderMedia {
+  return { image: checkout.items.find((i) => i.imageUrl)?.imageUrl ?? null };
 }
 
 /** Step 2 with its discount: the plain parameters plus {{4}} code, {{5}} percent, {{6}} last day (shop's time zone). */

@@ -40,6 +40,11 @@ export function feedbackDueAt(event: Pick<FeedbackEvent, "fulfilledAt" | "delive
   return basis === null ? null : new Date(basis.getTime() + event.delayDays * DAY_MS);
 }
 
+/** Body {{1}}–{{3}}: name, order number, shop. */
+export function feedbackParameters(order: Pick<FeedbackOrder, "firstName" | "name">, shopName: string, language: TemplateLanguage): string[] {
+  return [order.firstName?.trim() || GREETING_FALLBACK[language], order.name, shopName];
+}
+
 export function planFeedback(event: FeedbackEvent, shop: { locale: string }, now: Date): MessagePlan[] {
   const { order } = event;
   const due = feedbackDueAt(event);
@@ -60,7 +65,7 @@ export function planFeedback(event: FeedbackEvent, shop: { locale: string }, now
       category: "MARKETING",
       template: TEMPLATE_NAMES.feedback,
       language,
-      components: [bodyText(order.firstName?.trim() || GREETING_FALLBACK[language], order.name, event.shopName), ...quickReplies],
+      components: [bodyText(...feedbackParameters(order, event.shopName, language)), ...quickReplies],
       orderId: order.id,
       // A delivery reported late (after its due time) asks at once rather than in the past.
       sendAfter: due > now ? due : now,

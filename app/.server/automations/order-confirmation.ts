@@ -16,6 +16,8 @@ export interface OrderForConfirmation {
   firstName: string | null;
   orderStatusUrl: string | null;
   cancelled: boolean;
+  /** The image of the first line item that has one (an IMAGE header shows it). */
+  imageUrl?: string | null;
 }
 
 const GREETING_FALLBACK: Record<TemplateLanguage, string> = { de: "zusammen", en: "there" };
@@ -36,6 +38,11 @@ export function formatMoney(amount: string, currency: string, language: Template
   return format.format(value);
 }
 
+/** Body {{1}}–{{3}}: name, order number, total (also the Automations preview's, from a stored order). */
+export function orderConfirmationParameters(order: Pick<OrderForConfirmation, "firstName" | "name" | "totalPrice" | "currency">, language: TemplateLanguage): string[] {
+  return [order.firstName?.trim() || GREETING_FALLBACK[language], order.name, formatMoney(order.totalPrice, order.currency, language)];
+}
+
 /** orders/create → the order confirmation (utility), at once, in the shopper's language. */
 export function planOrderConfirmation(order: OrderForConfirmation, shop: { locale: string }, now: Date): MessagePlan[] {
   if (order.cancelled) return [];
@@ -50,9 +57,8 @@ export function planOrderConfirmation(order: OrderForConfirmation, shop: { local
       category: "UTILITY",
       template: TEMPLATE_NAMES.orderConfirmation,
       language,
-      components: [
-        bodyText(order.firstName?.trim() || GREETING_FALLBACK[language], order.name, formatMoney(order.totalPrice, order.currency, language)),
-      ],
+      components: [bodyText(...orderConfirmationParameters(order, language))],
+      media: { image: order.imageUrl ?? null },
       linkUrl: order.orderStatusUrl ?? undefined,
       orderId: order.id,
       sendAfter: now,

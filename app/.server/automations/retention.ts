@@ -28,7 +28,17 @@ export function customerLocale(customer: Pick<CustomerHistory, "locale" | "order
 
 export type RetentionDecision = { plan: MessagePlan } | { plan: null; reason: string };
 
-const nameOf = (c: CustomerHistory, language: "de" | "en") => (c.firstName?.trim() ? cleanParameter(c.firstName, 40) : GREETING_FALLBACK[language]);
+const nameOf = (c: Pick<CustomerHistory, "firstName">, language: "de" | "en") => (c.firstName?.trim() ? cleanParameter(c.firstName, 40) : GREETING_FALLBACK[language]);
+
+/** Win-back body {{1}}–{{2}}: name, shop ({{3}}–{{5}} are the code's, offerParameters, at send time). */
+export function winBackParameters(customer: Pick<CustomerHistory, "firstName">, shopName: string, language: "de" | "en"): string[] {
+  return [nameOf(customer, language), cleanParameter(shopName, 40)];
+}
+
+/** Loyalty body {{1}}–{{2}}: name, the k of the k-th order ({{3}}–{{5}} as for win-back). */
+export function loyaltyParameters(customer: Pick<CustomerHistory, "firstName">, orderCount: number, language: "de" | "en"): string[] {
+  return [nameOf(customer, language), String(orderCount)];
+}
 
 export function winBackDedupeKey(customerKey: string, onlyOrderId: string): string {
   return `win_back:${customerKey}:${onlyOrderId}`;
@@ -55,7 +65,7 @@ export function planWinBack(customer: CustomerHistory, settings: { days: number 
       category: "MARKETING",
       template: TEMPLATE_NAMES.winBack,
       language,
-      components: [bodyText(nameOf(customer, language), cleanParameter(shop.name, 40))],
+      components: [bodyText(...winBackParameters(customer, shop.name, language))],
       linkUrl: shop.url,
       sendAfter: now,
     },
@@ -79,7 +89,7 @@ export function planLoyalty(customer: CustomerHistory, settings: { orderCount: n
       category: "MARKETING",
       template: TEMPLATE_NAMES.loyaltyThanks,
       language,
-      components: [bodyText(nameOf(customer, language), String(settings.orderCount))],
+      components: [bodyText(...loyaltyParameters(customer, settings.orderCount, language))],
       linkUrl: shop.url,
       sendAfter: now,
       ...(customer.phone ? {} : { skipReason: "no_phone" }),

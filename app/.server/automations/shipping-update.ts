@@ -53,6 +53,15 @@ export function shippingUpdateBlocker(event: ShippingEvent): string | null {
   return null;
 }
 
+/** Body {{1}}–{{4}}: name, order number, carrier, tracking number. */
+export function shippingParameters(
+  order: Pick<ShippingOrder, "firstName" | "name">,
+  fulfillment: Pick<ShippingFulfillment, "trackingCompany"> & { trackingNumber: string },
+  language: TemplateLanguage,
+): string[] {
+  return [order.firstName?.trim() || GREETING_FALLBACK[language], order.name, fulfillment.trackingCompany?.trim() || CARRIER_FALLBACK[language], fulfillment.trackingNumber];
+}
+
 export function planShippingUpdate(event: ShippingEvent, shop: { locale: string }, now: Date): MessagePlan[] {
   if (shippingUpdateBlocker(event) !== null) return [];
   const { order, fulfillment } = event;
@@ -68,9 +77,7 @@ export function planShippingUpdate(event: ShippingEvent, shop: { locale: string 
       category: "UTILITY",
       template: link ? TEMPLATE_NAMES.shippingUpdate : TEMPLATE_NAMES.shippingUpdateNoLink,
       language,
-      components: [
-        bodyText(order.firstName?.trim() || GREETING_FALLBACK[language], order.name, fulfillment.trackingCompany?.trim() || CARRIER_FALLBACK[language], trackingNumber),
-      ],
+      components: [bodyText(...shippingParameters(order, { ...fulfillment, trackingNumber }, language))],
       linkUrl: link,
       orderId: order.id,
       sendAfter: now,

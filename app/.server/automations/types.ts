@@ -1,5 +1,6 @@
 import type { TemplateComponent } from "../whatsapp/types";
 import type { TemplateCategory, TemplateLanguage } from "../templates/catalogue";
+import type { HeaderMedia } from "../templates/media-header";
 
 export type Flow =
   | "opt_in_confirmation"
@@ -33,6 +34,10 @@ export interface MessagePlan {
   text?: string;
   /** Header/body parameters; the URL button is added by enqueue (it carries the message id). */
   components: TemplateComponent[];
+  /** What the message can show in a media header; the header itself is built for the template it goes out with (settings/flows.ts). */
+  media?: HeaderMedia;
+  /** Added to the "planned" event's reason (e.g. why another template was chosen). */
+  planNote?: string;
   /** Where the URL button leads (through /r/<message id>), if the template has one. */
   linkUrl?: string;
   orderId?: string;

@@ -112,6 +112,7 @@ async function insertBatch(
   const P = sql.param;
   const sample = (locale: string) => planBackInStockBatch(restock, product, [{ subscriptionId: "x", phone: "+1", locale }], { locale: shopLocale }, 0, 0, now)[0];
   // The merchant's template mapping (Automations) per language, as enqueuePlans would apply it.
+  // (A mapped template whose header cannot be filled falls back to the suggested one there, which needs nothing.)
   const [de, en] = applyFlowSettingsTo([sample("de"), sample("en")], settings, synced);
   // The body in the message's language, then the URL button whose parameter is the message id (as enqueuePlans writes it).
   const prefix = (p: MessagePlan) => `${JSON.stringify(p.components).slice(0, -1)},{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"`;
@@ -141,11 +142,11 @@ async function insertBatch(
   return inserted;
 }
 
-function productOf(shop: string, row: { productTitle: string | null; variantTitle: string | null; productUrl: string | null }, variantId: string): RestockProduct {
+function productOf(shop: string, row: { productTitle: string | null; variantTitle: string | null; productUrl: string | null; imageUrl: string | null }, variantId: string): RestockProduct {
   // The storefront opens the product with the restocked variant selected; a product without an online-store URL
   // (not published there) leads to the storefront itself.
   const productUrl = row.productUrl ? `${row.productUrl}${row.productUrl.includes("?") ? "&" : "?"}variant=${variantId}` : storefrontUrl(shop);
-  return { productTitle: row.productTitle, variantTitle: row.variantTitle, productUrl };
+  return { productTitle: row.productTitle, variantTitle: row.variantTitle, productUrl, imageUrl: row.imageUrl };
 }
 
 async function finish(db: Db, restock: Restock, note: string, now: Date): Promise<void> {

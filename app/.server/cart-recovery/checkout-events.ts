@@ -18,6 +18,7 @@ import { checkoutIdKey } from "../ingest/shopify-payloads";
 import { holdoutBucket } from "./holdout";
 import { cartRecoverySettings } from "./settings";
 import { rollupMessagesMoved } from "../analytics/rollups";
+import { applyFlowSettings } from "../settings/flows";
 
 export const CART_RECOVERY_FLOW = "cart_recovery";
 
@@ -30,6 +31,7 @@ const CANCEL_SENTENCES: Record<string, string> = {
   no_consent: "The shopper's WhatsApp consent was not CONFIRMED at step-1 time (METRICS.md: not eligible).",
   not_eligible: "The checkout was not eligible for a reminder at step-1 time.",
   shopper_replied: "The shopper wrote to the shop after a reminder: they want a person, not another reminder.",
+  header_media_missing: "The mapped template's header needs an image or video the updated cart does not have, and no header-less template can stand in.",
 };
 
 export function cancelSentence(reason: string): string {
@@ -61,11 +63,6 @@ export async function cancelPendingReminders(
     cancelled += 1;
   }
   return cancelled;
-}
-
-/** The shopper's first name as the checkout knows it: the customer's, else the billing or shipping address's. */
-function firstNameOf(p: CheckoutPayload): string | null {
-  return p.customer?.first_name ?? p.billing_address?.first_name ?? p.shipping_address?.first_name ?? null;
 }
 
 function urlButton(messageId: string): TemplateComponent {
@@ -114,7 +111,7 @@ export async function onCheckoutPayload(
       phone: checkout.phone,
       customerKey: checkout.customerKey,
       locale: checkout.locale,
-      firstName: firstNameOf(payload),
+      firstName: checkout.firstName,
       items: payload.line_items as CartItem[],
       totalPrice: checkout.totalPrice,
       currency: checkout.currency,
@@ -140,12 +137,19 @@ export async function onCheckoutPayload(
       update: { lastUpdateAt, step1DueAt, updatedAt: now },
     });
   }
-  for (const plan of outcome.refresh) {
-    const id = idOfStep.get(stepOfDedupeKey(plan.dedupeKey)!)!;
+  // The refreshed content goes through the merchant's mapping like a new plan: the template and its header
+  // follow the newest cart (its first image may have changed or gone).
+  for (const plan of await applyFlowSettings(tx, shop.domain, outcome.refresh)) {
+    const step = stepOfDedupeKey(plan.dedupeKey)!;
+    const id = idOfStep.get(step)!;
+    if (plan.skipReason) {
+      await cancelPendingReminders(tx, shop.domain, token, plan.skipReason, now, [step]);
+      continue;
+    }
     const components = plan.linkUrl ? [...plan.components, urlButton(id)] : plan.components;
     const { count } = await tx.message.updateMany({
       where: { id, status: "SCHEDULED" },
-      data: { sendAfter: plan.sendAfter, plannedFor: plan.sendAfter, to: plan.to, customerKey: plan.customerKey, language: plan.language, components: JSON.stringify(components), linkUrl: plan.linkUrl ?? null },
+      data: { sendAfter: plan.sendAfter, plannedFor: plan.sendAfter, to: plan.to, customerKey: plan.customerKey, template: plan.template, language: plan.language, components: JSON.stringify(components), linkUrl: plan.linkUrl ?? null },
     });
     if (count === 1) {
       await tx.messageEvent.create({

@@ -56,7 +56,7 @@ export async function redactCustomer(tx: DbTx, shop: ShopContext, subject: Subje
     counts.orders += 1;
   }
   for (const c of subject.checkouts) {
-    await tx.checkout.update({ where: { id: c.id }, data: { phone: null, email: null, customerKey: anonymous(c.customerKey), abandonedCheckoutUrl: null } });
+    await tx.checkout.update({ where: { id: c.id }, data: { phone: null, email: null, firstName: null, customerKey: anonymous(c.customerKey), abandonedCheckoutUrl: null } });
     counts.checkouts += 1;
   }
 

@@ -28,8 +28,8 @@ const MESSAGES: Record<AdminLanguage, Record<FieldErrorCode, string>> = {
     templateMismatch: "This template has different placeholders or buttons than the flow needs.",
     stepOrder: "The second reminder must come after the first.",
     unknownFlow: "There is no such flow.",
-    plannedFlow: "This flow is not built yet and cannot be switched on.",
     tagFormat: "Enter one tag of at most 40 characters, without commas.",
+    httpsUrl: "Enter a complete address starting with https://, e.g. https://cdn.example.com/how-to.mp4.",
   },
   de: {
     required: "Bitte gib einen Wert ein.",
@@ -56,8 +56,8 @@ const MESSAGES: Record<AdminLanguage, Record<FieldErrorCode, string>> = {
     templateMismatch: "Diese Vorlage hat andere Platzhalter oder Buttons, als der Ablauf braucht.",
     stepOrder: "Die zweite Erinnerung muss nach der ersten kommen.",
     unknownFlow: "Diesen Ablauf gibt es nicht.",
-    plannedFlow: "Dieser Ablauf ist noch nicht gebaut und kann nicht eingeschaltet werden.",
     tagFormat: "Gib ein Tag mit höchstens 40 Zeichen ein, ohne Kommas.",
+    httpsUrl: "Gib eine vollständige Adresse ein, die mit https:// beginnt, z. B. https://cdn.example.com/anleitung.mp4.",
   },
 };
 

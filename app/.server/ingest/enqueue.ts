@@ -9,6 +9,7 @@ const SKIP_SENTENCES: Record<string, string> = {
   no_phone: "The order has no phone number to reach the shopper on WhatsApp.",
   invalid_phone: "The phone number on the order is not a valid number.",
   flow_off: "The merchant switched this flow off in Automations.",
+  header_media_missing: "The template's header needs an image or video this message does not have.",
 };
 
 export function newMessageId(): string {
@@ -57,7 +58,7 @@ export async function enqueuePlans(tx: DbTx, shop: string, planned: MessagePlan[
         events: {
           create: {
             status,
-            reason: plan.skipReason ? `${plan.skipReason}: ${SKIP_SENTENCES[plan.skipReason] ?? "skipped when planned"}` : `planned for ${plan.sendAfter.toISOString()}`,
+            reason: `${plan.skipReason ? `${plan.skipReason}: ${SKIP_SENTENCES[plan.skipReason] ?? "skipped when planned"}` : `planned for ${plan.sendAfter.toISOString()}`}${plan.planNote ? ` (${plan.planNote})` : ""}`,
             source: "planner",
             at: now,
           },

@@ -61,7 +61,7 @@ async function handleOrder(tx: DbTx, shop: ShopContext, event: ShopifyEvent, now
     return { plans: [...consentPlans, ...early.plans], note: [stale ? "older than the order state we have; ignored" : null, early.note].filter(Boolean).join("; ") || undefined };
   }
   const plans = planOrderConfirmation(
-    { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null },
+    { ...order, phoneInvalid, firstName, phone: order.phone, cancelled: order.cancelledAt !== null, imageUrl: parsed.data.line_items.find((i) => i.imageUrl)?.imageUrl ?? null },
     shop,
     now,
   );

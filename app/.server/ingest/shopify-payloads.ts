@@ -1,6 +1,7 @@
 // The fields Momento reads from Shopify webhook payloads (API-FACTS.md B1), validated with zod.
 // Payload ids are 64-bit and lose precision as JSON numbers, so ids come from admin_graphql_api_id.
 import { z } from "zod";
+import { httpsUrl } from "../templates/media-header";
 
 const gidTail = (gid: string) => gid.slice(gid.lastIndexOf("/") + 1);
 const nullableString = z.string().nullish().transform((v) => v ?? null);
@@ -22,6 +23,15 @@ const customer = z
   .passthrough()
   .nullish();
 
+// `image_url` is in the line items of Shopify's older Checkout resource, not in the 2026-07 checkouts/orders webhook
+// samples (fixtures/shopify): read when a payload carries it; without it a media-header template falls back (decision 011).
+const lineItems = z
+  .array(z.object({ title: nullableString, presentment_title: nullableString, quantity: z.number().nullish(), image_url: z.unknown().optional() }).passthrough())
+  .nullish()
+  .transform((items) =>
+    (items ?? []).map((i) => ({ title: i.presentment_title ?? i.title ?? "", quantity: i.quantity ?? 1, imageUrl: httpsUrl(typeof i.image_url === "string" ? i.image_url : null) })),
+  );
+
 export const orderPayload = z
   .object({
     admin_graphql_api_id: z.string().startsWith("gid://shopify/Order/"),
@@ -38,6 +48,7 @@ export const orderPayload = z
     created_at: timestamp,
     updated_at: timestamp,
     order_status_url: nullableString,
+    line_items: lineItems,
     note_attributes: noteAttributes,
     customer,
     shipping_address: address,
@@ -63,10 +74,7 @@ export const checkoutPayload = z
     // checkouts/delete names a checkout by its numeric id only; the create/update samples carry it as `id` or in `name` ("#<id>").
     id: z.union([z.number(), z.string()]).nullish(),
     name: nullableString,
-    line_items: z
-      .array(z.object({ title: nullableString, presentment_title: nullableString, quantity: z.number().nullish() }).passthrough())
-      .nullish()
-      .transform((items) => (items ?? []).map((i) => ({ title: i.presentment_title ?? i.title ?? "", quantity: i.quantity ?? 1 }))),
+    line_items: lineItems,
     created_at: timestamp,
     updated_at: timestamp,
     note_attributes: noteAttributes,

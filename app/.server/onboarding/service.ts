@@ -11,9 +11,9 @@ import { dateTimeFormatter, type AdminLanguage } from "../i18n/locale";
 import { explainMetaError, type ErrorExplanation } from "../i18n/meta-errors";
 import { ONBOARDING, type OnboardingStrings } from "../i18n/onboarding";
 import { parseCredentialsForm, parsePhoneForm } from "../settings/form";
-import { LIVE_FLOWS, type FlowId, type ShopSettings, type SyncedTemplate } from "../settings/schema";
+import { FLOW_IDS, type FlowId, type ShopSettings, type SyncedTemplate } from "../settings/schema";
 import { readShop, readSettings, writeSettings } from "../settings/store";
-import { suggestedTemplates, TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
+import { OPTIONAL_TEMPLATES, suggestedTemplates, TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
 import { createWhatsAppClient } from "../whatsapp/client";
 import { classifyMetaError } from "../whatsapp/errors";
 import type { TemplateComponent } from "../whatsapp/types";
@@ -50,7 +50,7 @@ export function checkoutEditorUrl(shop: string): string {
 
 /** Momento's suggested templates by "name/language": the ones the flows need approved. */
 function requiredTemplates(appUrl: string): string[] {
-  return suggestedTemplates(appUrl).map((t) => `${t.name} (${t.language})`);
+  return suggestedTemplates(appUrl).filter((t) => !OPTIONAL_TEMPLATES.has(t.name)).map((t) => `${t.name} (${t.language})`);
 }
 
 function missingTemplates(appUrl: string, synced: readonly SyncedTemplate[]): string[] {
@@ -179,7 +179,7 @@ export async function onboardingPage(deps: MerchantDeps, shop: string, language:
       messageId: test?.id ?? null,
     },
     checkout: { editorUrl: checkoutEditorUrl(shop), seenOptIns: e.checkoutOptIns },
-    flows: LIVE_FLOWS.map((id) => ({ id, name: flowName(language, id), enabled: settings.flows[id].enabled })),
+    flows: FLOW_IDS.map((id) => ({ id, name: flowName(language, id), enabled: settings.flows[id].enabled })),
     demoCredentials: deps.demoCredentials,
   };
 }
@@ -273,6 +273,8 @@ export async function submitSuggestedTemplates(deps: MerchantDeps, shop: string,
     const created = await createTemplate(target, connection.wabaId, template);
     if (!created.ok) {
       if (created.kind === "meta" && created.code === 100 && created.subcode === ALREADY_EXISTS_SUBCODE) continue;
+      // An optional media variant Meta refuses (e.g. its header example) does not hold up the templates the flows need.
+      if (OPTIONAL_TEMPLATES.has(template.name)) continue;
       const failure = explainFailure(s, language, created, null);
       return fail("submitTemplates", `${fill(s.templates.submitFailed, { name: `${template.name} (${template.language})`, count: submitted })} ${failure.message}`, {}, failure.explanation);
     }
@@ -370,7 +372,7 @@ export async function confirmCheckout(deps: MerchantDeps, shop: string, language
 
 export async function switchFlowsOn(deps: MerchantDeps, shop: string, form: FormData, language: AdminLanguage): Promise<ActionResult> {
   const chosen = new Set(form.getAll("flow").map(String));
-  const flows = Object.fromEntries(LIVE_FLOWS.map((id) => [id, { enabled: chosen.has(id) }]));
+  const flows = Object.fromEntries(FLOW_IDS.map((id) => [id, { enabled: chosen.has(id) }]));
   await writeSettings(deps.db, shop, { flows, onboarding: { flowsConfirmedAt: deps.clock.now().toISOString() } });
   return { ok: true, intent: "switchFlows", message: ONBOARDING[language].flows.success };
 }

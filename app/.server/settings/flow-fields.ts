@@ -1,17 +1,21 @@
 // The settings a flow brings along on the Automations page beyond its switch and template, as data: win-back's
-// days and percent, loyalty's k, percent, VIP threshold and tag. One definition drives the page's fields, the
-// form's checks and what is saved.
+// days and percent, loyalty's k, percent, VIP threshold and tag, each template flow's video URL for a VIDEO header.
+// One definition drives the page's fields, the form's checks and what is saved.
 import type { AdminLanguage } from "../i18n/locale";
 import { integer, text, type FieldErrors } from "./form";
 import type { FlowId, ShopSettings } from "./schema";
 
 type NumberKey = "feedbackDelayDays" | "winBackDays" | "winBackDiscountPercent" | "loyaltyOrderCount" | "loyaltyDiscountPercent" | "vipLifetimeValue";
-export type FlowFieldKey = NumberKey | "vipTag";
-export type FlowFieldValues = Partial<Pick<ShopSettings, FlowFieldKey>>;
+type ShopKey = NumberKey | "vipTag";
+/** headerVideoUrl is the flow's own (ShopSettings.flows[flow]); the others are shop-wide keys. */
+export type FlowFieldKey = ShopKey | "headerVideoUrl";
+export type FlowFieldValues = Partial<Pick<ShopSettings, ShopKey>> & { headerVideoUrl?: string | null };
+
+const MAX_URL = 2000;
 
 export interface FlowField {
   key: FlowFieldKey;
-  kind: "integer" | "tag";
+  kind: "integer" | "tag" | "httpsUrl";
   min?: number;
   max?: number;
   /** Empty switches it off (null). */
@@ -32,7 +36,18 @@ const percent = (key: "winBackDiscountPercent" | "loyaltyDiscountPercent"): Flow
   },
 });
 
-export const FLOW_FIELDS: Partial<Record<FlowId, FlowField[]>> = {
+const headerVideo: FlowField = {
+  key: "headerVideoUrl",
+  kind: "httpsUrl",
+  optional: true,
+  label: { en: "How-to video for a video header (https URL)", de: "Anleitungsvideo für eine Video-Kopfzeile (https-URL)" },
+  help: {
+    en: "Only used when the chosen template has a VIDEO header: the message shows this video above the text (MP4, publicly reachable). Without a URL such a template is not used and Momento's suggested template goes out instead.",
+    de: "Wird nur genutzt, wenn die gewählte Vorlage eine VIDEO-Kopfzeile hat: Die Nachricht zeigt dieses Video über dem Text (MP4, öffentlich erreichbar). Ohne URL wird so eine Vorlage nicht genutzt und Momentos vorgeschlagene Vorlage geht raus.",
+  },
+};
+
+const SHOP_FIELDS: Partial<Record<FlowId, FlowField[]>> = {
   feedback: [
     {
       key: "feedbackDelayDays",
@@ -88,9 +103,18 @@ export const FLOW_FIELDS: Partial<Record<FlowId, FlowField[]>> = {
   ],
 };
 
+/** Flows that send templates a merchant can map (and so may choose one with a VIDEO header). */
+const VIDEO_FLOWS: readonly FlowId[] = ["order_confirmation", "cart_recovery", "shipping_update", "feedback", "back_in_stock", "win_back", "loyalty"];
+
+export const FLOW_FIELDS: Partial<Record<FlowId, FlowField[]>> = Object.fromEntries(
+  [...new Set([...(Object.keys(SHOP_FIELDS) as FlowId[]), ...VIDEO_FLOWS])].map((flow) => [flow, [...(SHOP_FIELDS[flow] ?? []), ...(VIDEO_FLOWS.includes(flow) ? [headerVideo] : [])]]),
+);
+
 export function parseFlowFields(errors: FieldErrors, form: FormData, fields: FlowField[]): FlowFieldValues {
   const values: Record<string, unknown> = {};
   for (const field of fields) {
+    // A form without the video field (an older page, a script) leaves the stored URL alone.
+    if (field.kind === "httpsUrl" && !form.has(field.key)) continue;
     const raw = text(form, field.key);
     if (field.kind === "tag") {
       if (raw === "") errors[field.key] = { code: "required" };
@@ -102,12 +126,30 @@ export function parseFlowFields(errors: FieldErrors, form: FormData, fields: Flo
       values[field.key] = null;
       continue;
     }
+    if (field.kind === "httpsUrl") {
+      if (isHttpsUrl(raw)) values[field.key] = raw;
+      else errors[field.key] = raw.length > MAX_URL ? { code: "tooLong", params: { max: MAX_URL } } : { code: "httpsUrl" };
+      continue;
+    }
     values[field.key] = integer(errors, field.key, raw, field.min ?? 0, field.max ?? Number.MAX_SAFE_INTEGER);
   }
   return values as FlowFieldValues;
 }
 
+function isHttpsUrl(raw: string): boolean {
+  if (raw.length > MAX_URL || /\s/.test(raw)) return false;
+  try {
+    const url = new URL(raw);
+    return url.protocol === "https:" && url.hostname.includes(".");
+  } catch {
+    return false;
+  }
+}
+
 /** The fields of a flow as the page shows them, with the shop's current values. */
 export function flowFieldsFor(flow: FlowId, settings: ShopSettings, language: AdminLanguage) {
-  return (FLOW_FIELDS[flow] ?? []).map((f) => ({ name: f.key, label: f.label[language], help: f.help[language], value: settings[f.key] === null ? "" : String(settings[f.key]) }));
+  return (FLOW_FIELDS[flow] ?? []).map((f) => {
+    const value = f.key === "headerVideoUrl" ? settings.flows[flow].headerVideoUrl : settings[f.key];
+    return { name: f.key, label: f.label[language], help: f.help[language], value: value === null ? "" : String(value) };
+  });
 }

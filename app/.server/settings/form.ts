@@ -2,8 +2,9 @@
 // parameters; the page shows them in the merchant's language (i18n/form-errors.ts). A form with any
 // error is rejected as a whole: nothing of it is saved.
 import { normalizePhone } from "../identity";
+import { canFillHeader } from "../templates/media-header";
 import { FLOW_FIELDS, parseFlowFields, type FlowFieldValues } from "./flow-fields";
-import { costRateSchema, DELAYED_FLOWS, FLOW_IDS, isLiveFlow, MAX_QUIET_HOURS, quietWindowMinutes, TIME_OF_DAY, type CostRate, type FlowId, type QuietHours, type SyncedTemplate } from "./schema";
+import { costRateSchema, DELAYED_FLOWS, isFlowId, MAX_QUIET_HOURS, quietWindowMinutes, TIME_OF_DAY, type CostRate, type FlowId, type QuietHours, type SyncedTemplate } from "./schema";
 
 export type FieldErrorCode =
   | "required"
@@ -30,8 +31,8 @@ export type FieldErrorCode =
   | "templateMismatch"
   | "stepOrder"
   | "unknownFlow"
-  | "plannedFlow"
-  | "tagFormat";
+  | "tagFormat"
+  | "httpsUrl";
 
 export interface FieldError {
   code: FieldErrorCode;
@@ -213,10 +214,13 @@ export interface FlowInput {
   settings?: FlowFieldValues;
 }
 
-/** Whether `candidate` can stand in for the suggested template: same placeholders, same button kinds in order. */
-export function templateFits(candidate: Pick<SyncedTemplate, "parameters" | "buttons">, suggested: Pick<SyncedTemplate, "parameters" | "buttons">): boolean {
+/**
+ * Whether `candidate` can stand in for the suggested template: same placeholders, same button kinds in order, and a
+ * header Momento can fill (an image or video header is filled at send time; templates/media-header.ts).
+ */
+export function templateFits(candidate: Pick<SyncedTemplate, "parameters" | "buttons" | "header" | "headerParameters">, suggested: Pick<SyncedTemplate, "parameters" | "buttons">): boolean {
   const kinds = (t: Pick<SyncedTemplate, "buttons">) => t.buttons.map((b) => b.type).join(",");
-  return candidate.parameters === suggested.parameters && kinds(candidate) === kinds(suggested);
+  return candidate.parameters === suggested.parameters && kinds(candidate) === kinds(suggested) && canFillHeader(candidate);
 }
 
 export function parseFlowForm(
@@ -225,8 +229,8 @@ export function parseFlowForm(
 ): FormResult<FlowInput> {
   const errors: FieldErrors = {};
   const flow = text(form, "flow");
-  if (!isLiveFlow(flow)) {
-    errors.flow = { code: flow && (FLOW_IDS as readonly string[]).includes(flow) ? "plannedFlow" : "unknownFlow" };
+  if (!isFlowId(flow)) {
+    errors.flow = { code: "unknownFlow" };
     return { ok: false, errors };
   }
   const input: FlowInput = { flow, enabled: checked(form, "enabled") };
@@ -237,7 +241,8 @@ export function parseFlowForm(
     if (!errors.step1Minutes && !errors.step2Minutes && second <= first) errors.step2Minutes = { code: "stepOrder" };
     input.cartRecoverySteps = [first, second];
   }
-  if (FLOW_FIELDS[flow]) input.settings = parseFlowFields(errors, form, FLOW_FIELDS[flow]);
+  const fields = FLOW_FIELDS[flow] ? parseFlowFields(errors, form, FLOW_FIELDS[flow]) : {};
+  if (Object.keys(fields).length > 0) input.settings = fields;
   if (form.has("template")) {
     const template = text(form, "template");
     if (template === "" || template === context.suggestedName) input.template = null;

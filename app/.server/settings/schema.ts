@@ -10,9 +10,7 @@ import { z } from "zod";
 export const FLOW_IDS = ["order_confirmation", "opt_in_confirmation", "cart_recovery", "shipping_update", "feedback", "wismo", "auto_reply", "back_in_stock", "win_back", "loyalty"] as const;
 export type FlowId = (typeof FLOW_IDS)[number];
 
-/** Flows that are built and send messages; the rest are planned and shown as "coming soon". */
-export const LIVE_FLOWS: readonly FlowId[] = ["order_confirmation", "opt_in_confirmation", "cart_recovery", "shipping_update", "feedback", "wismo", "auto_reply", "back_in_stock", "win_back", "loyalty"];
-export const isLiveFlow = (flow: string): flow is FlowId => (LIVE_FLOWS as readonly string[]).includes(flow);
+export const isFlowId = (flow: string): flow is FlowId => (FLOW_IDS as readonly string[]).includes(flow);
 
 /** Flows whose send time the merchant sets as one delay after the event (cart recovery has two steps instead). */
 export const DELAYED_FLOWS: readonly FlowId[] = ["order_confirmation", "opt_in_confirmation"];
@@ -50,6 +48,8 @@ export const flowSettingsSchema = z.object({
   delayMinutes: z.number().int().min(0).max(7 * 24 * 60),
   /** A synced template to use instead of Momento's suggested one; null = the suggested one. */
   template: z.string().min(1).max(512).nullable(),
+  /** The how-to video a template with a VIDEO header shows (https); null = none set. */
+  headerVideoUrl: z.url({ protocol: /^https$/ }).max(2000).nullable(),
 });
 export type FlowSettings = z.infer<typeof flowSettingsSchema>;
 
@@ -62,6 +62,10 @@ export const syncedTemplateSchema = z.object({
   /** Placeholders {{n}} in the body. */
   parameters: z.number().int(),
   buttons: z.array(z.object({ type: z.string(), text: z.string(), url: z.string().optional() })),
+  /** The HEADER component's format; absent (rows and JSON from before headers were read) = no header. */
+  header: z.enum(["none", "TEXT", "IMAGE", "VIDEO", "DOCUMENT"]).optional(),
+  /** Placeholders {{n}} in a TEXT header (Momento fills none, so such a template cannot stand in for another). */
+  headerParameters: z.number().int().optional(),
 });
 export type SyncedTemplate = z.infer<typeof syncedTemplateSchema>;
 
@@ -115,7 +119,7 @@ export const settingsSchema = z.object({
 export type ShopSettings = z.infer<typeof settingsSchema>;
 export type SettingsKey = keyof ShopSettings;
 
-const flowDefault = (enabled: boolean): FlowSettings => ({ enabled, delayMinutes: 0, template: null });
+const flowDefault = (enabled: boolean): FlowSettings => ({ enabled, delayMinutes: 0, template: null, headerVideoUrl: null });
 
 export const DEFAULT_SETTINGS: ShopSettings = {
   shopName: null,

@@ -20,6 +20,8 @@ export interface TemplateDefinition {
   category: TemplateCategory;
   parameter_format: "POSITIONAL";
   components: (
+    /** A media header: `header_handle` is the example Meta reviews (API-FACTS.md A5, Meta's template-media page). */
+    | { type: "HEADER"; format: "IMAGE" | "VIDEO"; example: { header_handle: string[] } }
     | { type: "BODY"; text: string; example: { body_text: string[][] } }
     | { type: "BUTTONS"; buttons: TemplateButton[] }
   )[];
@@ -30,6 +32,8 @@ export const TEMPLATE_NAMES = {
   optOutConfirmation: "momento_opt_out_confirmation",
   orderConfirmation: "momento_order_confirmation",
   cartRecovery1: "momento_cart_recovery_1",
+  /** Step 1 with the first item's image in an IMAGE header; otherwise worded like step 1 (chosen in Automations). */
+  cartRecovery1Image: "momento_cart_recovery_1_image",
   cartRecovery2: "momento_cart_recovery_2",
   /** Step 2 with a unique discount code: {{4}} code, {{5}} percent, {{6}} last day. */
   cartRecovery2Discount: "momento_cart_recovery_2_discount",
@@ -41,6 +45,8 @@ export const TEMPLATE_NAMES = {
   feedback: "momento_feedback",
   /** {{1}} product (and variant) title; URL button to the product page. */
   backInStock: "momento_back_in_stock",
+  /** The same with the variant's image in an IMAGE header. */
+  backInStockImage: "momento_back_in_stock_image",
   /** {{1}} name, {{2}} shop, {{3}} code, {{4}} percent, {{5}} last day; the code is created right before the send. */
   winBack: "momento_win_back",
   /** {{1}} name, {{2}} number of orders, {{3}} code, {{4}} percent, {{5}} last day. */
@@ -52,7 +58,9 @@ export const FEEDBACK_QUICK_SCORES = [10, 9, 8, 7, 6, 5] as const;
 
 type Wording = { body: string; example: string[]; buttons: Omit<TemplateButton, "url" | "example">[] };
 
-const WORDING: Record<string, { category: TemplateCategory; link: boolean; de: Wording; en: Wording }> = {
+type Entry = { category: TemplateCategory; link: boolean; header?: "IMAGE"; de: Wording; en: Wording };
+
+const WORDING: Record<string, Entry> = {
   [TEMPLATE_NAMES.optInConfirmation]: {
     category: "UTILITY",
     link: false,
@@ -227,6 +235,14 @@ const WORDING: Record<string, { category: TemplateCategory; link: boolean; de: W
   },
 };
 
+// Image-header variants: new names with the wording of their header-less originals, so the consent evidence and
+// wording versions of the originals stay as they are.
+WORDING[TEMPLATE_NAMES.cartRecovery1Image] = { ...WORDING[TEMPLATE_NAMES.cartRecovery1], header: "IMAGE" };
+WORDING[TEMPLATE_NAMES.backInStockImage] = { ...WORDING[TEMPLATE_NAMES.backInStock], header: "IMAGE" };
+
+/** Templates a merchant may choose but no flow needs: onboarding does not wait for their approval. */
+export const OPTIONAL_TEMPLATES: ReadonlySet<string> = new Set([TEMPLATE_NAMES.cartRecovery1Image, TEMPLATE_NAMES.backInStockImage]);
+
 /**
  * Free-form answers to a shopper's own message (inside WhatsApp's 24-hour customer service window no
  * template is needed). {name} placeholders are filled by the planner.
@@ -262,9 +278,14 @@ export const FREE_FORM_REPLIES: Record<TemplateLanguage, Record<string, string>>
   },
 };
 
-/** Every suggested template in every language, with URL buttons pointing at `appUrl`/r/{{1}}. */
-export function suggestedTemplates(appUrl: string): TemplateDefinition[] {
+/**
+ * Every suggested template in every language, with URL buttons pointing at `appUrl`/r/{{1}}. An IMAGE header's
+ * example is `imageHeaderHandle` — Meta wants the handle of an example uploaded through its Resumable Upload API —
+ * else the app's own example image URL (what the simulator and BSPs that upload for you accept).
+ */
+export function suggestedTemplates(appUrl: string, options: { imageHeaderHandle?: string } = {}): TemplateDefinition[] {
   const base = appUrl.replace(/\/$/, "");
+  const imageExample = options.imageHeaderHandle ?? `${base}/template-examples/product.png`;
   return Object.entries(WORDING).flatMap(([name, t]) =>
     TEMPLATE_LANGUAGES.map((language) => {
       const w = t[language];
@@ -277,6 +298,7 @@ export function suggestedTemplates(appUrl: string): TemplateDefinition[] {
         category: t.category,
         parameter_format: "POSITIONAL" as const,
         components: [
+          ...(t.header ? [{ type: "HEADER" as const, format: t.header, example: { header_handle: [imageExample] } }] : []),
           { type: "BODY" as const, text: w.body, example: { body_text: [w.example] } },
           ...(buttons.length ? [{ type: "BUTTONS" as const, buttons }] : []),
         ],
@@ -325,8 +347,9 @@ export function templateLanguage(locale: string | null | undefined, shopLocale: 
   return "en";
 }
 
-/** A suggested template's shape (placeholders, buttons) in one language; null for a name the catalogue does not know. */
-export function catalogueShape(name: string, language: TemplateLanguage): { parameters: number; buttons: { type: string; text: string }[] } | null {
-  const wording = WORDING[name]?.[language];
-  return wording ? { parameters: placeholderCount(wording.body), buttons: wording.buttons.map((b) => ({ type: b.type, text: b.text })) } : null;
+/** A suggested template's shape (header, placeholders, buttons) in one language; null for a name the catalogue does not know. */
+export function catalogueShape(name: string, language: TemplateLanguage): { header: "none" | "IMAGE"; parameters: number; buttons: { type: string; text: string }[] } | null {
+  const entry = WORDING[name];
+  const wording = entry?.[language];
+  return wording ? { header: entry.header ?? "none", parameters: placeholderCount(wording.body), buttons: wording.buttons.map((b) => ({ type: b.type, text: b.text })) } : null;
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Db, DbTx } from "../db";
 import { templateFits } from "../settings/form";
 import type { SyncedTemplate } from "../settings/schema";
+import type { HeaderFormat } from "./media-header";
 import type { TemplateStatusUpdate } from "../whatsapp/types";
 import { catalogueShape, placeholderCount, TEMPLATE_LANGUAGES, templateLanguage, type TemplateLanguage } from "./catalogue";
 
@@ -26,6 +27,7 @@ export interface RemoteTemplate {
 const component = z
   .object({
     type: z.string(),
+    format: z.string().optional(),
     text: z.string().optional(),
     buttons: z.array(z.object({ type: z.string(), text: z.string(), url: z.string().optional() }).loose()).optional(),
   })
@@ -71,12 +73,31 @@ export function parseTemplatePage(json: unknown): TemplatePage {
   };
 }
 
-/** What previews and the template mapping read: the body, its placeholder count and the buttons. */
+/** What previews and the template mapping read: the header's format, the body, its placeholder count and the buttons. */
 export function toSyncedTemplate(t: Pick<RemoteTemplate, "name" | "language" | "category" | "status" | "components">): SyncedTemplate {
   const components = z.array(component).catch([]).parse(t.components);
   const body = components.find((c) => c.type === "BODY")?.text ?? "";
   const buttons = (components.find((c) => c.type === "BUTTONS")?.buttons ?? []).map((b) => ({ type: b.type, text: b.text, ...(b.url !== undefined ? { url: b.url } : {}) }));
-  return { name: t.name, language: t.language, status: t.status, category: t.category, body, parameters: placeholderCount(body), buttons };
+  const header = components.find((c) => c.type === "HEADER");
+  return {
+    name: t.name,
+    language: t.language,
+    status: t.status,
+    category: t.category,
+    body,
+    parameters: placeholderCount(body),
+    buttons,
+    header: headerFormatOf(header?.format, header !== undefined),
+    ...(header?.text ? { headerParameters: placeholderCount(header.text) } : {}),
+  };
+}
+
+/** Meta's header format ("IMAGE", "image", absent for a text header in some answers) as SyncedTemplate keeps it. */
+function headerFormatOf(format: string | undefined, present: boolean): HeaderFormat {
+  if (!present) return "none";
+  const upper = (format ?? "TEXT").toUpperCase();
+  // LOCATION headers and formats Meta may add later need content Momento never has: treated like a document.
+  return upper === "TEXT" || upper === "IMAGE" || upper === "VIDEO" ? upper : "DOCUMENT";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,7 +192,7 @@ export function fallbackLanguage(rows: readonly SyncedTemplate[], name: string, 
   for (const candidate of new Set([templateLanguage(null, shopLocale), "en"])) {
     if (candidate === language) continue;
     const row = rows.find((t) => t.name === name && t.language === candidate && t.status === "APPROVED");
-    if (row && templateFits(row, reference)) return candidate;
+    if (row && templateFits(row, reference) && (row.header ?? "none") === (reference.header ?? "none")) return candidate;
   }
   return null;
 }

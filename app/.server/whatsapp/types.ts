@@ -3,7 +3,10 @@
 
 export type TemplateParameter =
   | { type: "text"; text: string; parameter_name?: string }
-  | { type: "payload"; payload: string };
+  | { type: "payload"; payload: string }
+  /** A media header's content, as a public https URL Meta fetches (and caches for 10 minutes). */
+  | { type: "image"; image: { link: string } }
+  | { type: "video"; video: { link: string } };
 
 export type TemplateComponent =
   | { type: "header" | "body"; parameters: TemplateParameter[] }

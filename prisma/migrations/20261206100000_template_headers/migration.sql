@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Checkout" ADD COLUMN "firstName" TEXT;
+ALTER TABLE "Checkout" ADD COLUMN "lineItems" TEXT;

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Checkout" ADD COLUMN     "firstName" TEXT,
+ADD COLUMN     "lineItems" TEXT;
