@@ -47,7 +47,7 @@ export async function loadPreviewRecords(db: DbTx, shop: string, settings: Pick<
   const records: Partial<Record<FlowId, PreviewRecord>> = {};
   const [order, fulfillment, checkout, signup] = await Promise.all([
     db.order.findFirst({ where: { shop, test: false }, orderBy: { createdAt: "desc" } }),
-    db.fulfillment.findFirst({ where: { shop, trackingNumber: { not: null } }, orderBy: { createdAt: "desc" } }),
+    db.fulfillment.findFirst({ where: { shop, trackingNumber: { not: null }, orderId: { not: null } }, orderBy: { createdAt: "desc" } }),
     db.checkout.findFirst({ where: { shop, deletedAt: null }, orderBy: { createdAt: "desc" } }),
     db.backInStockSubscription.findFirst({ where: { shop }, orderBy: { createdAt: "desc" } }),
   ]);
@@ -63,7 +63,8 @@ export async function loadPreviewRecords(db: DbTx, shop: string, settings: Pick<
     };
     for (const flow of ORDER_FLOWS) records[flow] = { source, parameters: parameters[flow], media: {} };
   }
-  if (fulfillment?.trackingNumber) {
+  // A fulfillment whose order has not arrived yet (orderId null) is not picked.
+  if (fulfillment?.trackingNumber && fulfillment.orderId) {
     const shipped = await db.order.findUnique({ where: { id: fulfillment.orderId }, select: { name: true, customerKey: true } });
     if (shipped) {
       const recipient = { firstName: await firstNameOf(db, shop, shipped.customerKey), name: shipped.name };
