@@ -12,6 +12,7 @@ import type { MessageCounts, Stats } from "../.server/analytics/stats";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { DASHBOARD } from "../.server/i18n/dashboard";
 import { formatCount, formatMoney, formatPercent, formatPoints, formatScore } from "../components/dashboard-format";
+import { Figure } from "../components/figure";
 
 export const links = () => [{ rel: "stylesheet", href: polarisVizStyles }];
 
@@ -33,34 +34,6 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 type Data = ReturnType<typeof useLoaderData<typeof loader>>;
 
 const fill = (text: string, values: Record<string, string | number>) => text.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? `{${k}}`));
-
-function Figure({ id, label, value, previous, help, children }: { id: string; label: string; value: string; previous?: string; help: string; children?: ReactNode }) {
-  return (
-    <Card>
-      <BlockStack gap="100">
-        <Text as="h3" variant="bodySm" tone="subdued">
-          {label}
-        </Text>
-        <div data-figure={id}>
-          <Text as="p" variant="headingXl">
-            {value}
-          </Text>
-        </div>
-        {children}
-        {previous !== undefined ? (
-          <div data-previous={id}>
-            <Text as="p" variant="bodySm" tone="subdued">
-              {previous}
-            </Text>
-          </div>
-        ) : null}
-        <Text as="p" variant="bodyXs" tone="subdued">
-          {help}
-        </Text>
-      </BlockStack>
-    </Card>
-  );
-}
 
 /** Figures as the page prints them, from one stats JSON. */
 function figures(stats: Stats, d: Data) {

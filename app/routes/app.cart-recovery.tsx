@@ -8,6 +8,7 @@ import { merchantDeps } from "../merchant.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { cartRecoveryAction, cartRecoveryPage } from "../.server/cart-recovery/page";
 import { fieldErrors, resultFor, useActionToast, WhatsAppBubble } from "../components/merchant-ui";
+import { Figure } from "../components/figure";
 import { readForm } from "~/.server/http/form";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -56,28 +57,16 @@ export default function CartRecovery() {
           </Card>
         </Layout.Section>
         <Layout.Section>
-          <Card>
-            <BlockStack gap="300">
-              <Text as="h2" variant="headingMd">
-                {s.figures}
-              </Text>
-              <InlineGrid columns={{ xs: 1, sm: 2, md: 3 }} gap="400">
-                {data.figures.map((f) => (
-                  <BlockStack key={f.key} gap="050">
-                    <Text as="p" variant="bodySm" tone="subdued">
-                      {f.label}
-                    </Text>
-                    <Text as="p" variant="headingLg">
-                      {f.value}
-                    </Text>
-                    <Text as="p" variant="bodySm" tone="subdued">
-                      {f.definition}
-                    </Text>
-                  </BlockStack>
-                ))}
-              </InlineGrid>
-            </BlockStack>
-          </Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              {s.figures}
+            </Text>
+            <InlineGrid columns={{ xs: 1, sm: 2, md: 3 }} gap="400">
+              {data.figures.map((f) => (
+                <Figure key={f.key} id={f.key} label={f.label} value={f.value} help={f.definition} />
+              ))}
+            </InlineGrid>
+          </BlockStack>
         </Layout.Section>
         <Layout.Section>
           <Recovered data={data} />

@@ -1,13 +1,14 @@
 import { useEffect, useId, useState, type ReactNode } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link as RemixLink, useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
-import { Badge, BlockStack, Box, Button, Card, Checkbox, DataTable, Divider, FormLayout, InlineStack, Layout, Page, ProgressBar, Text, TextField } from "@shopify/polaris";
+import { Badge, BlockStack, Box, Button, Card, Checkbox, DataTable, Divider, InlineStack, Layout, Page, ProgressBar, Text, TextField } from "@shopify/polaris";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { authenticate } from "../shopify.server";
 import { merchantDeps } from "../merchant.server";
 import { adminLanguage } from "../.server/i18n/admin-language";
 import { onboardingAction, onboardingPage } from "../.server/onboarding/service";
 import { fieldErrors, FailureBanner, resultFor, StatusBadge, useActionToast } from "../components/merchant-ui";
+import { CredentialFields } from "../components/whatsapp-credentials";
 import { readForm } from "~/.server/http/form";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -136,43 +137,7 @@ function ConnectStep({ data }: { data: Data }) {
                 </Text>
               </InlineStack>
             ) : null}
-            <FormLayout>
-              <FormLayout.Group>
-                <TextField label={s.connection.phoneNumberId} name="phoneNumberId" value={values.phoneNumberId} onChange={set("phoneNumberId")} error={errors.phoneNumberId} helpText={s.connection.phoneNumberIdHelp} autoComplete="off" inputMode="numeric" />
-                <TextField label={s.connection.wabaId} name="wabaId" value={values.wabaId} onChange={set("wabaId")} error={errors.wabaId} helpText={s.connection.wabaIdHelp} autoComplete="off" inputMode="numeric" />
-              </FormLayout.Group>
-              <TextField
-                label={s.connection.accessToken}
-                name="accessToken"
-                type="password"
-                value={values.accessToken}
-                onChange={set("accessToken")}
-                error={errors.accessToken}
-                helpText={data.connection ? s.connection.accessTokenKeep.replace("{hint}", data.connection.tokenHint) : s.connection.accessTokenHelp}
-                autoComplete="off"
-              />
-              <FormLayout.Group>
-                <TextField
-                  label={s.connection.appSecret}
-                  name="appSecret"
-                  type="password"
-                  value={values.appSecret}
-                  onChange={set("appSecret")}
-                  error={errors.appSecret}
-                  helpText={data.connection ? s.connection.appSecretKeep.replace("{hint}", data.connection.appSecretHint) : s.connection.appSecretHelp}
-                  autoComplete="off"
-                />
-                <TextField
-                  label={s.connection.verifyToken}
-                  name="verifyToken"
-                  value={values.verifyToken}
-                  onChange={set("verifyToken")}
-                  error={errors.verifyToken}
-                  helpText={data.connection ? s.connection.verifyTokenKeep.replace("{hint}", data.connection.verifyTokenHint) : s.connection.verifyTokenHelp}
-                  autoComplete="off"
-                />
-              </FormLayout.Group>
-            </FormLayout>
+            <CredentialFields strings={s.connection} values={values} onChange={set} errors={errors} stored={data.connection} idHelp />
             <InlineStack>
               <Button submit variant="primary" loading={busy}>
                 {s.connection.submit}

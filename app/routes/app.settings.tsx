@@ -9,6 +9,7 @@ import { adminLanguage } from "../.server/i18n/admin-language";
 import { settingsAction, settingsPage } from "../.server/settings/page";
 import { fieldErrors, FailureBanner, resultFor, useActionToast } from "../components/merchant-ui";
 import { DataImportCard } from "../components/data-import-card";
+import { CredentialFields } from "../components/whatsapp-credentials";
 import { readForm } from "~/.server/http/form";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -85,43 +86,7 @@ function ConnectionSection({ data }: { data: Data }) {
                     <Button onClick={() => setValues({ ...data.demoCredentials! })}>{f.demoFill}</Button>
                   </InlineStack>
                 ) : null}
-                <FormLayout>
-                  <FormLayout.Group>
-                    <TextField label={f.phoneNumberId} name="phoneNumberId" value={values.phoneNumberId} onChange={set("phoneNumberId")} error={errors.phoneNumberId} autoComplete="off" />
-                    <TextField label={f.wabaId} name="wabaId" value={values.wabaId} onChange={set("wabaId")} error={errors.wabaId} autoComplete="off" />
-                  </FormLayout.Group>
-                  <TextField
-                    label={f.accessToken}
-                    name="accessToken"
-                    type="password"
-                    value={values.accessToken}
-                    onChange={set("accessToken")}
-                    error={errors.accessToken}
-                    helpText={data.connection ? f.accessTokenKeep.replace("{hint}", data.connection.tokenHint) : f.accessTokenHelp}
-                    autoComplete="off"
-                  />
-                  <FormLayout.Group>
-                    <TextField
-                      label={f.appSecret}
-                      name="appSecret"
-                      type="password"
-                      value={values.appSecret}
-                      onChange={set("appSecret")}
-                      error={errors.appSecret}
-                      helpText={data.connection ? f.appSecretKeep.replace("{hint}", data.connection.appSecretHint) : f.appSecretHelp}
-                      autoComplete="off"
-                    />
-                    <TextField
-                      label={f.verifyToken}
-                      name="verifyToken"
-                      value={values.verifyToken}
-                      onChange={set("verifyToken")}
-                      error={errors.verifyToken}
-                      helpText={data.connection ? f.verifyTokenKeep.replace("{hint}", data.connection.verifyTokenHint) : f.verifyTokenHelp}
-                      autoComplete="off"
-                    />
-                  </FormLayout.Group>
-                </FormLayout>
+                <CredentialFields strings={f} values={values} onChange={set} errors={errors} stored={data.connection} />
                 <InlineStack gap="200">
                   <Button submit variant="primary" loading={fetcher.state !== "idle"}>
                     {f.submit}

@@ -1,6 +1,6 @@
-// The app as back-in-stock, win-back and loyalty meet it: the cart-recovery harness (Cloud API simulator, Admin API
-// stand-in, one virtual clock) with the worker's other steps added — the fan-out, the win-back scheduler and the
-// per-flow prepareSend.
+// The app as back-in-stock, win-back and loyalty meet it: the virtual worker (Cloud API simulator, Admin API
+// stand-in, one virtual clock) with the worker's other steps added — the cart-recovery scheduler, the fan-out, the
+// win-back scheduler, the Shopify consent sync and the per-flow prepareSend.
 import type { VirtualClock } from "~/.server/clock";
 import { runBackInStockFanOut } from "~/.server/back-in-stock/fan-out";
 import { backInStockPrepareSend } from "~/.server/back-in-stock/prepare-send";
@@ -8,14 +8,15 @@ import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
 import { offerPrepareSend } from "~/.server/retention/prepare-send";
 import { runWinBackScheduler } from "~/.server/retention/win-back";
 import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
-import { dispatchDueMessages } from "~/.server/outbox/dispatch";
+import { defaultOutboxPolicy } from "~/.server/outbox/policy";
 import { prepareSendByFlow } from "~/.server/outbox/prepare-by-flow";
 import { processShopifySyncs } from "~/.server/shopify-admin/consent-write-back";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { db } from "~/shopify.server";
 import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
-import { createCartHarness, resetDatabase as resetCartDatabase } from "../cart-recovery/helpers";
+import { resetDatabase as resetCartDatabase } from "../cart-recovery/helpers";
 import { secretsKey } from "../helpers/session-key";
+import { createVirtualWorker } from "../helpers/virtual-worker";
 
 export { consentFor, installSession, setShopSettings, SHOP, HOUR, MINUTE } from "../cart-recovery/helpers";
 
@@ -30,48 +31,21 @@ export async function resetDatabase(): Promise<void> {
 
 export function createRetentionHarness(clock: VirtualClock) {
   const admin = createShopifyAdminSimulator();
-  const harness = createCartHarness(clock, { admin });
   const adminGraphql = createAdminGraphql({ fetch: admin.fetch });
   const log: string[] = [];
-  harness.deps.prepareSend = prepareSendByFlow({
-    cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, secretsKey }),
-    back_in_stock: backInStockPrepareSend({ db }),
-    win_back: offerPrepareSend({ db, adminGraphql, secretsKey }),
-    loyalty: offerPrepareSend({ db, adminGraphql, secretsKey }),
-  });
-  const fanOut = () => runBackInStockFanOut({ db, clock, adminGraphql, secretsKey, policy: harness.deps.policy, log: (line) => log.push(line) });
+  const fanOut = () => runBackInStockFanOut({ db, clock, adminGraphql, secretsKey, policy: defaultOutboxPolicy, log: (line) => log.push(line) });
   const winBack = () => runWinBackScheduler({ db, clock, log: (line) => log.push(line) }, { intervalMs: 0 });
-  return {
-    ...harness,
-    admin,
-    log,
-    fanOut,
-    winBack,
-    /** Worker rounds (schedulers, dispatch, Shopify sync, simulator deliveries) until nothing is due now. */
-    async settle(): Promise<void> {
-      for (let round = 0; round < 500; round++) {
-        await runCartRecoveryScheduler(db, clock);
-        await fanOut();
-        await winBack();
-        const dispatched = await dispatchDueMessages(harness.deps);
-        const synced = await processShopifySyncs({ db, clock, adminGraphql, secretsKey, batch: 50 });
-        const delivered = await harness.sim.flushDue();
-        if (dispatched.claimed === 0 && delivered === 0 && synced.picked === 0) return;
-      }
-      throw new Error("the outbox did not settle");
-    },
-    /** Runs the worker through virtual time up to now + ms, one due instant after the other. */
-    async advance(ms: number): Promise<void> {
-      const target = clock.now().getTime() + ms;
-      for (;;) {
-        await this.settle();
-        const next = await db.message.findFirst({ where: { status: "SCHEDULED" }, orderBy: { sendAfter: "asc" }, select: { sendAfter: true } });
-        const due = [next?.sendAfter.getTime(), harness.sim.nextDueAt()?.getTime()].filter((t): t is number => t !== undefined && t <= target);
-        if (due.length === 0) break;
-        clock.set(new Date(Math.max(Math.min(...due), clock.now().getTime() + 1)));
-      }
-      clock.set(new Date(target));
-      await this.settle();
-    },
-  };
+  const worker = createVirtualWorker(clock, {
+    workerId: "retention-test",
+    prepareSend: prepareSendByFlow({
+      cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, secretsKey }),
+      back_in_stock: backInStockPrepareSend({ db }),
+      win_back: offerPrepareSend({ db, adminGraphql, secretsKey }),
+      loyalty: offerPrepareSend({ db, adminGraphql, secretsKey }),
+    }),
+    beforeDispatch: [() => runCartRecoveryScheduler(db, clock), fanOut, winBack],
+    afterDispatch: [async () => (await processShopifySyncs({ db, clock, adminGraphql, secretsKey, batch: 50 })).picked],
+    maxRounds: 500,
+  });
+  return { ...worker, admin, log, fanOut, winBack };
 }

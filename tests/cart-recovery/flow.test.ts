@@ -143,6 +143,12 @@ describe("step-1 time: abandoned, eligible, holdout", () => {
     expect(harness.sim.sent.map((m) => m.template).filter((t) => t.startsWith("momento_cart"))).toEqual(["momento_cart_recovery_1"]);
   });
 
+  it("decides at step-1 time even when no reminder is due then (a checkout without a phone)", async () => {
+    await deliver("checkouts/create", checkoutPayload("c1", { phone: null, customer: null, billing_address: null, shipping_address: null }));
+    await createCartHarness(clock).advance(3 * HOUR);
+    expect(await db.cartRecovery.findFirstOrThrow()).toMatchObject({ decidedAt: at(HOUR), contactable: false });
+  });
+
   it("a consent confirmed after step-1 time does not make the checkout eligible (METRICS.md)", async () => {
     await deliver("checkouts/create", checkoutPayload("c1"));
     const harness = createCartHarness(clock);

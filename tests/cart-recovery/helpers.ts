@@ -3,23 +3,16 @@
 // API simulator and the Admin API stand-in, all on one virtual clock).
 import type { VirtualClock } from "~/.server/clock";
 import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
-import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
-import { dispatchDueMessages } from "~/.server/outbox/dispatch";
-import { defaultOutboxPolicy } from "~/.server/outbox/policy";
-import { createTokenBucket } from "~/.server/outbox/token-bucket";
+import { nextStep1DueAt, runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { offlineSessionId } from "~/.server/shopify-admin/offline-session";
-import { suggestedTemplates } from "~/.server/templates/catalogue";
-import { createWhatsAppClient } from "~/.server/whatsapp/client";
-import type { WhatsAppSender } from "~/.server/whatsapp/types";
-import { getEnv } from "~/env.server";
 import { db } from "~/shopify.server";
-import { createCloudApiSimulator } from "../../simulator/cloud-api";
-import { callRoute } from "../../simulator/in-process-app";
-import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../simulator/shopify-admin";
+import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { fixture } from "../fixtures";
 import { TEST_SHOP } from "../helpers/shopify";
 import { sealedToken, secretsKey } from "../helpers/session-key";
+import { createVirtualWorker } from "../helpers/virtual-worker";
+import { resetMessagesAndConsent } from "../consent/helpers";
 
 export const SHOP = TEST_SHOP;
 export const MINUTE = 60_000;
@@ -65,11 +58,7 @@ export async function consentFor(phone: string, state: "CONFIRMED" | "REQUESTED"
 }
 
 export async function resetDatabase(): Promise<void> {
-  await db.messageEvent.deleteMany();
-  await db.message.deleteMany();
-  await db.consentEvent.deleteMany();
-  await db.consent.deleteMany();
-  await db.shopifySync.deleteMany();
+  await resetMessagesAndConsent();
   await db.cartRecovery.deleteMany();
   await db.discountCode.deleteMany();
   await db.order.deleteMany();
@@ -100,58 +89,14 @@ export function reminders(token?: string) {
   return db.message.findMany({ where: { flow: "cart_recovery", ...(token ? { checkoutToken: token } : {}) }, orderBy: { dedupeKey: "asc" } });
 }
 
-/** The app as the shopper meets it; `sender` wraps the real client (e.g. to race an order against the send). */
-export function createCartHarness(clock: VirtualClock, options: { admin?: ShopifyAdminSimulator; wrapSender?: (real: WhatsAppSender) => WhatsAppSender } = {}) {
-  const env = getEnv();
-  const sim = createCloudApiSimulator({
-    clock,
-    appSecret: env.WHATSAPP_APP_SECRET,
-    accessToken: env.WHATSAPP_ACCESS_TOKEN,
-    phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
-    templates: suggestedTemplates(env.SHOPIFY_APP_URL),
-    deliverWebhook: async (rawBody, signature) => {
-      const response = await callRoute(
-        new Request(new URL("/webhooks/whatsapp", env.SHOPIFY_APP_URL), { method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: rawBody }),
-      );
-      if (!response.ok) throw new Error(`the app answered ${response.status}`);
-    },
-  });
-  const real = createWhatsAppClient({
-    baseUrl: env.WHATSAPP_API_BASE_URL, apiVersion: env.WHATSAPP_API_VERSION, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
-    accessToken: env.WHATSAPP_ACCESS_TOKEN, fetch: sim.fetch,
-  });
-  const admin = options.admin ?? createShopifyAdminSimulator();
-  const policy = defaultOutboxPolicy;
-  const deps = {
-    db, clock, sender: options.wrapSender ? options.wrapSender(real) : real, policy, workerId: "cart-test", bucket: createTokenBucket(policy), random: () => 0.5,
+/** The app as the shopper meets it: the worker with the cart-recovery scheduler and discount step. */
+export function createCartHarness(clock: VirtualClock) {
+  const admin = createShopifyAdminSimulator();
+  const worker = createVirtualWorker(clock, {
+    workerId: "cart-test",
     prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey }),
-  };
-  return {
-    sim,
-    admin,
-    deps,
-    async settle(): Promise<void> {
-      for (let round = 0; round < 100; round++) {
-        await runCartRecoveryScheduler(db, clock);
-        const dispatched = await dispatchDueMessages(deps);
-        const delivered = await sim.flushDue();
-        if (dispatched.claimed === 0 && delivered === 0) return;
-      }
-      throw new Error("the outbox did not settle");
-    },
-    /** Every due message, step-1 time and webhook on its own instant, up to now + ms. */
-    async advance(ms: number): Promise<void> {
-      const target = clock.now().getTime() + ms;
-      for (;;) {
-        await this.settle();
-        const next = await db.message.findFirst({ where: { status: "SCHEDULED" }, orderBy: { sendAfter: "asc" }, select: { sendAfter: true } });
-        const step1 = await db.cartRecovery.findFirst({ where: { decidedAt: null }, orderBy: { step1DueAt: "asc" }, select: { step1DueAt: true } });
-        const due = [next?.sendAfter?.getTime(), step1?.step1DueAt.getTime(), sim.nextDueAt()?.getTime()].filter((t): t is number => t !== undefined && t <= target);
-        if (due.length === 0) break;
-        clock.set(new Date(Math.max(Math.min(...due), clock.now().getTime() + 1)));
-      }
-      clock.set(new Date(target));
-      await this.settle();
-    },
-  };
+    beforeDispatch: [() => runCartRecoveryScheduler(db, clock)],
+    dueAt: [() => nextStep1DueAt(db)],
+  });
+  return { ...worker, admin };
 }

@@ -10,7 +10,7 @@ import { templateWordingVersion } from "~/.server/templates/catalogue";
 import { db, useVirtualClock } from "~/shopify.server";
 import type { SimulatorTemplate } from "../../simulator/cloud-api";
 import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
-import { createWhatsAppHarness, postWhatsAppWebhook, textWebhook } from "./helpers";
+import { createWhatsAppHarness, postWhatsAppWebhook, resetMessagesAndConsent, textWebhook } from "./helpers";
 
 const SHOP = TEST_SHOP;
 const T0 = new Date("2026-03-02T10:00:00.000Z");
@@ -25,11 +25,7 @@ const OFFER: SimulatorTemplate = {
 let clock: VirtualClock;
 let harness: ReturnType<typeof createWhatsAppHarness>;
 beforeEach(async () => {
-  await db.messageEvent.deleteMany();
-  await db.message.deleteMany();
-  await db.consentEvent.deleteMany();
-  await db.consent.deleteMany();
-  await db.shopifySync.deleteMany();
+  await resetMessagesAndConsent();
   clock = createVirtualClock(T0);
   useVirtualClock(clock);
   harness = createWhatsAppHarness(clock, [OFFER]);

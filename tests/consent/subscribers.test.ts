@@ -9,6 +9,7 @@ import { ensureDemoSession } from "~/.server/demo/demo-session";
 import { DEMO_USER_ID, signSessionToken } from "~/.server/demo/session-token";
 import { sessionStorage } from "~/shopify.server";
 import { callRoute, routeFile } from "../../simulator/in-process-app";
+import { parseCsv } from "../helpers/csv";
 
 const db = createDb(process.env.DATABASE_URL!);
 afterAll(() => db.$disconnect());
@@ -167,34 +168,6 @@ describe("manual revoke", () => {
     expect((await db.consent.findUniqueOrThrow({ where: { id: other.id } })).state).toBe("REQUESTED");
   });
 });
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted && c === '"' && text[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (!quoted && c === ",") {
-      row.push(field);
-      field = "";
-    } else if (!quoted && c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else {
-      field += c;
-    }
-  }
-  return rows;
-}
 
 describe("exports", () => {
   it("the consent log as CSV: one row per transition of this shop, readable and as JSON", async () => {

@@ -6,7 +6,7 @@ import { requestConsent } from "~/.server/consent/lifecycle";
 import { enqueuePlans } from "~/.server/ingest/enqueue";
 import { db, useVirtualClock } from "~/shopify.server";
 import { fixture } from "../fixtures";
-import { buttonWebhook, failedStatusWebhook, postWhatsAppWebhook, textWebhook, userPreferenceWebhook } from "./helpers";
+import { buttonWebhook, failedStatusWebhook, postWhatsAppWebhook, resetMessagesAndConsent, textWebhook, userPreferenceWebhook } from "./helpers";
 
 const SHOP = "inbound-a.myshopify.com";
 const OTHER_SHOP = "inbound-b.myshopify.com";
@@ -15,11 +15,7 @@ const T0 = new Date("2026-03-02T10:00:00.000Z");
 
 let clock: VirtualClock;
 beforeEach(async () => {
-  await db.messageEvent.deleteMany();
-  await db.message.deleteMany();
-  await db.consentEvent.deleteMany();
-  await db.consent.deleteMany();
-  await db.shopifySync.deleteMany();
+  await resetMessagesAndConsent();
   clock = createVirtualClock(T0);
   useVirtualClock(clock);
 });

@@ -2,28 +2,24 @@
 // figure on screen equals the stats JSON computed from the demo's database for the same period, the period
 // picker (a preset and a custom range) changes them, the charts render, and there is no console error.
 // Screenshots under .data/screenshots/.
-import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "~/.server/db";
 import { dashboardData } from "~/.server/analytics/dashboard";
 import type { Stats } from "~/.server/analytics/stats";
 import { DEMO_SHOP } from "~/.server/demo/session-token";
 import { formatCount, formatMoney, formatPercent, formatPoints, formatScore } from "~/components/dashboard-format";
-import { browserSkipReason, desktopContext, freePort, launchChromium, root, screenshot, startDemo, watchConsole, type RunningDemo } from "./demo-harness";
+import { browserSkipReason, openDemoSession, screenshot, type DemoSession } from "./demo-harness";
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`[e2e dashboard] ${skipReason}`);
 const test = it.skipIf(skipReason !== null);
 const LOCALE = "en-US";
 
-let demo: RunningDemo | undefined;
-let browser: Browser | undefined;
-let context: BrowserContext;
+let session: DemoSession | undefined;
 let page: Page;
 let errors: string[] = [];
-let dataDir: string | undefined;
 let demoDb: Db | undefined;
 
 /** What the page must print for each figure, from the stats JSON (the same formatting rules, not the page's values). */
@@ -74,26 +70,14 @@ async function checkAgainstStats(query: string) {
 describe("the dashboard in Chromium", () => {
   beforeAll(async () => {
     if (skipReason) return;
-    dataDir = mkdtempSync(path.join(root, ".data", "e2e-dashboard-"));
-    const appPort = await freePort();
-    let simPort = await freePort();
-    while (simPort === appPort) simPort = await freePort();
-    demo = await startDemo(appPort, simPort, dataDir);
-    demoDb = createDb(`file:${path.join(dataDir, "demo.sqlite")}`);
-    browser = await launchChromium();
-    context = await desktopContext(browser);
-    page = await context.newPage();
-    errors = watchConsole(page);
-    const response = await page.goto(`${demo.appUrl}/demo`, { waitUntil: "networkidle" });
-    expect(response?.status()).toBe(200);
-    await page.waitForFunction(() => typeof (window as { shopify?: { idToken?: unknown } }).shopify?.idToken === "function");
+    session = await openDemoSession("e2e-dashboard");
+    ({ page, errors } = session);
+    demoDb = createDb(`file:${path.join(session.dataDir, "demo.sqlite")}`);
   }, 300_000);
 
   afterAll(async () => {
     await demoDb?.$disconnect();
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await session?.close();
   }, 30_000);
 
   test(skipReason ?? "shows the stats JSON's figures for the last 30 days, with charts and definitions", async () => {

@@ -1,7 +1,7 @@
-// Runs `npm run demo` for a browser test on its own ports and data directory, and launches Debian's
+// Runs `npm run demo` for a browser test on its own ports (and data directory), and launches Debian's
 // Chromium through playwright-core with the flags from STACK.md ("Browser tests").
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -45,13 +45,14 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-export async function startDemo(port: number, simPort: number, dataDir: string): Promise<RunningDemo> {
+/** Without `dataDir` the demo keeps its data where `npm run demo` does for a person (.data). */
+export async function startDemo(port: number, simPort: number, dataDir?: string): Promise<RunningDemo> {
   for (const p of [port, simPort]) if (await portOpen(p)) throw new Error(`port ${p} is in use; this browser test needs it`);
   // The test runner's own settings (per-file database, virtual time) must not leak into the demo.
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST|TEST|NODE_OPTIONS$|DATABASE_URL$|MOMENTO_)/.test(key))) as NodeJS.ProcessEnv;
   const child: ChildProcess = spawn("npm", ["run", "--silent", "demo"], {
     cwd: root,
-    env: { ...env, PORT: String(port), SIM_PORT: String(simPort), DEMO_DATA_DIR: dataDir, FORCE_COLOR: "0" },
+    env: { ...env, PORT: String(port), SIM_PORT: String(simPort), ...(dataDir ? { DEMO_DATA_DIR: dataDir } : {}), FORCE_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so that stopping it reaches npm, tsx and the demo script alike.
     detached: true,
@@ -102,6 +103,49 @@ export async function startDemo(port: number, simPort: number, dataDir: string):
       }
     },
   };
+}
+
+export interface DemoSession {
+  demo: RunningDemo;
+  dataDir: string;
+  context: BrowserContext;
+  page: Page;
+  /** The page's console errors (watchConsole). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A demo of its own — free ports and a data directory under .data named after the test (never demo.test.ts's
+ * 3310/4310 or .data itself), so the test can run next to that one, next to a person's `npm run demo`, and next
+ * to another test run — with one desktop Chromium page signed in to it through /demo.
+ */
+export async function openDemoSession(name: string): Promise<DemoSession> {
+  const dataDir = mkdtempSync(path.join(root, ".data", `${name}-`));
+  let demo: RunningDemo | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await demo?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const appPort = await freePort();
+    let simPort = await freePort();
+    while (simPort === appPort) simPort = await freePort();
+    demo = await startDemo(appPort, simPort, dataDir);
+    browser = await launchChromium();
+    const context = await desktopContext(browser);
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    const response = await page.goto(`${demo.appUrl}/demo`, { waitUntil: "networkidle" });
+    if (response?.status() !== 200) throw new Error(`/demo answered ${response?.status()}`);
+    await page.waitForFunction(() => typeof (window as { shopify?: { idToken?: unknown } }).shopify?.idToken === "function");
+    return { demo, dataDir, context, page, errors, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -3,23 +3,20 @@
 // a flow off and on, the phone view confirming an opt-in that then shows on the Subscribers page and in
 // the message log, and the pages in German. Every step saves a screenshot under .data/screenshots/ and
 // fails on any console error.
-import { mkdtempSync, rmSync } from "node:fs";
-import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIVE_SHOPPERS } from "../../scripts/lib/demo-live";
-import { browserSkipReason, desktopContext, freePort, launchChromium, root, screenshot, startDemo, watchConsole, type RunningDemo } from "./demo-harness";
+import { browserSkipReason, openDemoSession, screenshot, watchConsole, type DemoSession, type RunningDemo } from "./demo-harness";
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`[e2e merchant] ${skipReason}`);
 const test = it.skipIf(skipReason !== null);
 
+let session: DemoSession | undefined;
 let demo: RunningDemo | undefined;
-let browser: Browser | undefined;
 let context: BrowserContext;
 let page: Page;
 let errors: string[] = [];
-let dataDir: string | undefined;
 
 /** Opens a page through the app's navigation (client-side, as a merchant clicks it) and waits for its title. */
 async function nav(href: string, title: string) {
@@ -35,20 +32,8 @@ const card = (heading: string) => page.getByRole("region", { name: heading, exac
 describe("the merchant pages in Chromium", () => {
   beforeAll(async () => {
     if (skipReason) return;
-    // Free ports and a data directory of its own (never demo.test.ts's 3310/4310 or .data itself), so this
-    // test can run next to that one, next to a person's `npm run demo`, and next to another test run.
-    dataDir = mkdtempSync(path.join(root, ".data", "e2e-merchant-"));
-    const appPort = await freePort();
-    let simPort = await freePort();
-    while (simPort === appPort) simPort = await freePort();
-    demo = await startDemo(appPort, simPort, dataDir);
-    browser = await launchChromium();
-    context = await desktopContext(browser);
-    page = await context.newPage();
-    errors = watchConsole(page);
-    const response = await page.goto(`${demo.appUrl}/demo`, { waitUntil: "networkidle" });
-    expect(response?.status()).toBe(200);
-    await page.waitForFunction(() => typeof (window as { shopify?: { idToken?: unknown } }).shopify?.idToken === "function");
+    session = await openDemoSession("e2e-merchant");
+    ({ demo, context, page, errors } = session);
   }, 300_000);
 
   // Each test answers for the console errors during it (one shared page, one list).
@@ -57,9 +42,7 @@ describe("the merchant pages in Chromium", () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await session?.close();
   }, 30_000);
 
   test(skipReason ?? "Setup: connect WhatsApp (errors inline first), sync templates, send a test message, switch flows on", async () => {

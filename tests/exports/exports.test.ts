@@ -14,6 +14,7 @@ import { sessionStorage } from "~/shopify.server";
 import { callRoute, routeFile } from "../../simulator/in-process-app";
 import { parseReplay, runReplay } from "../../simulator/replay";
 import { germanOrder } from "../helpers/shopify";
+import { parseCsv } from "../helpers/csv";
 
 const db = createDb(process.env.DATABASE_URL!);
 const SHOP = "export-test.myshopify.com";
@@ -43,36 +44,6 @@ function authed(path: string): Request {
 async function download(path: string, file: string): Promise<{ response: Response; text: string }> {
   const response = await callRoute(authed(path), { file: routeFile(file) });
   return { response, text: await response.text() };
-}
-
-/** RFC 4180 rows (quoted fields, doubled quotes, CRLF), the BOM dropped. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  const body = text.replace(/^\uFEFF/, "");
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (quoted && c === '"' && body[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (!quoted && c === ",") {
-      row.push(field);
-      field = "";
-    } else if (!quoted && c === "\r" && body[i + 1] === "\n") {
-      rows.push([...row, field]);
-      row = [];
-      field = "";
-      i++;
-    } else {
-      field += c;
-    }
-  }
-  if (field || row.length) rows.push([...row, field]);
-  return rows;
 }
 
 beforeAll(async () => {

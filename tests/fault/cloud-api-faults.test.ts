@@ -7,12 +7,11 @@ import { createVirtualClock } from "~/.server/clock";
 import { dispatchDueMessages } from "~/.server/outbox/dispatch";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
 import { createTokenBucket } from "~/.server/outbox/token-bucket";
-import { suggestedTemplates, TEMPLATE_NAMES } from "~/.server/templates/catalogue";
+import { TEMPLATE_NAMES } from "~/.server/templates/catalogue";
 import { createWhatsAppClient } from "~/.server/whatsapp/client";
 import { getEnv } from "~/env.server";
 import { db } from "~/shopify.server";
-import { createCloudApiSimulator } from "../../simulator/cloud-api";
-import { callRoute } from "../../simulator/in-process-app";
+import { createAppCloudApiSimulator } from "../helpers/virtual-worker";
 import { SHOP, T0 } from "../outbox/helpers";
 
 const MESSAGES = 300;
@@ -21,16 +20,7 @@ const env = getEnv();
 describe("the Cloud API answering 5xx, timing out and bursting 130429", () => {
   it(`${MESSAGES} messages: each sent exactly once after backoff, none lost`, { timeout: 120_000 }, async () => {
     const clock = createVirtualClock(T0);
-    const sim = createCloudApiSimulator({
-      clock, appSecret: env.WHATSAPP_APP_SECRET, accessToken: env.WHATSAPP_ACCESS_TOKEN, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
-      templates: suggestedTemplates(env.SHOPIFY_APP_URL),
-      deliverWebhook: async (rawBody, signature) => {
-        const response = await callRoute(new Request(new URL("/webhooks/whatsapp", env.SHOPIFY_APP_URL), {
-          method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: rawBody,
-        }));
-        if (!response.ok) throw new Error(`the app answered ${response.status}`);
-      },
-    });
+    const sim = createAppCloudApiSimulator(clock);
 
     let seed = 0xc0ffee;
     const random = () => ((seed = (Math.imul(seed, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32);

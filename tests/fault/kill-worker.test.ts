@@ -11,13 +11,13 @@ import { bodyText } from "~/.server/automations/types";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
 import { reconcileExpiredLeases, UNKNOWN_OUTCOME } from "~/.server/outbox/reconcile";
 import { runWorker } from "~/.server/outbox/worker";
-import { suggestedTemplates, TEMPLATE_NAMES } from "~/.server/templates/catalogue";
+import { TEMPLATE_NAMES } from "~/.server/templates/catalogue";
 import { createWhatsAppClient } from "~/.server/whatsapp/client";
 import { getEnv } from "~/env.server";
 import { db } from "~/shopify.server";
-import { createCloudApiSimulator, type CloudApiSimulator } from "../../simulator/cloud-api";
+import type { CloudApiSimulator } from "../../simulator/cloud-api";
 import { serveSimulator, startRealTimeFlusher, type SimulatorServer } from "../../simulator/http";
-import { callRoute } from "../../simulator/in-process-app";
+import { createAppCloudApiSimulator } from "../helpers/virtual-worker";
 import { SHOP } from "../outbox/helpers";
 
 const KILLS = 100;
@@ -40,16 +40,7 @@ beforeAll(async () => {
     entryPoints: [path.join(import.meta.dirname, "worker-entry.ts")], outfile: bundle, bundle: true, platform: "node", format: "esm",
     packages: "external", alias: { "~": path.join(root, "app") }, logLevel: "error",
   });
-  sim = createCloudApiSimulator({
-    clock: systemClock, appSecret: env.WHATSAPP_APP_SECRET, accessToken: env.WHATSAPP_ACCESS_TOKEN, phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
-    templates: suggestedTemplates(env.SHOPIFY_APP_URL),
-    deliverWebhook: async (rawBody, signature) => {
-      const response = await callRoute(new Request(new URL("/webhooks/whatsapp", env.SHOPIFY_APP_URL), {
-        method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: rawBody,
-      }));
-      if (!response.ok) throw new Error(`the app answered ${response.status}`);
-    },
-  });
+  sim = createAppCloudApiSimulator(systemClock);
   server = await serveSimulator(sim, { port: 0 });
   stopFlusher = startRealTimeFlusher(sim, 50);
 });

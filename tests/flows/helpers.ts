@@ -3,6 +3,7 @@
 import { db } from "~/shopify.server";
 import { fixture } from "../fixtures";
 import { deliverShopifyWebhook, germanOrder } from "../helpers/shopify";
+import { resetMessagesAndConsent } from "../consent/helpers";
 
 export const PHONE = "+4915112345678";
 export const HOUR = 3_600_000;
@@ -34,11 +35,7 @@ export async function resetFlows(): Promise<void> {
   await db.feedbackResponse.deleteMany();
   await db.inboundMessage.deleteMany();
   await db.fulfillment.deleteMany();
-  await db.messageEvent.deleteMany();
-  await db.message.deleteMany();
-  await db.consentEvent.deleteMany();
-  await db.consent.deleteMany();
-  await db.shopifySync.deleteMany();
+  await resetMessagesAndConsent();
   await db.order.deleteMany();
   await db.customer.deleteMany();
   await db.webhookEvent.deleteMany();

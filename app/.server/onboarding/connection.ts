@@ -17,14 +17,15 @@ export interface StoredConnection extends WhatsAppCredentials {
   verifiedAt: Date | null;
 }
 
-export interface ConnectionSummary {
+/** What a page shows of a connection: the ids, the last four characters of each secret, and when it was checked. */
+export interface ConnectionView {
   phoneNumberId: string;
   wabaId: string;
   tokenHint: string;
   appSecretHint: string;
   verifyTokenHint: string;
   displayPhone: string | null;
-  verifiedAt: Date | null;
+  checked: string;
 }
 
 export async function saveConnection(
@@ -61,7 +62,8 @@ export async function loadConnection(db: DbTx, key: Buffer, shop: string): Promi
   };
 }
 
-export async function connectionSummary(db: DbTx, key: Buffer, shop: string): Promise<ConnectionSummary | null> {
+/** `when` formats the time it was last checked; `never` stands in when it was not. */
+export async function connectionView(db: DbTx, key: Buffer, shop: string, when: (at: Date) => string, never: string): Promise<ConnectionView | null> {
   const connection = await loadConnection(db, key, shop);
   if (!connection) return null;
   return {
@@ -71,6 +73,6 @@ export async function connectionSummary(db: DbTx, key: Buffer, shop: string): Pr
     appSecretHint: lastFour(connection.appSecret),
     verifyTokenHint: lastFour(connection.verifyToken),
     displayPhone: connection.displayPhone,
-    verifiedAt: connection.verifiedAt,
+    checked: connection.verifiedAt ? when(connection.verifiedAt) : never,
   };
 }

@@ -19,7 +19,7 @@ import { classifyMetaError } from "../whatsapp/errors";
 import type { TemplateComponent } from "../whatsapp/types";
 import { loadShopTemplates, saveTemplateSync, upsertTemplate } from "../templates/whatsapp-templates";
 import { checkCredentials, createTemplate, fetchTemplates, type GraphFailure } from "./cloud-api";
-import { connectionSummary, loadConnection, saveConnection, type WhatsAppCredentials } from "./connection";
+import { connectionView, loadConnection, saveConnection, type ConnectionView, type WhatsAppCredentials } from "./connection";
 import type { MerchantDeps } from "./deps";
 
 export const STEP_IDS = ["connect", "templates", "test", "checkout", "flows"] as const;
@@ -120,7 +120,7 @@ export interface OnboardingPage {
   progress: { done: number; total: number; label: string };
   steps: Record<StepId, boolean>;
   callbackUrl: string;
-  connection: null | { phoneNumberId: string; wabaId: string; tokenHint: string; appSecretHint: string; verifyTokenHint: string; summary: string };
+  connection: null | (ConnectionView & { summary: string });
   suggestedVerifyToken: string;
   templates: { syncedLabel: string; rows: (SyncedTemplate & { rejectedReason: string | null; momento: boolean })[]; missing: string | null };
   test: { phone: string; status: string | null; statusLabel: string | null; messageId: string | null };
@@ -137,7 +137,7 @@ export async function onboardingPage(deps: MerchantDeps, shop: string, language:
   const steps = stepsDone(settings, e);
   const done = STEP_IDS.filter((id) => steps[id]).length;
   const when = dateTimeFormatter(language, timezone);
-  const summary = await connectionSummary(deps.db, deps.secretsKey, shop);
+  const connection = await connectionView(deps.db, deps.secretsKey, shop, when, c.never);
   const { syncedAt, templates: synced } = await loadShopTemplates(deps.db, shop);
   const momentoNames = new Set(Object.values(TEMPLATE_NAMES) as string[]);
   const missing = syncedAt ? missingTemplates(deps.appUrl, synced) : [];
@@ -151,20 +151,10 @@ export async function onboardingPage(deps: MerchantDeps, shop: string, language:
     progress: { done, total: STEP_IDS.length, label: fill(s.progress, { done, total: STEP_IDS.length }) },
     steps,
     callbackUrl: callbackUrl(deps.appUrl),
-    connection: summary
-      ? {
-          phoneNumberId: summary.phoneNumberId,
-          wabaId: summary.wabaId,
-          tokenHint: summary.tokenHint,
-          appSecretHint: summary.appSecretHint,
-          verifyTokenHint: summary.verifyTokenHint,
-          summary: fill(s.connection.connected, {
-            phone: summary.displayPhone ?? summary.phoneNumberId,
-            waba: summary.wabaId,
-            at: summary.verifiedAt ? when(summary.verifiedAt) : c.never,
-          }),
-        }
-      : null,
+    connection: connection && {
+      ...connection,
+      summary: fill(s.connection.connected, { phone: connection.displayPhone ?? connection.phoneNumberId, waba: connection.wabaId, at: connection.checked }),
+    },
     // A fresh suggestion each time the page loads; what counts is the one submitted with the form.
     suggestedVerifyToken: `momento-${randomBytes(9).toString("base64url")}`,
     templates: {

@@ -6,7 +6,7 @@ import { localizeErrors } from "../i18n/form-errors";
 import { dateTimeFormatter, type AdminLanguage } from "../i18n/locale";
 import { ONBOARDING } from "../i18n/onboarding";
 import { SETTINGS, type SettingsStrings } from "../i18n/settings";
-import { connectionSummary } from "../onboarding/connection";
+import { connectionView, type ConnectionView } from "../onboarding/connection";
 import type { MerchantDeps } from "../onboarding/deps";
 import { callbackUrl, connectWhatsApp, type ActionResult } from "../onboarding/service";
 import { parseCostsForm, parsePoliciesForm } from "./form";
@@ -19,7 +19,7 @@ export interface SettingsPage {
   connectionStrings: (typeof ONBOARDING)["en"]["connection"];
   common: { save: string; notSaved: string; on: string; off: string; languages: Record<string, string>; errorCode: string; whatToDo: string };
   callbackUrl: string;
-  connection: null | { phoneNumberId: string; wabaId: string; tokenHint: string; appSecretHint: string; verifyTokenHint: string; displayPhone: string | null; checked: string };
+  connection: ConnectionView | null;
   demoCredentials: MerchantDeps["demoCredentials"];
   rules: {
     shopName: string;
@@ -39,8 +39,7 @@ export interface SettingsPage {
 export async function settingsPage(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<SettingsPage> {
   const c = COMMON[language];
   const { settings, locale, timezone } = await readShop(deps.db, shop);
-  const summary = await connectionSummary(deps.db, deps.secretsKey, shop);
-  const when = dateTimeFormatter(language, timezone);
+  const connection = await connectionView(deps.db, deps.secretsKey, shop, dateTimeFormatter(language, timezone), c.never);
   const quiet = settings.quietHours ?? DEFAULT_SETTINGS.quietHours!;
   return {
     language,
@@ -48,17 +47,7 @@ export async function settingsPage(deps: MerchantDeps, shop: string, language: A
     connectionStrings: ONBOARDING[language].connection,
     common: { save: c.save, notSaved: c.notSaved, on: c.on, off: c.off, languages: c.languages, errorCode: c.errorCode, whatToDo: c.whatToDo },
     callbackUrl: callbackUrl(deps.appUrl),
-    connection: summary
-      ? {
-          phoneNumberId: summary.phoneNumberId,
-          wabaId: summary.wabaId,
-          tokenHint: summary.tokenHint,
-          appSecretHint: summary.appSecretHint,
-          verifyTokenHint: summary.verifyTokenHint,
-          displayPhone: summary.displayPhone,
-          checked: summary.verifiedAt ? when(summary.verifiedAt) : c.never,
-        }
-      : null,
+    connection,
     demoCredentials: deps.demoCredentials,
     rules: {
       shopName: settings.shopName ?? "",
