@@ -100,6 +100,7 @@ function ConnectStep({ data }: { data: Data }) {
   const [values, setValues] = useState({
     phoneNumberId: data.connection?.phoneNumberId ?? "",
     wabaId: data.connection?.wabaId ?? "",
+    appId: data.connection?.appId ?? "",
     accessToken: "",
     appSecret: "",
     verifyToken: data.connection ? "" : data.suggestedVerifyToken,
@@ -141,6 +142,7 @@ function ConnectStep({ data }: { data: Data }) {
                 <TextField label={s.connection.phoneNumberId} name="phoneNumberId" value={values.phoneNumberId} onChange={set("phoneNumberId")} error={errors.phoneNumberId} helpText={s.connection.phoneNumberIdHelp} autoComplete="off" inputMode="numeric" />
                 <TextField label={s.connection.wabaId} name="wabaId" value={values.wabaId} onChange={set("wabaId")} error={errors.wabaId} helpText={s.connection.wabaIdHelp} autoComplete="off" inputMode="numeric" />
               </FormLayout.Group>
+              <TextField label={s.connection.appId} name="appId" value={values.appId} onChange={set("appId")} error={errors.appId} helpText={s.connection.appIdHelp} autoComplete="off" inputMode="numeric" />
               <TextField
                 label={s.connection.accessToken}
                 name="accessToken"

@@ -48,7 +48,7 @@ function ConnectionSection({ data }: { data: Data }) {
   const result = resultFor(fetcher, "credentials");
   const errors = fieldErrors(result);
   const [editing, setEditing] = useState(false);
-  const empty = { phoneNumberId: data.connection?.phoneNumberId ?? "", wabaId: data.connection?.wabaId ?? "", accessToken: "", appSecret: "", verifyToken: "" };
+  const empty = { phoneNumberId: data.connection?.phoneNumberId ?? "", wabaId: data.connection?.wabaId ?? "", appId: data.connection?.appId ?? "", accessToken: "", appSecret: "", verifyToken: "" };
   const [values, setValues] = useState(empty);
   useEffect(() => {
     if (result?.ok) setEditing(false);
@@ -65,6 +65,7 @@ function ConnectionSection({ data }: { data: Data }) {
                 { term: s.phone, description: data.connection.displayPhone ?? "—" },
                 { term: s.phoneNumberId, description: data.connection.phoneNumberId },
                 { term: s.wabaId, description: data.connection.wabaId },
+                { term: s.appId, description: data.connection.appId || "—" },
                 { term: s.token, description: data.connection.tokenHint },
                 { term: s.appSecret, description: data.connection.appSecretHint },
                 { term: s.verifyToken, description: data.connection.verifyTokenHint },
@@ -90,6 +91,7 @@ function ConnectionSection({ data }: { data: Data }) {
                     <TextField label={f.phoneNumberId} name="phoneNumberId" value={values.phoneNumberId} onChange={set("phoneNumberId")} error={errors.phoneNumberId} autoComplete="off" />
                     <TextField label={f.wabaId} name="wabaId" value={values.wabaId} onChange={set("wabaId")} error={errors.wabaId} autoComplete="off" />
                   </FormLayout.Group>
+                  <TextField label={f.appId} name="appId" value={values.appId} onChange={set("appId")} error={errors.appId} helpText={f.appIdHelp} autoComplete="off" />
                   <TextField
                     label={f.accessToken}
                     name="accessToken"

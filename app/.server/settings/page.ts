@@ -19,7 +19,7 @@ export interface SettingsPage {
   connectionStrings: (typeof ONBOARDING)["en"]["connection"];
   common: { save: string; notSaved: string; on: string; off: string; languages: Record<string, string>; errorCode: string; whatToDo: string };
   callbackUrl: string;
-  connection: null | { phoneNumberId: string; wabaId: string; tokenHint: string; appSecretHint: string; verifyTokenHint: string; displayPhone: string | null; checked: string };
+  connection: null | { phoneNumberId: string; wabaId: string; appId: string; tokenHint: string; appSecretHint: string; verifyTokenHint: string; displayPhone: string | null; checked: string };
   demoCredentials: MerchantDeps["demoCredentials"];
   rules: {
     shopName: string;
@@ -52,6 +52,7 @@ export async function settingsPage(deps: MerchantDeps, shop: string, language: A
       ? {
           phoneNumberId: summary.phoneNumberId,
           wabaId: summary.wabaId,
+          appId: settings.metaAppId ?? "",
           tokenHint: summary.tokenHint,
           appSecretHint: summary.appSecretHint,
           verifyTokenHint: summary.verifyTokenHint,
