@@ -168,6 +168,7 @@ const CUSTOMER_SERVICE_WINDOW_MS = 24 * 3_600_000;
 
 const DEFAULT_WABA_ID = "100000000000002";
 export const DEFAULT_APP_ID = "100000000000003";
+const INVALID_TOKEN = "Invalid OAuth access token - Cannot parse access token";
 const DEFAULT_DISPLAY_PHONE_NUMBER = "15550000001";
 const TEMPLATE_LIST_DEFAULT_LIMIT = 25;
 
@@ -885,11 +886,12 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     return bearer ? bearer[1] : url.searchParams.get("access_token");
   }
 
+  function invalidToken(): Response {
+    return jsonResponse(401, { error: { message: INVALID_TOKEN, type: "OAuthException", code: 190, fbtrace_id: fbtraceId() } }, { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${INVALID_TOKEN}"` });
+  }
+
   function phoneNumberNode(request: Request, url: URL, objectId: string): Response {
-    if (tokenOf(request, url) !== accessToken) {
-      const message = "Invalid OAuth access token - Cannot parse access token";
-      return jsonResponse(401, { error: { message, type: "OAuthException", code: 190, fbtrace_id: fbtraceId() } }, { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${message}"` });
-    }
+    if (tokenOf(request, url) !== accessToken) return invalidToken();
     if (objectId !== phoneNumberId) return graphMethodError("GET", objectId);
     const full: Record<string, unknown> = {
       verified_name: "Momento Demo",
@@ -901,11 +903,6 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     };
     const fields = url.searchParams.get("fields")?.split(",").map((f) => f.trim()).filter(Boolean);
     return jsonResponse(200, fields ? Object.fromEntries(Object.entries(full).filter(([key]) => key === "id" || fields.includes(key))) : full);
-  }
-
-  function invalidToken(): Response {
-    const message = "Invalid OAuth access token - Cannot parse access token";
-    return jsonResponse(401, { error: { message, type: "OAuthException", code: 190, fbtrace_id: fbtraceId() } }, { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${message}"` });
   }
 
   async function handle(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -931,7 +928,6 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     const rawBody = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
 
     if (tokenOf(request, url) !== accessToken) {
-      const message = "Invalid OAuth access token - Cannot parse access token";
       if (edge === "messages" && request.method === "POST") {
         let body: unknown = undefined;
         try {
@@ -940,14 +936,10 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
           // the token check comes first; an unparseable body is irrelevant here
         }
         const summary = partialSend(body);
-        rejected.push({ at: clock.now(), httpStatus: 401, code: 190, reason: message, to: summary.to ?? null, template: summary.templateName ?? null, language: summary.language ?? null });
+        rejected.push({ at: clock.now(), httpStatus: 401, code: 190, reason: INVALID_TOKEN, to: summary.to ?? null, template: summary.templateName ?? null, language: summary.language ?? null });
         options.onActivity?.({ kind: "rejected", code: 190, template: summary.templateName ?? null, language: summary.language ?? null });
       }
-      return jsonResponse(
-        401,
-        { error: { message, type: "OAuthException", code: 190, fbtrace_id: fbtraceId() } },
-        { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${message}"` },
-      );
+      return invalidToken();
     }
 
     if (edge === "messages" && objectId === phoneNumberId && request.method === "POST") return sendMessage(rawBody);

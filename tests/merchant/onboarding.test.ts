@@ -347,7 +347,7 @@ describe("the example image of the IMAGE-header templates", () => {
     expect(en).toMatchObject({
       ok: false,
       intent: "submitTemplates",
-      message: `2 templates submitted to Meta for approval. Not submitted: ${IMAGE_TEMPLATES.slice(2).concat(IMAGE_TEMPLATES.slice(0, 2)).join(", ")}. Meta reviews these templates with an example image, which Momento uploads to your Meta app. Meta refused the upload of the example image with error 100.`,
+      message: `2 templates submitted to Meta for approval. Not submitted: momento_cart_recovery_1_image (de), momento_cart_recovery_1_image (en), momento_back_in_stock_image (de), momento_back_in_stock_image (en). Meta reviews these templates with an example image, which Momento uploads to your Meta app. Meta refused the upload of the example image with error 100.`,
       explanation: { code: 100 },
     });
     expect(created().map((t) => `${t.name} (${t.language})`)).toEqual(["momento_order_confirmation (de)", "momento_order_confirmation (en)"]);
