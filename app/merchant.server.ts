@@ -30,6 +30,7 @@ export function merchantDeps(): MerchantDeps {
           accessToken: env.WHATSAPP_ACCESS_TOKEN,
           appSecret: env.WHATSAPP_APP_SECRET,
           verifyToken: env.WHATSAPP_VERIFY_TOKEN,
+          appId: process.env.WHATSAPP_APP_ID || "100000000000003",
         }
       : null,
   };

@@ -48,6 +48,7 @@ const sim = createCloudApiSimulator({
   accessToken: required("WHATSAPP_ACCESS_TOKEN"),
   phoneNumberId: required("WHATSAPP_PHONE_NUMBER_ID"),
   wabaId: process.env.WHATSAPP_BUSINESS_ACCOUNT_ID || undefined,
+  appId: process.env.WHATSAPP_APP_ID || undefined,
   templates: suggestedTemplates(appUrl),
   onActivity: logActivity,
   deliverWebhook: async (rawBody, signature) => {

@@ -32,6 +32,8 @@ export interface CloudApiSimulatorOptions {
   accessToken: string;
   phoneNumberId: string;
   wabaId?: string;
+  /** The Meta app the token belongs to: the Resumable Upload API opens sessions under /{app-id}/uploads. */
+  appId?: string;
   /** Digits only, as Meta puts it in webhook metadata. */
   displayPhoneNumber?: string;
   templates: SimulatorTemplate[];
@@ -165,6 +167,8 @@ const WEBHOOK_RETRY_FOR_MS = 7 * 24 * 3_600_000;
 const CUSTOMER_SERVICE_WINDOW_MS = 24 * 3_600_000;
 
 const DEFAULT_WABA_ID = "100000000000002";
+export const DEFAULT_APP_ID = "100000000000003";
+const INVALID_TOKEN = "Invalid OAuth access token - Cannot parse access token";
 const DEFAULT_DISPLAY_PHONE_NUMBER = "15550000001";
 const TEMPLATE_LIST_DEFAULT_LIMIT = 25;
 
@@ -235,6 +239,14 @@ const PHONE = /^\+?\d{6,15}$/;
 // Business-scoped user ids look like "US.13491208655302741918" or "user.9373…" (API-FACTS.md A1).
 const BUSINESS_SCOPED_USER_ID = /^[A-Za-z]{2,}\.[A-Za-z0-9.]+$/;
 const MEDIA_HEADER_FORMATS = new Set(["IMAGE", "VIDEO", "DOCUMENT", "LOCATION"]);
+// The file types the Resumable Upload API takes (Meta's "Upload a file" guide), and which media header each example fits.
+const UPLOAD_FILE_TYPES: Record<string, "IMAGE" | "VIDEO" | "DOCUMENT"> = {
+  "image/jpeg": "IMAGE",
+  "image/jpg": "IMAGE",
+  "image/png": "IMAGE",
+  "video/mp4": "VIDEO",
+  "application/pdf": "DOCUMENT",
+};
 
 function digitsOf(phone: string): string {
   return phone.replace(/\D/g, "");
@@ -296,6 +308,7 @@ interface ParsedSend {
 export function createCloudApiSimulator(options: CloudApiSimulatorOptions): CloudApiSimulator {
   const { clock, appSecret, accessToken, phoneNumberId } = options;
   const wabaId = options.wabaId ?? DEFAULT_WABA_ID;
+  const appId = options.appId ?? DEFAULT_APP_ID;
   const displayPhoneNumber = digitsOf(options.displayPhoneNumber ?? DEFAULT_DISPLAY_PHONE_NUMBER);
   const templateKey = (name: string, language: string) => `${name}\u0000${language}`;
 
@@ -740,6 +753,24 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     if (typeof language !== "string" || language === "") return invalid("The parameter language is required.");
     if (category !== "MARKETING" && category !== "UTILITY" && category !== "AUTHENTICATION") return invalid("Param category is not valid.");
     if (!Array.isArray(components) || !components.some((c) => isRecord(c) && c.type === "BODY")) return invalid("Param components must include a BODY.");
+    const badExample = components.find((c) => isRecord(c) && c.type === "HEADER" && typeof c.format === "string" && c.format !== "LOCATION" && MEDIA_HEADER_FORMATS.has(c.format) && !isUploadedExample(c.format, c.example));
+    if (badExample) {
+      // A media header's example must be a handle from the Resumable Upload API; a URL (or any other string) is
+      // refused. Subcode 2494102 and the title are what field reports show for such a request; they disagree on the
+      // top-level code (100 or 131009), and Meta documents none, so this answers with the generic invalid-parameter 100.
+      return jsonResponse(400, {
+        error: {
+          message: "Invalid parameter",
+          type: "OAuthException",
+          code: 100,
+          error_subcode: 2494102,
+          is_transient: false,
+          error_user_title: "Uploaded Media Handle Is Invalid",
+          error_user_msg: "The media handle in the header example is not valid. Upload the example with the Resumable Upload API and use the handle it returns.",
+          fbtrace_id: fbtraceId(),
+        },
+      });
+    }
     if (templates.has(templateKey(name, language))) {
       return jsonResponse(400, {
         error: {
@@ -767,6 +798,74 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     return jsonResponse(200, { id: state.id, status: state.status, category });
   }
 
+  // ---------------------------------------------------------------- Resumable Upload API
+
+  /** An open upload session: what POST /{app-id}/uploads described, and the bytes received so far. */
+  interface UploadSession {
+    signature: string;
+    fileType: string;
+    fileLength: number;
+    received: Buffer[];
+    receivedLength: number;
+    handle: string | null;
+  }
+  const uploadSessions = new Map<string, UploadSession>();
+  /** Handles this simulator issued, with their file type: only these are accepted as a media header's example. */
+  const uploadedHandles = new Map<string, string>();
+
+  function isUploadedExample(format: string, example: unknown): boolean {
+    const handles = isRecord(example) ? example.header_handle : undefined;
+    if (!Array.isArray(handles) || handles.length !== 1 || typeof handles[0] !== "string") return false;
+    const fileType = uploadedHandles.get(handles[0]);
+    return fileType !== undefined && UPLOAD_FILE_TYPES[fileType] === format;
+  }
+
+  function startUpload(url: URL, objectId: string): Response {
+    if (objectId !== appId) return graphMethodError("POST", objectId);
+    const query = url.searchParams;
+    const fileName = query.get("file_name") ?? "";
+    const fileLength = query.get("file_length") ?? "";
+    const fileType = query.get("file_type") ?? "";
+    const invalid = (details: string) => jsonResponse(400, metaErrorBody(new MetaError(100, details)));
+    if (fileName.trim() === "") return invalid("The parameter file_name is required.");
+    if (!/^[1-9]\d{0,9}$/.test(fileLength)) return invalid("Param file_length must be a positive integer.");
+    if (!(fileType in UPLOAD_FILE_TYPES)) return invalid(`Param file_type must be one of ${Object.keys(UPLOAD_FILE_TYPES).join(", ")}.`);
+    const sessionId = randomBytes(24).toString("base64url");
+    const signature = randomBytes(12).toString("base64url");
+    uploadSessions.set(sessionId, { signature, fileType, fileLength: Number(fileLength), received: [], receivedLength: 0, handle: null });
+    return jsonResponse(200, { id: `upload:${sessionId}?sig=${signature}` });
+  }
+
+  function sessionOf(url: URL, path: string): UploadSession | null {
+    const session = uploadSessions.get(path.slice("upload:".length));
+    return session && url.searchParams.get("sig") === session.signature ? session : null;
+  }
+
+  /** The data step: the token only as `Authorization: OAuth …`, never in the query; `file_offset` as a header. */
+  function uploadData(request: Request, url: URL, path: string, body: Buffer): Response {
+    const session = sessionOf(url, path);
+    if (!session) return graphMethodError("POST", path);
+    const invalid = (details: string) => jsonResponse(400, metaErrorBody(new MetaError(100, details)));
+    // Meta documents no code for a wrong offset or an overlong body; these answer with the generic invalid-parameter 100.
+    const offset = request.headers.get("file_offset");
+    if (offset === null || !/^\d+$/.test(offset)) return invalid("The header file_offset is required.");
+    if (Number(offset) !== session.receivedLength) return invalid(`file_offset ${offset} does not match the ${session.receivedLength} bytes received.`);
+    if (session.receivedLength + body.length > session.fileLength) return invalid(`The upload is longer than the file_length of ${session.fileLength} bytes.`);
+    session.received.push(body);
+    session.receivedLength += body.length;
+    if (session.receivedLength < session.fileLength) return jsonResponse(200, { id: `${path}?sig=${session.signature}`, file_offset: String(session.receivedLength) });
+    session.handle ??= `4::${Buffer.from(session.fileType).toString("base64")}:AR${randomBytes(24).toString("base64url")}`;
+    uploadedHandles.set(session.handle, session.fileType);
+    return jsonResponse(200, { h: session.handle });
+  }
+
+  /** Resuming: GET /{session id} tells how many bytes arrived. */
+  function uploadStatus(url: URL, path: string): Response {
+    const session = sessionOf(url, path);
+    if (!session) return graphMethodError("GET", path);
+    return jsonResponse(200, { id: `${path}?sig=${session.signature}`, file_offset: String(session.receivedLength) });
+  }
+
   // ---------------------------------------------------------------- HTTP surface
 
   function graphMethodError(method: string, objectId: string): Response {
@@ -787,11 +886,12 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     return bearer ? bearer[1] : url.searchParams.get("access_token");
   }
 
+  function invalidToken(): Response {
+    return jsonResponse(401, { error: { message: INVALID_TOKEN, type: "OAuthException", code: 190, fbtrace_id: fbtraceId() } }, { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${INVALID_TOKEN}"` });
+  }
+
   function phoneNumberNode(request: Request, url: URL, objectId: string): Response {
-    if (tokenOf(request, url) !== accessToken) {
-      const message = "Invalid OAuth access token - Cannot parse access token";
-      return jsonResponse(401, { error: { message, type: "OAuthException", code: 190, fbtrace_id: fbtraceId() } }, { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${message}"` });
-    }
+    if (tokenOf(request, url) !== accessToken) return invalidToken();
     if (objectId !== phoneNumberId) return graphMethodError("GET", objectId);
     const full: Record<string, unknown> = {
       verified_name: "Momento Demo",
@@ -808,6 +908,13 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
   async function handle(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init);
     const url = new URL(request.url);
+    const uploads = /^\/(?:v\d+\.\d+\/)?(\d+)\/uploads\/?$/.exec(url.pathname);
+    if (uploads && request.method === "POST") return tokenOf(request, url) === accessToken ? startUpload(url, uploads[1]) : invalidToken();
+    const upload = /^\/(?:v\d+\.\d+\/)?(upload:[^/]+)$/.exec(url.pathname);
+    if (upload && (request.method === "POST" || request.method === "GET")) {
+      if (request.headers.get("authorization")?.trim() !== `OAuth ${accessToken}`) return invalidToken();
+      return request.method === "GET" ? uploadStatus(url, upload[1]) : uploadData(request, url, upload[1], Buffer.from(await request.arrayBuffer()));
+    }
     // GET /<PHONE_NUMBER_ID>: the number's own node, which onboarding reads to check the id and the token.
     const node = /^\/(?:v\d+\.\d+\/)?(\d+)\/?$/.exec(url.pathname);
     if (node && request.method === "GET") return phoneNumberNode(request, url, node[1]);
@@ -821,7 +928,6 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
     const rawBody = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
 
     if (tokenOf(request, url) !== accessToken) {
-      const message = "Invalid OAuth access token - Cannot parse access token";
       if (edge === "messages" && request.method === "POST") {
         let body: unknown = undefined;
         try {
@@ -830,14 +936,10 @@ export function createCloudApiSimulator(options: CloudApiSimulatorOptions): Clou
           // the token check comes first; an unparseable body is irrelevant here
         }
         const summary = partialSend(body);
-        rejected.push({ at: clock.now(), httpStatus: 401, code: 190, reason: message, to: summary.to ?? null, template: summary.templateName ?? null, language: summary.language ?? null });
+        rejected.push({ at: clock.now(), httpStatus: 401, code: 190, reason: INVALID_TOKEN, to: summary.to ?? null, template: summary.templateName ?? null, language: summary.language ?? null });
         options.onActivity?.({ kind: "rejected", code: 190, template: summary.templateName ?? null, language: summary.language ?? null });
       }
-      return jsonResponse(
-        401,
-        { error: { message, type: "OAuthException", code: 190, fbtrace_id: fbtraceId() } },
-        { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${message}"` },
-      );
+      return invalidToken();
     }
 
     if (edge === "messages" && objectId === phoneNumberId && request.method === "POST") return sendMessage(rawBody);

@@ -1,10 +1,10 @@
 // The WhatsApp credential fields that Setup and Settings both post to connectWhatsApp.
 import { FormLayout, TextField } from "@shopify/polaris";
 
-export type CredentialValues = { phoneNumberId: string; wabaId: string; accessToken: string; appSecret: string; verifyToken: string };
+export type CredentialValues = { phoneNumberId: string; wabaId: string; appId: string; accessToken: string; appSecret: string; verifyToken: string };
 
 type FieldStrings = Record<
-  "phoneNumberId" | "phoneNumberIdHelp" | "wabaId" | "wabaIdHelp" | "accessToken" | "accessTokenHelp" | "accessTokenKeep" | "appSecret" | "appSecretHelp" | "appSecretKeep" | "verifyToken" | "verifyTokenHelp" | "verifyTokenKeep",
+  "phoneNumberId" | "phoneNumberIdHelp" | "wabaId" | "wabaIdHelp" | "appId" | "appIdHelp" | "accessToken" | "accessTokenHelp" | "accessTokenKeep" | "appSecret" | "appSecretHelp" | "appSecretKeep" | "verifyToken" | "verifyTokenHelp" | "verifyTokenKeep",
   string
 >;
 
@@ -34,6 +34,8 @@ export function CredentialFields({
         <TextField label={f.phoneNumberId} name="phoneNumberId" value={values.phoneNumberId} onChange={onChange("phoneNumberId")} error={errors.phoneNumberId} {...ids(f.phoneNumberIdHelp)} autoComplete="off" />
         <TextField label={f.wabaId} name="wabaId" value={values.wabaId} onChange={onChange("wabaId")} error={errors.wabaId} {...ids(f.wabaIdHelp)} autoComplete="off" />
       </FormLayout.Group>
+      {/* Optional; always explained: only the submission of image templates needs it. */}
+      <TextField label={f.appId} name="appId" value={values.appId} onChange={onChange("appId")} error={errors.appId} helpText={f.appIdHelp} inputMode="numeric" autoComplete="off" />
       <TextField
         label={f.accessToken}
         name="accessToken"

@@ -101,6 +101,7 @@ function ConnectStep({ data }: { data: Data }) {
   const [values, setValues] = useState({
     phoneNumberId: data.connection?.phoneNumberId ?? "",
     wabaId: data.connection?.wabaId ?? "",
+    appId: data.connection?.appId ?? "",
     accessToken: "",
     appSecret: "",
     verifyToken: data.connection ? "" : data.suggestedVerifyToken,

@@ -49,7 +49,7 @@ function ConnectionSection({ data }: { data: Data }) {
   const result = resultFor(fetcher, "credentials");
   const errors = fieldErrors(result);
   const [editing, setEditing] = useState(false);
-  const empty = { phoneNumberId: data.connection?.phoneNumberId ?? "", wabaId: data.connection?.wabaId ?? "", accessToken: "", appSecret: "", verifyToken: "" };
+  const empty = { phoneNumberId: data.connection?.phoneNumberId ?? "", wabaId: data.connection?.wabaId ?? "", appId: data.connection?.appId ?? "", accessToken: "", appSecret: "", verifyToken: "" };
   const [values, setValues] = useState(empty);
   useEffect(() => {
     if (result?.ok) setEditing(false);
@@ -66,6 +66,7 @@ function ConnectionSection({ data }: { data: Data }) {
                 { term: s.phone, description: data.connection.displayPhone ?? "—" },
                 { term: s.phoneNumberId, description: data.connection.phoneNumberId },
                 { term: s.wabaId, description: data.connection.wabaId },
+                { term: s.appId, description: data.connection.appId || "—" },
                 { term: s.token, description: data.connection.tokenHint },
                 { term: s.appSecret, description: data.connection.appSecretHint },
                 { term: s.verifyToken, description: data.connection.verifyTokenHint },

@@ -1,5 +1,6 @@
 // The Setup checklist against the Cloud API simulator: credentials checked (190, wrong ids), stored
 // encrypted, templates synced, a test message sent as a tracked Message, progress persisted.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createVirtualClock } from "~/.server/clock";
 import { createDb } from "~/.server/db";
@@ -9,9 +10,10 @@ import type { MerchantDeps } from "~/.server/onboarding/deps";
 import { checkoutEditorUrl, onboardingAction, onboardingPage, setupProgress, shouldOpenOnboarding } from "~/.server/onboarding/service";
 import { settingsAction } from "~/.server/settings/page";
 import { readSettings } from "~/.server/settings/store";
-import { OPTIONAL_TEMPLATES, suggestedTemplates } from "~/.server/templates/catalogue";
+import { OPTIONAL_TEMPLATES, suggestedTemplates, type TemplateDefinition } from "~/.server/templates/catalogue";
+import { EXAMPLE_IMAGE, exampleImagePng } from "~/.server/templates/example-image";
 import { loadShopTemplates } from "~/.server/templates/whatsapp-templates";
-import { createCloudApiSimulator } from "../../simulator/cloud-api";
+import { createCloudApiSimulator, DEFAULT_APP_ID } from "../../simulator/cloud-api";
 
 const db = createDb(process.env.DATABASE_URL!);
 afterAll(() => db.$disconnect());
@@ -259,16 +261,15 @@ describe("the rest of the checklist", () => {
       templates: suggestedTemplates(APP_URL).filter((t) => t.name !== "momento_order_confirmation" && !OPTIONAL_TEMPLATES.has(t.name)),
       deliverWebhook: async () => undefined,
     });
-    // Meta wants an uploaded example handle for a media header; it refuses the app's example URL.
     const refuseMedia: typeof fetch = async (input, init) => {
       const request = new Request(input, init);
-      if (request.method === "POST" && ((await request.clone().json()) as { name: string }).name.endsWith("_image")) {
+      if (request.method === "POST" && request.url.endsWith("/message_templates") && ((await request.clone().json()) as { name: string }).name.endsWith("_image")) {
         return Response.json({ error: { message: "Invalid parameter", type: "OAuthException", code: 100, error_subcode: 2388273 } }, { status: 400 });
       }
       return sim.fetch(request);
     };
     const { deps } = setup({ fetch: refuseMedia });
-    await onboardingAction(deps, SHOP, form(credentials), "en");
+    await onboardingAction(deps, SHOP, form({ ...credentials, appId: DEFAULT_APP_ID }), "en");
     await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
     expect(await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en")).toMatchObject({ ok: true, message: "2 templates submitted to Meta for approval." });
     await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
@@ -281,5 +282,91 @@ describe("the rest of the checklist", () => {
     await db.consentEvent.create({ data: { consentId: consent.id, shop: SHOP, fromState: "NONE", toState: "REQUESTED", source: "checkout", at: clock.now() } });
     expect((await onboardingPage(deps, SHOP, "en")).steps.checkout).toBe(true);
     await db.consent.deleteMany();
+  });
+});
+
+describe("the example image of the IMAGE-header templates", () => {
+  const IMAGE_TEMPLATES = ["momento_back_in_stock_image (de)", "momento_back_in_stock_image (en)", "momento_cart_recovery_1_image (de)", "momento_cart_recovery_1_image (en)"];
+
+  /** A WABA with every suggested template but the order confirmation and the image variants; records the Graph calls. */
+  function withoutImageTemplates() {
+    const sim = createCloudApiSimulator({
+      clock, appSecret: SECRET, accessToken: TOKEN, phoneNumberId: PHONE_ID, wabaId: WABA_ID,
+      templates: suggestedTemplates(APP_URL).filter((t) => t.name !== "momento_order_confirmation" && !OPTIONAL_TEMPLATES.has(t.name)),
+      deliverWebhook: async () => undefined,
+    });
+    const calls: { method: string; path: string; body: string }[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      const body = request.headers.get("content-type") === "application/json" ? await request.clone().text() : "";
+      calls.push({ method: request.method, path: new URL(request.url).pathname, body });
+      return sim.fetch(request);
+    };
+    const { deps } = setup({ fetch: recording });
+    const uploads = () => calls.filter((c) => c.path.endsWith("/uploads") || c.path.includes("/upload:"));
+    const created = () => calls.filter((c) => c.method === "POST" && c.path.endsWith("/message_templates")).map((c) => JSON.parse(c.body) as TemplateDefinition);
+    return { sim, deps, uploads, created };
+  }
+
+  it("is the committed PNG, drawn the same on every run and small", () => {
+    const committed = readFileSync(new URL(`../../app/.server/templates/assets/${EXAMPLE_IMAGE.fileName}`, import.meta.url));
+    expect(committed.equals(exampleImagePng())).toBe(true);
+    expect(committed.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
+    expect(committed.length).toBeLessThan(100_000);
+  });
+
+  it("is uploaded once per submission through the Resumable Upload API, and its handle is the IMAGE headers' example", async () => {
+    const { sim, deps, uploads, created } = withoutImageTemplates();
+    expect(await onboardingAction(deps, SHOP, form({ ...credentials, appId: DEFAULT_APP_ID }), "en")).toMatchObject({ ok: true });
+    expect((await onboardingPage(deps, SHOP, "en")).connection).toMatchObject({ appId: DEFAULT_APP_ID });
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    expect(await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en")).toEqual({ ok: true, intent: "submitTemplates", message: "6 templates submitted to Meta for approval." });
+
+    expect(uploads().map((c) => `${c.method} ${c.path.replace(/upload:.*/, "upload:…")}`)).toEqual([`POST /v24.0/${DEFAULT_APP_ID}/uploads`, "POST /v24.0/upload:…"]);
+    const images = created().filter((t) => OPTIONAL_TEMPLATES.has(t.name));
+    expect(images.map((t) => `${t.name} (${t.language})`).sort()).toEqual(IMAGE_TEMPLATES);
+    const handles = new Set(images.map((t) => (t.components[0] as { example: { header_handle: string[] } }).example.header_handle[0]));
+    expect([...handles]).toEqual([expect.stringMatching(/^4::aW1hZ2UvcG5n:/)]);
+    // The simulator only approves a media header whose example handle it issued.
+    expect(sim.rejected).toEqual([]);
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    const rows = (await onboardingPage(deps, SHOP, "en")).templates.rows.filter((t) => OPTIONAL_TEMPLATES.has(t.name));
+    expect(rows.map((t) => t.status)).toEqual(["APPROVED", "APPROVED", "APPROVED", "APPROVED"]);
+
+    // Nothing with an image header is missing any more: no upload.
+    await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en");
+    expect(uploads()).toHaveLength(2);
+  });
+
+  it("an upload Meta refuses leaves the image templates out, submits the others and tells the merchant why, in English and German", async () => {
+    const { deps, created } = withoutImageTemplates();
+    // An app id this token has no role on: Meta answers 100 (subcode 33) to the session request.
+    await onboardingAction(deps, SHOP, form({ ...credentials, appId: "987654321098" }), "en");
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    const en = await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en");
+    expect(en).toMatchObject({
+      ok: false,
+      intent: "submitTemplates",
+      message: `2 templates submitted to Meta for approval. Not submitted: momento_cart_recovery_1_image (de), momento_cart_recovery_1_image (en), momento_back_in_stock_image (de), momento_back_in_stock_image (en). Meta reviews these templates with an example image, which Momento uploads to your Meta app. Meta refused the upload of the example image with error 100.`,
+      explanation: { code: 100 },
+    });
+    expect(created().map((t) => `${t.name} (${t.language})`)).toEqual(["momento_order_confirmation (de)", "momento_order_confirmation (en)"]);
+    const de = await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "de");
+    expect(de).toMatchObject({ ok: false, message: expect.stringMatching(/^0 Vorlagen bei Meta zur Prüfung eingereicht\. Nicht eingereicht: momento_cart_recovery_1_image \(de\), .*Meta hat das Hochladen des Beispielbilds mit Fehler 100 abgelehnt\.$/) });
+  });
+
+  it("without the app's id nothing is uploaded and the merchant is asked for it; with it the image templates follow", async () => {
+    const { deps, uploads } = withoutImageTemplates();
+    await onboardingAction(deps, SHOP, form(credentials), "en");
+    await onboardingAction(deps, SHOP, form({ intent: "syncTemplates" }), "en");
+    expect(await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "de")).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^2 Vorlagen bei Meta zur Prüfung eingereicht\. Nicht eingereicht: .* Trage die App-ID deiner Meta-App in der WhatsApp-Verbindung \(Schritt 1\) ein und reiche dann erneut ein\.$/),
+    });
+    expect(uploads()).toEqual([]);
+
+    expect(await onboardingAction(deps, SHOP, form({ ...credentials, appId: "12ab" }), "en")).toMatchObject({ ok: false, errors: { appId: expect.any(String) } });
+    expect(await onboardingAction(deps, SHOP, form({ ...credentials, appSecret: "", verifyToken: "", appId: DEFAULT_APP_ID }), "en")).toMatchObject({ ok: true });
+    expect(await onboardingAction(deps, SHOP, form({ intent: "submitTemplates" }), "en")).toEqual({ ok: true, intent: "submitTemplates", message: "4 templates submitted to Meta for approval." });
   });
 });

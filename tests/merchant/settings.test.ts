@@ -180,7 +180,12 @@ describe("the WhatsApp credentials form", () => {
   it("lets the app secret and verify token stay empty only when replacing stored credentials", () => {
     expect(parseCredentialsForm(form({ ...good, appSecret: "" }), { replacing: false }).ok).toBe(false);
     expect(parseCredentialsForm(form({ ...good, verifyToken: "" }), { replacing: false }).ok).toBe(false);
-    expect(parseCredentialsForm(form({ ...good, appSecret: "", verifyToken: "" }), { replacing: true })).toEqual({ ok: true, value: { ...good, appSecret: null, verifyToken: null } });
+    expect(parseCredentialsForm(form({ ...good, appSecret: "", verifyToken: "" }), { replacing: true })).toEqual({ ok: true, value: { ...good, appSecret: null, verifyToken: null, appId: null } });
+  });
+
+  it("takes the Meta app's id as optional digits", () => {
+    expect(parseCredentialsForm(form({ ...good, appId: " 1234567890 " }), { replacing: false })).toEqual({ ok: true, value: { ...good, appId: "1234567890" } });
+    expect(parseCredentialsForm(form({ ...good, appId: "my-app" }), { replacing: false })).toEqual({ ok: false, errors: { appId: { code: "digitsOnly" } } });
   });
 });
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { uploadFile } from "~/.server/onboarding/cloud-api";
+import { EXAMPLE_IMAGE, exampleImagePng } from "~/.server/templates/example-image";
 import { isValidWhatsAppSignature, signWhatsAppBody } from "~/.server/whatsapp/signature";
+import { DEFAULT_APP_ID, type CloudApiSimulator } from "../../simulator/cloud-api";
 import { fixture } from "../fixtures";
 import {
   APPROVED_HARNESS_TEMPLATES,
@@ -779,5 +782,89 @@ describe("reset", () => {
     sim.reset();
     expect([sim.sent.length, sim.rejected.length, sim.inbound.length, sim.nextDueAt()]).toEqual([0, 0, 0, null]);
     expect((await sendTemplate(SHOPPER, OPT_IN, "de", optIn())).status).toBe(200);
+  });
+});
+
+describe("Resumable Upload API and media header examples", () => {
+  const PNG = new Uint8Array(exampleImagePng());
+  const start = (sim: CloudApiSimulator, query: Record<string, string>, appId = DEFAULT_APP_ID) =>
+    sim.fetch(`${GRAPH}/${appId}/uploads?${new URLSearchParams(query)}`, { method: "POST" });
+  const describeFile = (length: number, type = "image/png") => ({ file_name: "example.png", file_length: String(length), file_type: type, access_token: ACCESS_TOKEN });
+  const send = (sim: CloudApiSimulator, session: string, bytes: Uint8Array<ArrayBuffer>, headers: Record<string, string> = { Authorization: `OAuth ${ACCESS_TOKEN}`, file_offset: "0" }) =>
+    sim.fetch(`${GRAPH}/${session}`, { method: "POST", headers, body: bytes });
+  const createTemplate = (sim: CloudApiSimulator, header: Record<string, unknown>) =>
+    sim.fetch(`${GRAPH}/${WABA_ID}/message_templates`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${ACCESS_TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "new_arrival", language: "en", category: "MARKETING", components: [{ type: "HEADER", format: "IMAGE", ...header }, { type: "BODY", text: "{{1}} is here!", example: { body_text: [["Mug"]] } }] }),
+    });
+  async function upload(sim: CloudApiSimulator, type = "image/png"): Promise<string> {
+    const { id } = (await (await start(sim, describeFile(PNG.length, type))).json()) as { id: string };
+    return ((await (await send(sim, id, PNG)).json()) as { h: string }).h;
+  }
+
+  it("opens a session for the file, takes its bytes at offset 0 and answers a handle an IMAGE header takes as its example", async () => {
+    const { sim, sendTemplate } = createHarness();
+    const opened = await start(sim, describeFile(PNG.length));
+    expect(opened.status).toBe(200);
+    const { id } = (await opened.json()) as { id: string };
+    expect(id).toMatch(/^upload:[\w-]+\?sig=[\w-]+$/);
+    const sent = await send(sim, id, PNG);
+    expect(sent.status).toBe(200);
+    const { h } = (await sent.json()) as { h: string };
+    // Meta's handles for template examples look like "4::<base64 of the type>:<opaque>".
+    expect(h).toMatch(/^4::aW1hZ2UvcG5n:AR[\w-]+$/);
+    expect(await (await createTemplate(sim, { example: { header_handle: [h] } })).json()).toMatchObject({ status: "APPROVED" });
+    const image = { type: "header", parameters: [{ type: "image", image: { link: "https://cdn.example.com/mug.png" } }] };
+    expect((await sendTemplate(SHOPPER, "new_arrival", "en", [image, body("Mug")])).status).toBe(200);
+  });
+
+  it("the app's client uploads the example image and gets the handle", async () => {
+    const { sim } = createHarness({ appId: "555000111222" });
+    const target = { baseUrl: "https://graph.facebook.com", apiVersion: "v24.0", accessToken: ACCESS_TOKEN, fetch: sim.fetch };
+    const uploaded = await uploadFile(target, "555000111222", { ...EXAMPLE_IMAGE, bytes: PNG });
+    expect(uploaded).toEqual({ ok: true, handle: expect.stringMatching(/^4::aW1hZ2UvcG5n:/) });
+    expect(await uploadFile(target, DEFAULT_APP_ID, { ...EXAMPLE_IMAGE, bytes: PNG })).toEqual({ ok: false, kind: "meta", code: 100, subcode: 33, httpStatus: 400 });
+    expect(await uploadFile({ ...target, accessToken: "wrong" }, "555000111222", { ...EXAMPLE_IMAGE, bytes: PNG })).toMatchObject({ ok: false, kind: "meta", code: 190, httpStatus: 401 });
+  });
+
+  it("opening a session needs the token, the app's own id, a file name, a positive length and a type Meta takes", async () => {
+    const { sim } = createHarness();
+    await expectMetaError(await start(sim, { ...describeFile(10), access_token: "wrong" }), 401, 190);
+    expect((await expectMetaError(await start(sim, describeFile(10), "123456"), 400, 100)).error.message).toMatch(/^Unsupported post request\. Object with ID '123456'/);
+    await expectMetaError(await start(sim, { ...describeFile(10), file_name: "" }), 400, 100, /file_name/);
+    await expectMetaError(await start(sim, describeFile(0)), 400, 100, /file_length/);
+    await expectMetaError(await start(sim, { ...describeFile(10), file_length: "ten" }), 400, 100, /file_length/);
+    await expectMetaError(await start(sim, describeFile(10, "image/gif")), 400, 100, /file_type/);
+  });
+
+  it("the data step needs the token as an OAuth header, the right session and the offset of the bytes received; it resumes", async () => {
+    const { sim } = createHarness();
+    const { id } = (await (await start(sim, describeFile(PNG.length))).json()) as { id: string };
+    await expectMetaError(await sim.fetch(`${GRAPH}/${id}&access_token=${ACCESS_TOKEN}`, { method: "POST", headers: { file_offset: "0" }, body: PNG }), 401, 190);
+    await expectMetaError(await send(sim, id, PNG, { Authorization: `Bearer ${ACCESS_TOKEN}`, file_offset: "0" }), 401, 190);
+    await expectMetaError(await send(sim, id.replace(/sig=.*/, "sig=forged"), PNG), 400, 100);
+    await expectMetaError(await send(sim, id, PNG, { Authorization: `OAuth ${ACCESS_TOKEN}` }), 400, 100, /file_offset/);
+    await expectMetaError(await send(sim, id, PNG, { Authorization: `OAuth ${ACCESS_TOKEN}`, file_offset: "7" }), 400, 100, /file_offset 7/);
+
+    // Interrupted after 100 bytes: GET tells the offset, and the rest completes the file.
+    expect(await (await send(sim, id, PNG.slice(0, 100))).json()).toEqual({ id, file_offset: "100" });
+    expect(await (await sim.fetch(`${GRAPH}/${id}`, { headers: { Authorization: `OAuth ${ACCESS_TOKEN}` } })).json()).toEqual({ id, file_offset: "100" });
+    await expectMetaError(await send(sim, id, PNG, { Authorization: `OAuth ${ACCESS_TOKEN}`, file_offset: "100" }), 400, 100, /longer than the file_length/);
+    const done = (await (await send(sim, id, PNG.slice(100), { Authorization: `OAuth ${ACCESS_TOKEN}`, file_offset: "100" })).json()) as { h: string };
+    expect((await createTemplate(sim, { example: { header_handle: [done.h] } })).status).toBe(200);
+  });
+
+  it("refuses an IMAGE header whose example is a URL, a handle it never issued, a video's handle, or missing", async () => {
+    const { sim } = createHarness();
+    const refused = async (header: Record<string, unknown>) => {
+      const json = await expectMetaError(await createTemplate(sim, header), 400, 100);
+      expect(json.error).toMatchObject({ error_subcode: 2494102, error_user_title: "Uploaded Media Handle Is Invalid" });
+    };
+    await refused({ example: { header_handle: [`${APP_URL}/template-examples/product.png`] } });
+    await refused({ example: { header_handle: ["4::aW1hZ2UvcG5n:ARforged"] } });
+    await refused({ example: { header_handle: [await upload(sim, "video/mp4")] } });
+    await refused({});
+    expect((await createTemplate(sim, { example: { header_handle: [await upload(sim)] } })).status).toBe(200);
   });
 });

@@ -24,13 +24,17 @@ async function graphGet(target: GraphTarget, path: string, query: Record<string,
   return graphCall(target, url.toString());
 }
 
-async function graphCall(target: GraphTarget, url: string, post?: { body: unknown }): Promise<{ ok: true; json: unknown } | GraphFailure> {
+/** A POST: a JSON body, or raw bytes with their own headers (the Resumable Upload API's data step). */
+type GraphPost = { body: unknown } | { bytes: Uint8Array<ArrayBuffer>; headers: Record<string, string> };
+
+async function graphCall(target: GraphTarget, url: string, post?: GraphPost): Promise<{ ok: true; json: unknown } | GraphFailure> {
   let response: Response;
   let text: string;
+  const auth = { Authorization: `Bearer ${target.accessToken}` };
   try {
     response = await (target.fetch ?? globalThis.fetch)(url, {
-      ...(post ? { method: "POST", body: JSON.stringify(post.body) } : {}),
-      headers: { Authorization: `Bearer ${target.accessToken}`, ...(post ? { "Content-Type": "application/json" } : {}) },
+      ...(post ? { method: "POST", body: "bytes" in post ? post.bytes : JSON.stringify(post.body) } : {}),
+      headers: !post ? auth : "bytes" in post ? { ...auth, ...post.headers } : { ...auth, "Content-Type": "application/json" },
       signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
     });
     text = await response.text();
@@ -112,4 +116,40 @@ export async function createTemplate(target: GraphTarget, wabaId: string, templa
   const created = createdBody.safeParse(answer.json);
   if (!created.success) return { ok: false, kind: "unexpected", httpStatus: 200 };
   return { ok: true, id: created.data.id, status: created.data.status.toUpperCase(), category: created.data.category ?? template.category };
+}
+
+export interface UploadFile {
+  fileName: string;
+  mimeType: string;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+// Appended to the API path as it is: no whitespace, fragment or parent segment can steer the call elsewhere.
+const uploadSession = z.object({ id: z.string().regex(/^upload:[^\s#]+$/).refine((id) => !id.includes("..")) });
+const uploadedHandle = z.object({ h: z.string().min(1) });
+
+/**
+ * Uploads a file through Meta's Resumable Upload API (docs/templates.md) and returns its handle, which a template's
+ * media header takes as its example: POST /{app-id}/uploads opens a session for the file's name, length and type;
+ * POST /{session id} with `file_offset: 0` and the bytes (token as `Authorization: OAuth`) answers `{h}`.
+ */
+export async function uploadFile(target: GraphTarget, appId: string, file: UploadFile): Promise<{ ok: true; handle: string } | GraphFailure> {
+  const base = `${target.baseUrl.replace(/\/+$/, "")}/${target.apiVersion}`;
+  const start = new URL(`${base}/${encodeURIComponent(appId)}/uploads`);
+  start.searchParams.set("file_name", file.fileName);
+  start.searchParams.set("file_length", String(file.bytes.length));
+  start.searchParams.set("file_type", file.mimeType);
+  const opened = await graphCall(target, start.toString(), { bytes: new Uint8Array(0), headers: {} });
+  if (!opened.ok) return opened;
+  const session = uploadSession.safeParse(opened.json);
+  if (!session.success) return { ok: false, kind: "unexpected", httpStatus: 200 };
+  // The session id is used as Meta gives it: it may carry its own query (`upload:…?sig=…`).
+  const sent = await graphCall(target, `${base}/${session.data.id}`, {
+    bytes: file.bytes,
+    headers: { Authorization: `OAuth ${target.accessToken}`, file_offset: "0", "Content-Type": file.mimeType },
+  });
+  if (!sent.ok) return sent;
+  const uploaded = uploadedHandle.safeParse(sent.json);
+  if (!uploaded.success) return { ok: false, kind: "unexpected", httpStatus: 200 };
+  return { ok: true, handle: uploaded.data.h };
 }

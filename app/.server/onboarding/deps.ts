@@ -17,6 +17,6 @@ export interface MerchantDeps {
    * demo, where the one demo shop connects to the simulator's only number on purpose.
    */
   sharedPhoneNumberId: string | null;
-  /** Demo only: the simulator's credentials, offered as a one-click fill. Null everywhere else. */
-  demoCredentials: WhatsAppCredentials | null;
+  /** Demo only: the simulator's credentials (and its app id), offered as a one-click fill. Null everywhere else. */
+  demoCredentials: (WhatsAppCredentials & { appId: string }) | null;
 }

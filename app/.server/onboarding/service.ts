@@ -13,12 +13,13 @@ import { ONBOARDING, type OnboardingStrings } from "../i18n/onboarding";
 import { parseCredentialsForm, parsePhoneForm } from "../settings/form";
 import { FLOW_IDS, type FlowId, type ShopSettings, type SyncedTemplate } from "../settings/schema";
 import { readShop, readSettings, writeSettings } from "../settings/store";
-import { OPTIONAL_TEMPLATES, suggestedTemplates, TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
+import { OPTIONAL_TEMPLATES, suggestedTemplates, TEMPLATE_NAMES, templateLanguage, type TemplateDefinition } from "../templates/catalogue";
+import { EXAMPLE_IMAGE, exampleImagePng } from "../templates/example-image";
 import { createWhatsAppClient } from "../whatsapp/client";
 import { classifyMetaError } from "../whatsapp/errors";
 import type { TemplateComponent } from "../whatsapp/types";
 import { loadShopTemplates, saveTemplateSync, upsertTemplate } from "../templates/whatsapp-templates";
-import { checkCredentials, createTemplate, fetchTemplates, type GraphFailure } from "./cloud-api";
+import { checkCredentials, createTemplate, fetchTemplates, uploadFile, type GraphFailure, type GraphTarget } from "./cloud-api";
 import { connectionView, loadConnection, saveConnection, type ConnectionView, type WhatsAppCredentials } from "./connection";
 import type { MerchantDeps } from "./deps";
 
@@ -120,13 +121,13 @@ export interface OnboardingPage {
   progress: { done: number; total: number; label: string };
   steps: Record<StepId, boolean>;
   callbackUrl: string;
-  connection: null | (ConnectionView & { summary: string });
+  connection: null | (ConnectionView & { appId: string; summary: string });
   suggestedVerifyToken: string;
   templates: { syncedLabel: string; rows: (SyncedTemplate & { rejectedReason: string | null; momento: boolean })[]; missing: string | null };
   test: { phone: string; status: string | null; statusLabel: string | null; messageId: string | null };
   checkout: { editorUrl: string; seenOptIns: boolean };
   flows: { id: FlowId; name: string; enabled: boolean }[];
-  demoCredentials: WhatsAppCredentials | null;
+  demoCredentials: MerchantDeps["demoCredentials"];
 }
 
 export async function onboardingPage(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<OnboardingPage> {
@@ -153,6 +154,7 @@ export async function onboardingPage(deps: MerchantDeps, shop: string, language:
     callbackUrl: callbackUrl(deps.appUrl),
     connection: connection && {
       ...connection,
+      appId: settings.metaAppId ?? "",
       summary: fill(s.connection.connected, { phone: connection.displayPhone ?? connection.phoneNumberId, waba: connection.wabaId, at: connection.checked }),
     },
     // A fresh suggestion each time the page loads; what counts is the one submitted with the form.
@@ -217,7 +219,7 @@ export async function connectWhatsApp(deps: MerchantDeps, shop: string, form: Fo
   const now = deps.clock.now();
   await saveConnection(deps.db, deps.secretsKey, shop, credentials, { displayPhone: check.displayPhone, verifiedAt: now });
   const settings = await readSettings(deps.db, shop);
-  await writeSettings(deps.db, shop, { onboarding: { connectedAt: settings.onboarding.connectedAt ?? now.toISOString() } });
+  await writeSettings(deps.db, shop, { metaAppId: input.appId, onboarding: { connectedAt: settings.onboarding.connectedAt ?? now.toISOString() } });
   return { ok: true, intent, message: s.connection.success };
 }
 
@@ -244,10 +246,33 @@ export async function syncTemplates(deps: MerchantDeps, shop: string, language: 
 /** Meta's "Content in This Language Already Exists" (template-management page). */
 const ALREADY_EXISTS_SUBCODE = 2388024;
 
+const templateKey = (t: { name: string; language: string }) => `${t.name}\u0000${t.language}`;
+const needsImageExample = (t: TemplateDefinition) => t.components.some((c) => c.type === "HEADER" && c.format === "IMAGE");
+
+/**
+ * The handle of Momento's example image for IMAGE headers, uploaded through the Resumable Upload API to the shop's
+ * Meta app (docs/templates.md), or why there is none.
+ */
+async function uploadImageExample(
+  target: GraphTarget,
+  appId: string | null,
+  s: OnboardingStrings,
+  language: AdminLanguage,
+): Promise<{ ok: true; handle: string } | { ok: false; message: string; explanation?: ErrorExplanation & { code: number | null } }> {
+  if (!appId) return { ok: false, message: s.templates.appIdMissing };
+  const uploaded = await uploadFile(target, appId, { ...EXAMPLE_IMAGE, bytes: new Uint8Array(exampleImagePng()) });
+  if (uploaded.ok) return uploaded;
+  const failure = explainFailure(s, language, uploaded, null);
+  const reason = uploaded.kind === "meta" ? fill(s.templates.uploadRefused, { code: uploaded.code }) : `${s.templates.uploadFailed} ${failure.message}`;
+  return { ok: false, message: reason, explanation: failure.explanation };
+}
+
 /**
  * Submits Momento's suggested templates (de and en) that the WABA does not have yet for Meta's review, and
  * stores each answer (PENDING, usually); Meta's status webhook or the next sync brings the verdict. A template
  * that exists in that language although the last sync did not list it (code 100, subcode 2388024) is skipped.
+ * The IMAGE-header templates need the example image's upload handle: it is uploaded once per run, only when one of
+ * them is missing; without it they are left out and the merchant is told why, the others go ahead.
  */
 export async function submitSuggestedTemplates(deps: MerchantDeps, shop: string, language: AdminLanguage): Promise<ActionResult> {
   const s = ONBOARDING[language];
@@ -255,15 +280,22 @@ export async function submitSuggestedTemplates(deps: MerchantDeps, shop: string,
   if (!connection) return fail("submitTemplates", s.locked);
   const { templates: stored } = await loadShopTemplates(deps.db, shop);
   // A template Meta already knows (approved, pending or rejected) is not created again: a rejected one is edited in WhatsApp Manager.
-  const have = new Set(stored.map((t) => `${t.name}\u0000${t.language}`));
+  const have = new Set(stored.map(templateKey));
   const target = { ...deps.cloudApi, accessToken: connection.accessToken };
+  const missing = suggestedTemplates(deps.appUrl).filter((t) => !have.has(templateKey(t)));
+  const example = missing.some(needsImageExample) ? await uploadImageExample(target, (await readSettings(deps.db, shop)).metaAppId, s, language) : null;
+  const handle = example?.ok ? example.handle : undefined;
+  const left: string[] = [];
   let submitted = 0;
-  for (const template of suggestedTemplates(deps.appUrl)) {
-    if (have.has(`${template.name}\u0000${template.language}`)) continue;
+  for (const template of suggestedTemplates(deps.appUrl, { imageHeaderHandle: handle }).filter((t) => !have.has(templateKey(t)))) {
+    if (needsImageExample(template) && !handle) {
+      left.push(`${template.name} (${template.language})`);
+      continue;
+    }
     const created = await createTemplate(target, connection.wabaId, template);
     if (!created.ok) {
       if (created.kind === "meta" && created.code === 100 && created.subcode === ALREADY_EXISTS_SUBCODE) continue;
-      // An optional media variant Meta refuses (e.g. its header example) does not hold up the templates the flows need.
+      // An optional media variant Meta refuses does not hold up the templates the flows need.
       if (OPTIONAL_TEMPLATES.has(template.name)) continue;
       const failure = explainFailure(s, language, created, null);
       return fail("submitTemplates", `${fill(s.templates.submitFailed, { name: `${template.name} (${template.language})`, count: submitted })} ${failure.message}`, {}, failure.explanation);
@@ -271,7 +303,11 @@ export async function submitSuggestedTemplates(deps: MerchantDeps, shop: string,
     await upsertTemplate(deps.db, shop, { name: template.name, language: template.language, category: created.category, status: created.status, components: template.components, rejectedReason: null, metaId: created.id }, deps.clock.now());
     submitted += 1;
   }
-  return { ok: true, intent: "submitTemplates", message: fill(s.templates.submitted, { count: submitted }) };
+  const message = fill(s.templates.submitted, { count: submitted });
+  if (example && !example.ok) {
+    return fail("submitTemplates", `${message} ${fill(s.templates.imageNotSubmitted, { list: left.join(", ") })} ${example.message}`, {}, example.explanation);
+  }
+  return { ok: true, intent: "submitTemplates", message };
 }
 
 // ---------------------------------------------------------------------------------------------

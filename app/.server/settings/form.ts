@@ -169,6 +169,8 @@ export interface CredentialsInput {
   appSecret: string | null;
   /** null: keep the stored one (only when replacing credentials). */
   verifyToken: string | null;
+  /** The Meta app's id (optional: only the template example upload needs it); null = none. */
+  appId: string | null;
 }
 
 /** `replacing`: credentials are stored already, so the app secret and verify token may stay as they are. */
@@ -179,6 +181,8 @@ export function parseCredentialsForm(form: FormData, options: { replacing: boole
     if (value === "") errors[name] = { code: "required" };
     else if (!/^\d{5,25}$/.test(value)) errors[name] = { code: "digitsOnly" };
   }
+  const appId = text(form, "appId");
+  if (appId !== "" && !/^\d{5,25}$/.test(appId)) errors.appId = { code: "digitsOnly" };
   const accessToken = text(form, "accessToken");
   if (accessToken === "") errors.accessToken = { code: "tokenEmpty" };
   else if (/\s/.test(accessToken) || accessToken.length > 1024) errors.accessToken = { code: "tokenEmpty" };
@@ -188,7 +192,7 @@ export function parseCredentialsForm(form: FormData, options: { replacing: boole
   if (verifyToken === "") {
     if (!options.replacing) errors.verifyToken = { code: "required" };
   } else if (verifyToken.length < 8 || /\s/.test(verifyToken) || verifyToken.length > 200) errors.verifyToken = { code: "verifyToken" };
-  return result(errors, () => ({ ...ids, accessToken, appSecret: appSecret || null, verifyToken: verifyToken || null }));
+  return result(errors, () => ({ ...ids, accessToken, appSecret: appSecret || null, verifyToken: verifyToken || null, appId: appId || null }));
 }
 
 export function parsePhoneForm(form: FormData, country: string): FormResult<{ phone: string }> {

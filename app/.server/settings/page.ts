@@ -19,7 +19,7 @@ export interface SettingsPage {
   connectionStrings: (typeof ONBOARDING)["en"]["connection"];
   common: { save: string; notSaved: string; on: string; off: string; languages: Record<string, string>; errorCode: string; whatToDo: string };
   callbackUrl: string;
-  connection: ConnectionView | null;
+  connection: (ConnectionView & { appId: string }) | null;
   demoCredentials: MerchantDeps["demoCredentials"];
   rules: {
     shopName: string;
@@ -47,7 +47,7 @@ export async function settingsPage(deps: MerchantDeps, shop: string, language: A
     connectionStrings: ONBOARDING[language].connection,
     common: { save: c.save, notSaved: c.notSaved, on: c.on, off: c.off, languages: c.languages, errorCode: c.errorCode, whatToDo: c.whatToDo },
     callbackUrl: callbackUrl(deps.appUrl),
-    connection,
+    connection: connection && { ...connection, appId: settings.metaAppId ?? "" },
     demoCredentials: deps.demoCredentials,
     rules: {
       shopName: settings.shopName ?? "",

@@ -113,6 +113,12 @@ export const settingsSchema = z.object({
   feedbackDelayDays: z.number().int().min(1).max(60),
   /** The merchant's number for the onboarding test message (E.164). */
   merchantPhone: z.string().nullable(),
+  /**
+   * The id of the Meta app behind the shop's own WhatsApp connection: the Resumable Upload API opens its sessions
+   * under /{app-id}/uploads (the example image of the IMAGE-header templates). Optional; kept here rather than in
+   * WhatsAppConnection because it is no secret and needs no migration. null = not given.
+   */
+  metaAppId: z.string().regex(/^\d{5,25}$/).nullable(),
   adminLocale: z.enum(["de", "en"]).nullable(),
   onboarding: onboardingSchema,
 });
@@ -157,6 +163,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   },
   feedbackDelayDays: 7,
   merchantPhone: null,
+  metaAppId: null,
   adminLocale: null,
   onboarding: { connectedAt: null, templatesSyncedAt: null, testMessageId: null, testSentAt: null, checkoutConfirmedAt: null, flowsConfirmedAt: null },
 };

@@ -280,8 +280,9 @@ export const FREE_FORM_REPLIES: Record<TemplateLanguage, Record<string, string>>
 
 /**
  * Every suggested template in every language, with URL buttons pointing at `appUrl`/r/{{1}}. An IMAGE header's
- * example is `imageHeaderHandle` — Meta wants the handle of an example uploaded through its Resumable Upload API —
- * else the app's own example image URL (what the simulator and BSPs that upload for you accept).
+ * example is `imageHeaderHandle`, the handle of the example image uploaded through Meta's Resumable Upload API
+ * (onboarding uploads it before submitting, docs/templates.md). Without one it is a URL, the way Meta's template
+ * list shows a stored example: fine for seeding the simulator's WABA, refused when creating a template.
  */
 export function suggestedTemplates(appUrl: string, options: { imageHeaderHandle?: string } = {}): TemplateDefinition[] {
   const base = appUrl.replace(/\/$/, "");
