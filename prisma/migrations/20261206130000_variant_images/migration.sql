@@ -1,0 +1,9 @@
+-- CreateTable
+CREATE TABLE "VariantImage" (
+    "shop" TEXT NOT NULL,
+    "variantId" TEXT NOT NULL,
+    "imageUrl" TEXT,
+    "fetchedAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("shop", "variantId")
+);

@@ -1,0 +1,9 @@
+-- CreateTable
+CREATE TABLE "VariantImage" (
+    "shop" TEXT NOT NULL,
+    "variantId" TEXT NOT NULL,
+    "imageUrl" TEXT,
+    "fetchedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "VariantImage_pkey" PRIMARY KEY ("shop","variantId")
+);
