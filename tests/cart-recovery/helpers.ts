@@ -72,6 +72,7 @@ export async function resetDatabase(): Promise<void> {
   await db.shopifySync.deleteMany();
   await db.cartRecovery.deleteMany();
   await db.discountCode.deleteMany();
+  await db.variantImage.deleteMany();
   await db.order.deleteMany();
   await db.checkout.deleteMany();
   await db.customer.deleteMany();

@@ -17,6 +17,8 @@ export interface CartItem {
   quantity: number;
   /** https URL of the item's image, when the payload had one. */
   imageUrl?: string | null;
+  /** Shopify's variant id: the send path looks its image up when no item has one (decision 011). */
+  variantId?: string | null;
 }
 
 /** The checkout as the planner needs it, from the newest payload applied. */
@@ -176,9 +178,25 @@ export function reminderParameters(checkout: Pick<RecoveryCheckout, "firstName" 
   return [name, summarizeItems(checkout.items, language), total];
 }
 
-/** A reminder's header media: the image of the cart's first item that has one. */
+/** A reminder's header media: the image of the cart's first item that has one, else the variant to look one up for. */
 export function reminderMedia(checkout: Pick<RecoveryCheckout, "items">): HeaderMedia {
-  return { image: checkout.items.find((i) => i.imageUrl)?.imageUrl ?? null };
+  const image = checkout.items.find((i) => i.imageUrl)?.imageUrl ?? null;
+  return image ? { image } : { image, variantId: firstVariantId(checkout.items) };
+}
+
+/** Checkout.lineItems as stored; anything unreadable is no items. */
+export function parseCartItems(json: string | null): CartItem[] {
+  try {
+    const value: unknown = JSON.parse(json ?? "[]");
+    return Array.isArray(value) ? (value as CartItem[]).filter((i) => typeof i?.title === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The variant of the cart's first item that names one. */
+export function firstVariantId(items: readonly CartItem[]): string | null {
+  return items.find((i) => i.variantId)?.variantId ?? null;
 }
 
 /** Step 2 with its discount: the plain parameters plus {{4}} code, {{5}} percent, {{6}} last day (shop's time zone). */

@@ -1,5 +1,6 @@
 // The last step before a cart reminder goes to Meta (outbox/dispatch.ts prepareSend): check once more that
-// the checkout is still open, create step 2's discount code if the merchant wants one and the discount template
+// the checkout is still open, look step 1's header image up when its mapped template needs one the webhook did not
+// carry (header-image.ts), create step 2's discount code if the merchant wants one and the discount template
 // can be sent (approved, or its language fallback; else plain step 2 and no code), and hand dispatch a
 // re-check it runs as its very last database read before the call. What is left is the time between that
 // read and Meta accepting the message (one HTTP call), plus whatever Shopify has not told us yet
@@ -12,6 +13,7 @@ import { TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
 import { loadTemplateApproval } from "../templates/whatsapp-templates";
 import type { TemplateComponent } from "../whatsapp/types";
 import { ensureDiscountCode, type DiscountDeps } from "./discount";
+import { variantImageHeader } from "./header-image";
 import { checkoutClosed } from "./send-facts";
 import { cartRecoverySettings } from "./settings";
 
@@ -34,7 +36,12 @@ export function cartRecoveryPrepareSend(deps: DiscountDeps & { log?: (line: stri
     // Checked before anything is created at Shopify: no code for a checkout that has become an order.
     const closed = await checkoutClosed(db, message.shop, token);
     if (closed) return closedResult(closed);
-    if (stepOfDedupeKey(message.dedupeKey) !== 2 || message.template !== TEMPLATE_NAMES.cartRecovery2) return { action: "send", recheck };
+    const step = stepOfDedupeKey(message.dedupeKey);
+    if (step === 1 && message.template === TEMPLATE_NAMES.cartRecovery1) {
+      const withImage = await variantImageHeader(deps, message, components, now);
+      return withImage?.action === "send" ? { ...withImage, recheck } : withImage ?? { action: "send", recheck };
+    }
+    if (step !== 2 || message.template !== TEMPLATE_NAMES.cartRecovery2) return { action: "send", recheck };
 
     const shop = await db.shop.findUnique({ where: { domain: message.shop }, select: { settings: true, timezone: true, locale: true } });
     const { discount } = cartRecoverySettings(shop?.settings);

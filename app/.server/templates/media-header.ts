@@ -14,6 +14,8 @@ export interface HeaderMedia {
   image?: string | null;
   /** The flow's how-to video, as the merchant set it in Automations. */
   video?: string | null;
+  /** Without an image: the variant whose image the send path looks up at Shopify (cart recovery; decision 011). */
+  variantId?: string | null;
 }
 
 export type HeaderOutcome =
