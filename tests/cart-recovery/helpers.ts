@@ -1,11 +1,13 @@
 // Cart-recovery test fixtures: Shopify's real checkout sample made into a German checkout with a phone, consent
-// rows with their log, and the app as the shopper meets it (scheduler, worker with the discount step, the Cloud
-// API simulator and the Admin API stand-in, all on one virtual clock).
+// rows with their log, and the app as the shopper meets it (scheduler, worker with the discount and header-image
+// steps, the Cloud API simulator and the Admin API stand-in, all on one virtual clock).
 import type { VirtualClock } from "~/.server/clock";
 import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
 import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { dispatchDueMessages } from "~/.server/outbox/dispatch";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
+import { prepareSendByFlow } from "~/.server/outbox/prepare-by-flow";
+import { orderConfirmationPrepareSend } from "~/.server/settings/header-image";
 import { createTokenBucket } from "~/.server/outbox/token-bucket";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { offlineSessionId } from "~/.server/shopify-admin/offline-session";
@@ -14,7 +16,7 @@ import { createWhatsAppClient } from "~/.server/whatsapp/client";
 import type { WhatsAppSender } from "~/.server/whatsapp/types";
 import { getEnv } from "~/env.server";
 import { db } from "~/shopify.server";
-import { createCloudApiSimulator } from "../../simulator/cloud-api";
+import { createCloudApiSimulator, type SimulatorTemplate } from "../../simulator/cloud-api";
 import { callRoute } from "../../simulator/in-process-app";
 import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { fixture } from "../fixtures";
@@ -102,14 +104,17 @@ export function reminders(token?: string) {
 }
 
 /** The app as the shopper meets it; `sender` wraps the real client (e.g. to race an order against the send). */
-export function createCartHarness(clock: VirtualClock, options: { admin?: ShopifyAdminSimulator; wrapSender?: (real: WhatsAppSender) => WhatsAppSender } = {}) {
+export function createCartHarness(
+  clock: VirtualClock,
+  options: { admin?: ShopifyAdminSimulator; wrapSender?: (real: WhatsAppSender) => WhatsAppSender; extraTemplates?: SimulatorTemplate[] } = {},
+) {
   const env = getEnv();
   const sim = createCloudApiSimulator({
     clock,
     appSecret: env.WHATSAPP_APP_SECRET,
     accessToken: env.WHATSAPP_ACCESS_TOKEN,
     phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
-    templates: suggestedTemplates(env.SHOPIFY_APP_URL),
+    templates: [...suggestedTemplates(env.SHOPIFY_APP_URL), ...(options.extraTemplates ?? [])],
     deliverWebhook: async (rawBody, signature) => {
       const response = await callRoute(
         new Request(new URL("/webhooks/whatsapp", env.SHOPIFY_APP_URL), { method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body: rawBody }),
@@ -123,9 +128,13 @@ export function createCartHarness(clock: VirtualClock, options: { admin?: Shopif
   });
   const admin = options.admin ?? createShopifyAdminSimulator();
   const policy = defaultOutboxPolicy;
+  const adminGraphql = createAdminGraphql({ fetch: admin.fetch });
   const deps = {
     db, clock, sender: options.wrapSender ? options.wrapSender(real) : real, policy, workerId: "cart-test", bucket: createTokenBucket(policy), random: () => 0.5,
-    prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey }),
+    prepareSend: prepareSendByFlow({
+      cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, secretsKey }),
+      order_confirmation: orderConfirmationPrepareSend({ db, adminGraphql, secretsKey }),
+    }),
   };
   return {
     sim,

@@ -126,7 +126,7 @@ describe("cart reminder mapped to the image template, checkout webhooks without 
     expect(admin.variantLookups).toEqual([{ shop: SHOP, variantId: VARIANT }]);
     // The row shows what was sent; the timeline says where the image came from.
     expect((await step1(second)).template).toBe(TEMPLATE_NAMES.cartRecovery1Image);
-    expect((await reasons(first)).some((r) => r.startsWith("variant_image: The image of the cart's first variant, looked up at Shopify"))).toBe(true);
+    expect((await reasons(first)).some((r) => r.startsWith("variant_image: The image of the first item's variant, looked up at Shopify"))).toBe(true);
   });
 
   it("throttled lookups wait and try again, and after the last try the header-less step 1 goes out with a note", async () => {

@@ -4,7 +4,7 @@
 // (cart-recovery/step1.ts), consent and relevance at send time (outbox/gate.ts).
 import { TEMPLATE_NAMES, templateLanguage, type TemplateLanguage } from "../templates/catalogue";
 import type { TemplateComponent } from "../whatsapp/types";
-import type { HeaderMedia } from "../templates/media-header";
+import { firstVariantId, type HeaderMedia } from "../templates/media-header";
 import type { CartRecoverySettings } from "../cart-recovery/settings";
 import { formatMoney } from "./order-confirmation";
 import { bodyText, type MessagePlan } from "./types";
@@ -192,11 +192,6 @@ export function parseCartItems(json: string | null): CartItem[] {
   } catch {
     return [];
   }
-}
-
-/** The variant of the cart's first item that names one. */
-export function firstVariantId(items: readonly CartItem[]): string | null {
-  return items.find((i) => i.variantId)?.variantId ?? null;
 }
 
 /** Step 2 with its discount: the plain parameters plus {{4}} code, {{5}} percent, {{6}} last day (shop's time zone). */

@@ -34,7 +34,7 @@ export const VARIANT_IMAGE_FRAGMENT = /* GraphQL */ `
 `;
 
 export const VARIANT_IMAGE_QUERY = /* GraphQL */ `
-  query MomentoVariantImage($id: ID!) {
+  query MomentoProductVariantImage($id: ID!) {
     productVariant(id: $id) {
       id
       ...MomentoVariantImage

@@ -1,3 +1,6 @@
+-- AlterTable
+ALTER TABLE "Order" ADD COLUMN "firstVariantId" TEXT;
+
 -- CreateTable
 CREATE TABLE "VariantImage" (
     "shop" TEXT NOT NULL,
