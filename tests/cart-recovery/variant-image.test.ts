@@ -124,6 +124,7 @@ describe("cart reminder mapped to the image template, checkout webhooks without 
       [TEMPLATE_NAMES.cartRecovery1Image, [VARIANT_IMAGE]],
     ]);
     expect(admin.variantLookups).toEqual([{ shop: SHOP, variantId: VARIANT }]);
+    expect(admin.calls).toBe(1);
     // The row shows what was sent; the timeline says where the image came from.
     expect((await step1(second)).template).toBe(TEMPLATE_NAMES.cartRecovery1Image);
     expect((await reasons(first)).some((r) => r.startsWith("variant_image: The image of the first item's variant, looked up at Shopify"))).toBe(true);

@@ -24,8 +24,8 @@ const customer = z
   .nullish();
 
 // `image_url` is in the line items of Shopify's older Checkout resource, not in the 2026-07 checkouts/orders webhook
-// samples (fixtures/shopify): read when a payload carries it. Without it a media-header template falls back, or (cart
-// recovery) the send path looks the first item's variant image up at Shopify (decision 011), hence `variantId`.
+// samples (fixtures/shopify): read when a payload carries it. Without it the send path of cart recovery and the order
+// confirmation looks the first item's variant image up at Shopify (decision 011), hence `variantId`.
 // Variant ids are far below 2^53, so the JSON number is exact; anything else is dropped.
 const variantIdOf = (v: unknown): string | null =>
   typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? String(v) : typeof v === "string" && /^\d{1,20}$/.test(v) ? v : null;
