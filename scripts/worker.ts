@@ -4,6 +4,7 @@ import { runBackInStockFanOut } from "~/.server/back-in-stock/fan-out";
 import { backInStockPrepareSend } from "~/.server/back-in-stock/prepare-send";
 import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
 import { prepareSendByFlow } from "~/.server/outbox/prepare-by-flow";
+import { orderConfirmationPrepareSend } from "~/.server/settings/header-image";
 import { offerPrepareSend } from "~/.server/retention/prepare-send";
 import { runWinBackScheduler } from "~/.server/retention/win-back";
 import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     const offers = offerPrepareSend({ db, adminGraphql, secretsKey, log });
     const prepareSend = prepareSendByFlow({
       cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, secretsKey, log }),
+      order_confirmation: orderConfirmationPrepareSend({ db, adminGraphql, secretsKey }),
       back_in_stock: backInStockPrepareSend({ db }),
       win_back: offers,
       loyalty: offers,

@@ -66,8 +66,20 @@ export interface SimulatedVariant {
   imageUrl: string | null;
 }
 
+/** A product variant's images, as the productVariant query answers them. */
+export interface SimulatedVariantImages {
+  /** The variant's own image. */
+  imageUrl: string | null;
+  /** The product's featured image. */
+  productImageUrl: string | null;
+}
+
 export interface ShopifyAdminSimulator {
   fetch: typeof fetch;
+  /** productVariant(id:) answers from here: shop → variant id → images (unknown ids answer null). */
+  addVariant(shop: string, variantId: string, images: SimulatedVariantImages): void;
+  /** Every productVariant lookup, in order (shop, numeric variant id). */
+  variantLookups: { shop: string; variantId: string }[];
   /** inventoryItem(id:) answers from here: shop → inventory item id → variant (unknown ids answer null). */
   addInventoryItem(shop: string, inventoryItemId: string, variant: SimulatedVariant): void;
   /** Every inventoryItem lookup, in order (shop, numeric item id). */
@@ -159,6 +171,7 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
   const applied: AppliedConsent[] = [];
   const discounts: CreatedDiscount[] = [];
   const inventoryItems = new Map<string, SimulatedVariant>();
+  const variants = new Map<string, SimulatedVariantImages>();
   const tags = new Map<string, string[]>();
   const bulk = createBulkOperations(options.bulk);
 
@@ -232,6 +245,24 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
     });
   }
 
+  function productVariant(shop: string, id: unknown): Response {
+    const match = typeof id === "string" ? /^gid:\/\/shopify\/ProductVariant\/(\d+)$/.exec(id) : null;
+    if (!match) return graphqlError(`Invalid global id '${String(id)}'`, "argumentLiteralsIncompatible");
+    simulator.variantLookups.push({ shop, variantId: match[1] });
+    const v = variants.get(`${shop}:${match[1]}`);
+    if (!v) return json({ data: { productVariant: null } });
+    const image = (url: string | null) => (url ? { url } : null);
+    return json({
+      data: {
+        productVariant: {
+          id,
+          image: image(v.imageUrl),
+          product: { featuredMedia: v.productImageUrl ? { preview: { image: image(v.productImageUrl) } } : null },
+        },
+      },
+    });
+  }
+
   function tagsAdd(shop: string, id: unknown, list: unknown): Response {
     const payload = (userErrors: { field: string[]; message: string }[]) => json({ data: { tagsAdd: { node: userErrors.length ? null : { id }, userErrors } } });
     if (typeof id !== "string" || !/^gid:\/\/shopify\/(Customer|Order|Product|DraftOrder|Article)\/\d+$/.test(id)) return payload([{ field: ["id"], message: "Invalid id" }]);
@@ -245,6 +276,10 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
 
   const simulator: ShopifyAdminSimulator = {
     inventoryLookups: [],
+    variantLookups: [],
+    addVariant(shop, variantId, images) {
+      variants.set(`${shop}:${variantId}`, images);
+    },
     taggings: [],
     addInventoryItem(shop, inventoryItemId, variant) {
       inventoryItems.set(`${shop}:${inventoryItemId}`, variant);
@@ -320,6 +355,13 @@ export function createShopifyAdminSimulator(options: ShopifyAdminSimulatorOption
           return json({ errors: [{ message: "Access denied for inventoryItem field. Required access: `read_inventory` access scope.", path: ["inventoryItem"], extensions: { code: "ACCESS_DENIED" } }], data: { inventoryItem: null } });
         }
         return inventoryItem(shop, (body.variables as Record<string, unknown> | undefined)?.id);
+      }
+      if (typeof body.query === "string" && /productVariant\s*\(\s*id\s*:\s*\$id\s*\)/.test(body.query)) {
+        const granted = scopes.get(shop);
+        if (granted && !granted.includes("read_products")) {
+          return json({ errors: [{ message: "Access denied for productVariant field. Required access: `read_products` access scope.", path: ["productVariant"], extensions: { code: "ACCESS_DENIED" } }], data: { productVariant: null } });
+        }
+        return productVariant(shop, (body.variables as Record<string, unknown> | undefined)?.id);
       }
       if (typeof body.query === "string" && /tagsAdd\s*\(\s*id\s*:\s*\$id\s*,\s*tags\s*:\s*\$tags\s*\)/.test(body.query)) {
         const granted = scopes.get(shop);

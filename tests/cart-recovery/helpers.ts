@@ -1,13 +1,16 @@
 // Cart-recovery test fixtures: Shopify's real checkout sample made into a German checkout with a phone, consent
-// rows with their log, and the app as the shopper meets it (scheduler, worker with the discount step, the Cloud
-// API simulator and the Admin API stand-in, all on one virtual clock).
+// rows with their log, and the app as the shopper meets it (scheduler, worker with the discount and header-image
+// steps, the Cloud API simulator and the Admin API stand-in, all on one virtual clock).
 import type { VirtualClock } from "~/.server/clock";
 import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
 import { nextStep1DueAt, runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
+import { prepareSendByFlow } from "~/.server/outbox/prepare-by-flow";
+import { orderConfirmationPrepareSend } from "~/.server/settings/header-image";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { offlineSessionId } from "~/.server/shopify-admin/offline-session";
 import { db } from "~/shopify.server";
-import { createShopifyAdminSimulator } from "../../simulator/shopify-admin";
+import type { SimulatorTemplate } from "../../simulator/cloud-api";
+import { createShopifyAdminSimulator, type ShopifyAdminSimulator } from "../../simulator/shopify-admin";
 import { fixture } from "../fixtures";
 import { TEST_SHOP } from "../helpers/shopify";
 import { sealedToken, secretsKey } from "../helpers/session-key";
@@ -61,6 +64,7 @@ export async function resetDatabase(): Promise<void> {
   await resetMessagesAndConsent();
   await db.cartRecovery.deleteMany();
   await db.discountCode.deleteMany();
+  await db.variantImage.deleteMany();
   await db.order.deleteMany();
   await db.checkout.deleteMany();
   await db.customer.deleteMany();
@@ -89,12 +93,17 @@ export function reminders(token?: string) {
   return db.message.findMany({ where: { flow: "cart_recovery", ...(token ? { checkoutToken: token } : {}) }, orderBy: { dedupeKey: "asc" } });
 }
 
-/** The app as the shopper meets it: the worker with the cart-recovery scheduler and discount step. */
-export function createCartHarness(clock: VirtualClock) {
-  const admin = createShopifyAdminSimulator();
+/** The app as the shopper meets it: the worker with the cart-recovery scheduler, the discount and header-image steps. */
+export function createCartHarness(clock: VirtualClock, options: { admin?: ShopifyAdminSimulator; extraTemplates?: SimulatorTemplate[] } = {}) {
+  const admin = options.admin ?? createShopifyAdminSimulator();
+  const adminGraphql = createAdminGraphql({ fetch: admin.fetch });
   const worker = createVirtualWorker(clock, {
     workerId: "cart-test",
-    prepareSend: cartRecoveryPrepareSend({ db, adminGraphql: createAdminGraphql({ fetch: admin.fetch }), secretsKey }),
+    extraTemplates: options.extraTemplates,
+    prepareSend: prepareSendByFlow({
+      cart_recovery: cartRecoveryPrepareSend({ db, adminGraphql, secretsKey }),
+      order_confirmation: orderConfirmationPrepareSend({ db, adminGraphql, secretsKey }),
+    }),
     beforeDispatch: [() => runCartRecoveryScheduler(db, clock)],
     dueAt: [() => nextStep1DueAt(db)],
   });

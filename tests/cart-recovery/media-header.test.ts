@@ -57,8 +57,8 @@ describe("cart reminder with an image header", () => {
     // The checkout keeps its items (and their images) for the Automations preview.
     const stored = await db.checkout.findFirstOrThrow({ where: { token } });
     expect(JSON.parse(stored.lineItems!)).toEqual([
-      { title: "Sneaker Classic", quantity: 1, imageUrl: null },
-      { title: "Socken", quantity: 2, imageUrl: IMAGE },
+      { title: "Sneaker Classic", quantity: 1, imageUrl: null, variantId: "808950810" },
+      { title: "Socken", quantity: 2, imageUrl: IMAGE, variantId: "808950810" },
     ]);
   });
 
@@ -80,6 +80,9 @@ describe("cart reminder with an image header", () => {
     expect(harness.sim.rejected).toEqual([]);
     expect(harness.sim.sent.map((m) => [m.template, m.headerParameters])).toEqual([[TEMPLATE_NAMES.cartRecovery1, []]]);
     const planned = await db.messageEvent.findFirstOrThrow({ where: { message: { checkoutToken: token, dedupeKey: { endsWith: "step1" } }, source: "planner" } });
-    expect(planned.reason).toContain("momento_cart_recovery_1_image needs a header image this message does not have; sent with momento_cart_recovery_1 instead");
+    // The cart names its variant, so the send path would ask Shopify for its image; this shop has no offline session.
+    expect(planned.reason).toContain("momento_cart_recovery_1_image needs a header image this message does not have; planned with momento_cart_recovery_1 until the variant's image is looked up");
+    const sent = await db.messageEvent.findFirstOrThrow({ where: { message: { checkoutToken: token, dedupeKey: { endsWith: "step1" } }, reason: { startsWith: "variant_image_unavailable:" } } });
+    expect(sent.reason).toContain("momento_cart_recovery_1 goes out without one");
   });
 });

@@ -4,7 +4,7 @@
 // (cart-recovery/step1.ts), consent and relevance at send time (outbox/gate.ts).
 import { TEMPLATE_NAMES, templateLanguage, type TemplateLanguage } from "../templates/catalogue";
 import type { TemplateComponent } from "../whatsapp/types";
-import type { HeaderMedia } from "../templates/media-header";
+import { firstVariantId, type HeaderMedia } from "../templates/media-header";
 import type { CartRecoverySettings } from "../cart-recovery/settings";
 import { formatMoney } from "./order-confirmation";
 import { bodyText, type MessagePlan } from "./types";
@@ -17,6 +17,8 @@ export interface CartItem {
   quantity: number;
   /** https URL of the item's image, when the payload had one. */
   imageUrl?: string | null;
+  /** Shopify's variant id: the send path looks its image up when no item has one (decision 011). */
+  variantId?: string | null;
 }
 
 /** The checkout as the planner needs it, from the newest payload applied. */
@@ -176,9 +178,20 @@ export function reminderParameters(checkout: Pick<RecoveryCheckout, "firstName" 
   return [name, summarizeItems(checkout.items, language), total];
 }
 
-/** A reminder's header media: the image of the cart's first item that has one. */
+/** A reminder's header media: the image of the cart's first item that has one, else the variant to look one up for. */
 export function reminderMedia(checkout: Pick<RecoveryCheckout, "items">): HeaderMedia {
-  return { image: checkout.items.find((i) => i.imageUrl)?.imageUrl ?? null };
+  const image = checkout.items.find((i) => i.imageUrl)?.imageUrl ?? null;
+  return image ? { image } : { image, variantId: firstVariantId(checkout.items) };
+}
+
+/** Checkout.lineItems as stored; anything unreadable is no items. */
+export function parseCartItems(json: string | null): CartItem[] {
+  try {
+    const value: unknown = JSON.parse(json ?? "[]");
+    return Array.isArray(value) ? (value as CartItem[]).filter((i) => typeof i?.title === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Step 2 with its discount: the plain parameters plus {{4}} code, {{5}} percent, {{6}} last day (shop's time zone). */

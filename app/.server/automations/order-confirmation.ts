@@ -18,6 +18,8 @@ export interface OrderForConfirmation {
   cancelled: boolean;
   /** The image of the first line item that has one (an IMAGE header shows it). */
   imageUrl?: string | null;
+  /** Without an image: the first line item's variant, whose image the send path looks up (decision 011). */
+  firstVariantId?: string | null;
 }
 
 const GREETING_FALLBACK: Record<TemplateLanguage, string> = { de: "zusammen", en: "there" };
@@ -58,7 +60,7 @@ export function planOrderConfirmation(order: OrderForConfirmation, shop: { local
       template: TEMPLATE_NAMES.orderConfirmation,
       language,
       components: [bodyText(...orderConfirmationParameters(order, language))],
-      media: { image: order.imageUrl ?? null },
+      media: order.imageUrl ? { image: order.imageUrl } : { image: null, variantId: order.firstVariantId ?? null },
       linkUrl: order.orderStatusUrl ?? undefined,
       orderId: order.id,
       sendAfter: now,

@@ -1,17 +1,20 @@
 // The last step before a cart reminder goes to Meta (outbox/dispatch.ts prepareSend): check once more that
-// the checkout is still open, create step 2's discount code if the merchant wants one and the discount template
+// the checkout is still open, look step 1's header image up when its mapped template needs one the webhook did not
+// carry (settings/header-image.ts), create step 2's discount code if the merchant wants one and the discount template
 // can be sent (approved, or its language fallback; else plain step 2 and no code), and hand dispatch a
 // re-check it runs as its very last database read before the call. What is left is the time between that
 // read and Meta accepting the message (one HTTP call), plus whatever Shopify has not told us yet
 // (see tests/cart-recovery/race.test.ts).
 import type { Message } from "@prisma/client";
-import { discountComponents, stepOfDedupeKey } from "../automations/cart-recovery";
+import { discountComponents, parseCartItems, stepOfDedupeKey } from "../automations/cart-recovery";
+import { firstVariantId } from "../templates/media-header";
 import type { PrepareResult, PrepareSend } from "../outbox/dispatch";
 import { CART_RECOVERY_FLOW, syncedParameterCount, templateCheck } from "../outbox/gate";
 import { TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
 import { loadTemplateApproval } from "../templates/whatsapp-templates";
 import type { TemplateComponent } from "../whatsapp/types";
 import { ensureDiscountCode, type DiscountDeps } from "./discount";
+import { variantImageHeader } from "../settings/header-image";
 import { checkoutClosed } from "./send-facts";
 import { cartRecoverySettings } from "./settings";
 
@@ -34,7 +37,16 @@ export function cartRecoveryPrepareSend(deps: DiscountDeps & { log?: (line: stri
     // Checked before anything is created at Shopify: no code for a checkout that has become an order.
     const closed = await checkoutClosed(db, message.shop, token);
     if (closed) return closedResult(closed);
-    if (stepOfDedupeKey(message.dedupeKey) !== 2 || message.template !== TEMPLATE_NAMES.cartRecovery2) return { action: "send", recheck };
+    const step = stepOfDedupeKey(message.dedupeKey);
+    if (step === 1 && message.template === TEMPLATE_NAMES.cartRecovery1) {
+      const cartVariant = async () => {
+        const checkout = await db.checkout.findUnique({ where: { shop_token: { shop: message.shop, token } }, select: { lineItems: true } });
+        return firstVariantId(parseCartItems(checkout?.lineItems ?? null));
+      };
+      const withImage = await variantImageHeader(deps, message, components, cartVariant, now);
+      return withImage?.action === "send" ? { ...withImage, recheck } : withImage ?? { action: "send", recheck };
+    }
+    if (step !== 2 || message.template !== TEMPLATE_NAMES.cartRecovery2) return { action: "send", recheck };
 
     const shop = await db.shop.findUnique({ where: { domain: message.shop }, select: { settings: true, timezone: true, locale: true } });
     const { discount } = cartRecoverySettings(shop?.settings);

@@ -4,6 +4,7 @@ import type { DbTx } from "../db";
 import { customerKey, normalizePhone } from "../identity";
 import { buyerPhoneCandidates, checkoutIdKey, OPT_IN_ATTRIBUTE, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
 import { rollupOrderChanged } from "../analytics/rollups";
+import { firstVariantId } from "../templates/media-header";
 
 export interface ShopContext {
   domain: string;
@@ -49,6 +50,7 @@ export async function projectOrder(tx: DbTx, shop: ShopContext, p: OrderPayload)
     optInRequested: p.note_attributes[OPT_IN_ATTRIBUTE] === "1" || p.note_attributes[OPT_IN_ATTRIBUTE] === "true",
     orderStatusUrl: p.order_status_url,
     addressCountry: addressCountry(p),
+    firstVariantId: firstVariantId(p.line_items),
     createdAt: p.created_at,
     sourceUpdatedAt: p.updated_at,
   };

@@ -24,12 +24,21 @@ const customer = z
   .nullish();
 
 // `image_url` is in the line items of Shopify's older Checkout resource, not in the 2026-07 checkouts/orders webhook
-// samples (fixtures/shopify): read when a payload carries it; without it a media-header template falls back (decision 011).
+// samples (fixtures/shopify): read when a payload carries it. Without it the send path of cart recovery and the order
+// confirmation looks the first item's variant image up at Shopify (decision 011), hence `variantId`.
+// Variant ids are far below 2^53, so the JSON number is exact; anything else is dropped.
+const variantIdOf = (v: unknown): string | null =>
+  typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? String(v) : typeof v === "string" && /^\d{1,20}$/.test(v) ? v : null;
 const lineItems = z
-  .array(z.object({ title: nullableString, presentment_title: nullableString, quantity: z.number().nullish(), image_url: z.unknown().optional() }).passthrough())
+  .array(z.object({ title: nullableString, presentment_title: nullableString, quantity: z.number().nullish(), image_url: z.unknown().optional(), variant_id: z.unknown().optional() }).passthrough())
   .nullish()
   .transform((items) =>
-    (items ?? []).map((i) => ({ title: i.presentment_title ?? i.title ?? "", quantity: i.quantity ?? 1, imageUrl: httpsUrl(typeof i.image_url === "string" ? i.image_url : null) })),
+    (items ?? []).map((i) => ({
+      title: i.presentment_title ?? i.title ?? "",
+      quantity: i.quantity ?? 1,
+      imageUrl: httpsUrl(typeof i.image_url === "string" ? i.image_url : null),
+      variantId: variantIdOf(i.variant_id),
+    })),
   );
 
 export const orderPayload = z

@@ -9,7 +9,7 @@ import { templateFits } from "./form";
 import { loadShopTemplates } from "../templates/whatsapp-templates";
 import { catalogueShape, TEMPLATE_NAMES } from "../templates/catalogue";
 import { headerComponent, withHeader, type HeaderMedia } from "../templates/media-header";
-import { DELAYED_FLOWS, FLOW_IDS, type FlowId, type ShopSettings, type SyncedTemplate } from "./schema";
+import { DELAYED_FLOWS, FLOW_IDS, type FlowId, type FlowSettings, type ShopSettings, type SyncedTemplate } from "./schema";
 import { readSettings } from "./store";
 
 export const FLOW_OFF = "flow_off";
@@ -38,15 +38,20 @@ export function applyFlowSettingsTo(plans: MessagePlan[], settings: Pick<ShopSet
     if (DELAYED_FLOWS.includes(plan.flow) && flow.delayMinutes > 0) {
       next = { ...next, sendAfter: new Date(plan.sendAfter.getTime() + flow.delayMinutes * 60_000) };
     }
-    // The mapping stands in for the flow's suggested template only (cart recovery: step 1; not the no-link shipping update).
-    if (flow.template && plan.template === SUGGESTED_TEMPLATE[plan.flow]) {
-      const mapped = synced.find((t) => t.name === flow.template && t.language === plan.language && t.status === "APPROVED");
-      const suggested = synced.find((t) => t.name === plan.template && t.language === plan.language);
-      // Without the suggested template's shape to compare with, the mapping cannot be proven to fit.
-      if (mapped && suggested && templateFits(mapped, suggested)) next = { ...next, template: mapped.name };
-    }
+    const mapped = mappedTemplate(plan.flow, plan.template, plan.language, flow, synced);
+    if (mapped) next = { ...next, template: mapped.name };
     return withTemplateHeader(next, plan.template, { ...plan.media, video: flow.headerVideoUrl }, synced);
   });
+}
+
+/** The merchant's mapped template where it stands in for `template` in `language`: approved there, and fitting. */
+export function mappedTemplate(flowId: FlowId, template: string, language: string, flow: Pick<FlowSettings, "template">, synced: readonly SyncedTemplate[]): SyncedTemplate | null {
+  // The mapping stands in for the flow's suggested template only (cart recovery: step 1; not the no-link shipping update).
+  if (!flow.template || template !== SUGGESTED_TEMPLATE[flowId]) return null;
+  const mapped = synced.find((t) => t.name === flow.template && t.language === language && t.status === "APPROVED");
+  const suggested = synced.find((t) => t.name === template && t.language === language);
+  // Without the suggested template's shape to compare with, the mapping cannot be proven to fit.
+  return mapped && suggested && templateFits(mapped, suggested) ? mapped : null;
 }
 
 /**
@@ -62,7 +67,9 @@ function withTemplateHeader(plan: MessagePlan, suggested: string, media: HeaderM
   const why = `${plan.template} needs a header ${header.missing} this message does not have`;
   if (plan.template !== suggested) {
     const fallback = headerComponent(shape(suggested), media);
-    if (fallback.ok) return { ...plan, template: suggested, components: withHeader(plan.components, fallback.component), planNote: `${why}; sent with ${suggested} instead` };
+    // A known variant: the send path looks its image up at Shopify and, if there is one, sends the mapped template after all.
+    const then = media.variantId && header.missing === "image" ? `; planned with ${suggested} until the variant's image is looked up at Shopify right before the send` : `; sent with ${suggested} instead`;
+    if (fallback.ok) return { ...plan, template: suggested, components: withHeader(plan.components, fallback.component), planNote: `${why}${then}` };
   }
   return { ...plan, skipReason: HEADER_MEDIA_MISSING, planNote: why };
 }

@@ -3,7 +3,7 @@
 // the planners' own functions, so the preview says what would be sent. A flow without such a record previews the
 // catalogue's sample values instead.
 import { backInStockParameters } from "../automations/back-in-stock";
-import { reminderMedia, reminderParameters, type CartItem } from "../automations/cart-recovery";
+import { parseCartItems, reminderMedia, reminderParameters } from "../automations/cart-recovery";
 import { feedbackParameters } from "../automations/feedback";
 import { orderConfirmationParameters } from "../automations/order-confirmation";
 import { loyaltyParameters, winBackParameters } from "../automations/retention";
@@ -27,14 +27,6 @@ export interface PreviewRecord {
 
 const ORDER_FLOWS = ["order_confirmation", "feedback", "win_back", "loyalty"] as const;
 
-function parseItems(json: string | null): CartItem[] {
-  try {
-    const value: unknown = JSON.parse(json ?? "[]");
-    return Array.isArray(value) ? (value as CartItem[]).filter((i) => typeof i?.title === "string") : [];
-  } catch {
-    return [];
-  }
-}
 
 async function firstNameOf(db: DbTx, shop: string, customerKey: string | null): Promise<string | null> {
   if (!customerKey) return null;
@@ -73,7 +65,7 @@ export async function loadPreviewRecords(db: DbTx, shop: string, settings: Pick<
     }
   }
   if (checkout) {
-    const cart = { firstName: checkout.firstName, items: parseItems(checkout.lineItems), totalPrice: checkout.totalPrice, currency: checkout.currency };
+    const cart = { firstName: checkout.firstName, items: parseCartItems(checkout.lineItems), totalPrice: checkout.totalPrice, currency: checkout.currency };
     records.cart_recovery = { source: { kind: "checkout", at: checkout.createdAt }, parameters: (l) => reminderParameters(cart, l), media: reminderMedia(cart) };
   }
   if (signup) {

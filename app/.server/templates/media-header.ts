@@ -14,6 +14,8 @@ export interface HeaderMedia {
   image?: string | null;
   /** The flow's how-to video, as the merchant set it in Automations. */
   video?: string | null;
+  /** Without an image: the variant whose image the send path looks up at Shopify (settings/header-image.ts). */
+  variantId?: string | null;
 }
 
 export type HeaderOutcome =
@@ -32,6 +34,11 @@ export function httpsUrl(raw: string | null | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+/** The variant of the first line item that names one (the header image the send path looks up; decision 011). */
+export function firstVariantId(items: readonly { variantId?: string | null }[]): string | null {
+  return items.find((i) => i.variantId)?.variantId ?? null;
 }
 
 /** The header parameter a template needs, from what the message has. */
