@@ -51,6 +51,22 @@ async function onScreen(): Promise<Record<string, string>> {
   });
 }
 
+/**
+ * The demo keeps working (its worker sends, the simulator answers), and a page loaded a moment before its figures
+ * change cannot equal stats computed a moment after: wait until the figures of `query` stood still for a second
+ * (at most 30 s) before the page loads them.
+ */
+async function demoAtRest(query: string): Promise<void> {
+  const statsNow = async () => JSON.stringify(await dashboardData(demoDb!, { now: () => new Date() }, DEMO_SHOP, new URLSearchParams(query)));
+  let last = await statsNow();
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const now = await statsNow();
+    if (now === last) return;
+    last = now;
+  }
+}
+
 async function checkAgainstStats(query: string) {
   const data = await dashboardData(demoDb!, { now: () => new Date() }, DEMO_SHOP, new URLSearchParams(query));
   // The URL changes with the new data; React may commit it a moment later: wait until the page names the period.
@@ -81,6 +97,7 @@ describe("the dashboard in Chromium", () => {
   }, 30_000);
 
   test(skipReason ?? "shows the stats JSON's figures for the last 30 days, with charts and definitions", async () => {
+    await demoAtRest("preset=30d");
     await page.locator('ui-nav-menu a[href="/app"]').click();
     await page.waitForURL((url) => url.pathname === "/app");
     await page.locator('ui-title-bar[title="Dashboard"]').waitFor({ state: "attached" });
@@ -97,6 +114,7 @@ describe("the dashboard in Chromium", () => {
   }, 120_000);
 
   test(skipReason ?? "the period picker: a preset and a custom range change the figures to the stats of that period", async () => {
+    await demoAtRest("preset=7d");
     await page.getByLabel("Period").selectOption("7d");
     await page.waitForURL((url) => url.searchParams.get("preset") === "7d");
     await page.waitForLoadState("networkidle");
