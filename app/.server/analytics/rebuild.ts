@@ -4,7 +4,7 @@
 import type { Db } from "../db";
 import { recordCheckoutOutcomes } from "../cart-recovery/figures";
 import { localDate } from "./period";
-import { BUCKET_OF_STATUS, consentMetric, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone } from "./rollups";
+import { BUCKET_OF_STATUS, consentMetric, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone } from "./rollups";
 
 const PAGE = 5_000;
 const INSERT_CHUNK = 500;
@@ -83,14 +83,14 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
     },
   );
 
-  const customerDays: { shop: string; customerId: string; day: string; orders: number }[] = [];
+  const customerDays: { shop: string; customerId: string; day: string; orders: number; prevDay: string | null; nextDay: string | null }[] = [];
   const summaries: { shop: string; customerId: string; firstDay: string; lastDay: string; orders: number; subscriber: boolean }[] = [];
   const cohortCells = new Map<string, number>();
   for (const [customerId, days] of ordersOfCustomerDay) {
     const sorted = [...days.keys()].sort();
     let total = 0;
-    for (const day of sorted) {
-      customerDays.push({ shop, customerId, day, orders: days.get(day)! });
+    for (const [i, day] of sorted.entries()) {
+      customerDays.push({ shop, customerId, day, orders: days.get(day)!, ...dayLinks(sorted, i) });
       total += days.get(day)!;
     }
     summaries.push({ shop, customerId, firstDay: sorted[0], lastDay: sorted[sorted.length - 1], orders: total, subscriber: subscribers.has(customerId) });
@@ -166,7 +166,7 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
 export async function readRollups(db: Db, shop: string) {
   const [days, customerDays, summaries, cohorts, checkouts] = await Promise.all([
     db.rollupDay.findMany({ where: { shop, value: { not: 0 } }, orderBy: [{ day: "asc" }, { metric: "asc" }], select: { day: true, metric: true, value: true } }),
-    db.customerDay.findMany({ where: { shop, orders: { gt: 0 } }, orderBy: [{ customerId: "asc" }, { day: "asc" }], select: { customerId: true, day: true, orders: true } }),
+    db.customerDay.findMany({ where: { shop, orders: { gt: 0 } }, orderBy: [{ customerId: "asc" }, { day: "asc" }], select: { customerId: true, day: true, orders: true, prevDay: true, nextDay: true } }),
     db.customerSummary.findMany({ where: { shop }, orderBy: { customerId: "asc" }, select: { customerId: true, firstDay: true, lastDay: true, orders: true, subscriber: true } }),
     db.cohortMonth.findMany({ where: { shop, customers: { not: 0 } }, orderBy: [{ cohort: "asc" }, { month: "asc" }], select: { cohort: true, month: true, customers: true } }),
     db.cartRecovery.findMany({

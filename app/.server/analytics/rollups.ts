@@ -136,12 +136,16 @@ async function addCustomerOrders(tx: DbTx, shop: string, customerId: string, day
 interface CustomerState {
   days: string[];
   orders: number;
+  links: { day: string; prevDay: string | null; nextDay: string | null }[];
 }
 
 async function customerState(tx: DbTx, shop: string, customerId: string): Promise<CustomerState> {
-  const rows = await tx.customerDay.findMany({ where: { shop, customerId, orders: { gt: 0 } }, select: { day: true, orders: true }, orderBy: { day: "asc" } });
-  return { days: rows.map((r) => r.day), orders: rows.reduce((sum, r) => sum + r.orders, 0) };
+  const rows = await tx.customerDay.findMany({ where: { shop, customerId, orders: { gt: 0 } }, select: { day: true, orders: true, prevDay: true, nextDay: true }, orderBy: { day: "asc" } });
+  return { days: rows.map((r) => r.day), orders: rows.reduce((sum, r) => sum + r.orders, 0), links: rows };
 }
+
+/** Each of a customer's order days names the one before and after it (CustomerDay.prevDay / nextDay). */
+export const dayLinks = (days: string[], i: number) => ({ prevDay: days[i - 1] ?? null, nextDay: days[i + 1] ?? null });
 
 /** The cohort cells a customer counts in: (month of the first order, each month with an order). */
 function cohortCells(state: CustomerState): string[] {
@@ -153,6 +157,12 @@ function cohortCells(state: CustomerState): string[] {
 async function applyCustomerChange(tx: DbTx, shop: string, customerId: string, before: CustomerState, after: CustomerState): Promise<void> {
   const ends = (s: CustomerState) => (s.days.length ? [{ metric: "first_orders", day: s.days[0] }, { metric: "last_orders", day: s.days[s.days.length - 1] }] : []);
   await addToDays(tx, [...ends(before).map((e) => ({ shop, ...e, delta: -1 })), ...ends(after).map((e) => ({ shop, ...e, delta: 1 }))]);
+  for (const [i, link] of after.links.entries()) {
+    const want = dayLinks(after.days, i);
+    if (link.prevDay !== want.prevDay || link.nextDay !== want.nextDay) {
+      await tx.customerDay.update({ where: { shop_customerId_day: { shop, customerId, day: link.day } }, data: want });
+    }
+  }
   const cellsBefore = new Set(cohortCells(before));
   const cellsAfter = new Set(cohortCells(after));
   for (const cell of cellsBefore) if (!cellsAfter.has(cell)) await addToCohort(tx, shop, cell, -1);

@@ -218,41 +218,44 @@ async function retentionFigures(
   const { fromDay, toDay, to } = p;
   const cutoffDay = addDays(toDay, -lapsedAfterDays);
   // A period that ends after every order (the dashboard's, ending today) is read from CustomerSummary alone: its
-  // customers are those whose last order is in it, all their orders are before `to`. Otherwise the period's
-  // CustomerDay rows say who ordered in it and how often.
+  // customers are those whose last order is in it, all their orders are before `to`. Otherwise from the period's
+  // CustomerDay rows: a customer's first row in P is the one whose previous order day is before P.
   const [changedSinceTo, orderedSinceTo, withOrderBefore] = await Promise.all([
     db.consentEvent.findFirst({ where: { shop, at: { gte: to } }, select: { id: true } }),
     db.customerSummary.findFirst({ where: { shop, lastDay: { gte: toDay } }, select: { customerId: true } }),
     sumOfMetric(db, shop, "first_orders", { toDay }),
   ]);
   // Whether the customer's number was CONFIRMED at `to`: CustomerSummary.subscriber is the state now, which is the
-  // state at `to` for every consent without a transition since; for those with one, the last transition before `to`.
-  const changedCustomers = Prisma.sql`SELECT c."id" FROM "Customer" c JOIN "Consent" k ON k."shop" = c."shop" AND k."phone" = c."phone"
-    WHERE c."shop" = ${shop} AND k."id" IN (SELECT "consentId" FROM "ConsentEvent" WHERE "shop" = ${shop} AND "at" >= ${to})`;
+  // state at `to` for every consent without a transition since; the customers of consents with one (the changes
+  // after `to`, each looked up once) get the last transition before `to`.
+  const changedSince = changedSinceTo
+    ? Prisma.sql`LEFT JOIN (
+        SELECT c."id" AS "customerId", CASE WHEN (
+          SELECT e."toState" FROM "ConsentEvent" e WHERE e."consentId" = k."id" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1
+        ) = 'CONFIRMED' THEN 1 ELSE 0 END AS "subscriber"
+        FROM "Consent" k JOIN "Customer" c ON c."shop" = k."shop" AND c."phone" = k."phone"
+        WHERE k."shop" = ${shop} AND k."id" IN (SELECT "consentId" FROM "ConsentEvent" WHERE "shop" = ${shop} AND "at" >= ${to})
+      ) ch ON ch."customerId" = s."customerId"`
+    : Prisma.empty;
   const isSubscriber = changedSinceTo
-    ? Prisma.sql`CASE WHEN s."customerId" IN (${changedCustomers}) THEN (CASE WHEN (
-        SELECT e."toState" FROM "Customer" c JOIN "Consent" k ON k."shop" = c."shop" AND k."phone" = c."phone" JOIN "ConsentEvent" e ON e."consentId" = k."id"
-        WHERE c."id" = s."customerId" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1
-      ) = 'CONFIRMED' THEN 1 ELSE 0 END) WHEN s."subscriber" THEN 1 ELSE 0 END`
+    ? Prisma.sql`COALESCE(ch."subscriber", CASE WHEN s."subscriber" THEN 1 ELSE 0 END)`
     : Prisma.sql`CASE WHEN s."subscriber" THEN 1 ELSE 0 END`;
-  // Returning: an order before P, or two or more orders up to `to`.
+  // Returning: an order before P, or two or more orders up to `to` (on that first day, or a next day before `to`).
   const groups = orderedSinceTo
     ? await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
       SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
-        SELECT CASE WHEN s."firstDay" < ${fromDay} OR p.n >= 2 THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
-        FROM (
-          SELECT "customerId", SUM("orders") AS n FROM "CustomerDay"
-          WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
-          GROUP BY "customerId"
-        ) p
+        SELECT CASE WHEN d."prevDay" IS NOT NULL OR d."orders" >= 2 OR d."nextDay" < ${toDay} THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
+        FROM "CustomerDay" d
         -- CROSS JOIN keeps SQLite from scanning all of the shop's CustomerSummary rows first.
         CROSS JOIN "CustomerSummary" s
-        WHERE s."shop" = ${shop} AND s."customerId" = p."customerId"
+        ${changedSince}
+        WHERE d."shop" = ${shop} AND d."day" >= ${fromDay} AND d."day" < ${toDay} AND (d."prevDay" IS NULL OR d."prevDay" < ${fromDay})
+          AND s."shop" = ${shop} AND s."customerId" = d."customerId"
       ) x GROUP BY x.is_returning, x.is_subscriber`
     : await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
       SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
         SELECT CASE WHEN s."firstDay" < ${fromDay} OR s."orders" >= 2 THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
-        FROM "CustomerSummary" s WHERE s."shop" = ${shop} AND s."lastDay" >= ${fromDay}
+        FROM "CustomerSummary" s ${changedSince} WHERE s."shop" = ${shop} AND s."lastDay" >= ${fromDay}
       ) x GROUP BY x.is_returning, x.is_subscriber`;
   const group = (subscriber: boolean | null): GroupRetention => {
     const rows = groups.filter((g) => subscriber === null || num(g.is_subscriber) === (subscriber ? 1 : 0));
@@ -263,17 +266,12 @@ async function retentionFigures(
 
   // Lapsed: among customers with an order before `to`, no order on a local day within lapsedAfterDays before `to`.
   // Those whose last order of all is before the cut-off, and, only for periods in the past, those who ordered before
-  // the cut-off and again after `to`, but not in between.
+  // the cut-off and again after `to`, but not in between: their first order from `to` on follows one before the cut-off.
   const [quietSince, laterOnly] = await Promise.all([
     sumOfMetric(db, shop, "last_orders", { toDay: cutoffDay }),
-    orderedSinceTo
-      ? db.$queryRaw<{ n: unknown }[]>`
-        SELECT COUNT(*) AS n FROM "CustomerSummary" s
-        WHERE s."shop" = ${shop} AND s."firstDay" < ${cutoffDay} AND s."lastDay" >= ${toDay}
-          AND NOT EXISTS (SELECT 1 FROM "CustomerDay" d WHERE d."shop" = ${shop} AND d."customerId" = s."customerId" AND d."day" >= ${cutoffDay} AND d."day" < ${toDay})`
-      : [],
+    orderedSinceTo ? db.customerDay.count({ where: { shop, day: { gte: toDay }, prevDay: { lt: cutoffDay } } }) : 0,
   ]);
-  const lapsed = quietSince + num(laterOnly[0]?.n);
+  const lapsed = quietSince + laterOnly;
 
   const lastMonth = monthOf(addDays(toDay, -1));
   const firstCohort = addMonths(lastMonth, -(COHORT_MONTHS - 1));

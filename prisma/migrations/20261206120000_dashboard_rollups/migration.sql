@@ -1,9 +1,16 @@
+-- DropIndex
+DROP INDEX "CustomerDay_shop_day_customerId_orders_idx";
+
 -- AlterTable
 ALTER TABLE "CartRecovery" ADD COLUMN "abandoned" BOOLEAN;
 ALTER TABLE "CartRecovery" ADD COLUMN "recoveryAfterMs" REAL;
 ALTER TABLE "CartRecovery" ADD COLUMN "recoveryByClick" BOOLEAN;
 ALTER TABLE "CartRecovery" ADD COLUMN "recoveryCents" INTEGER;
 ALTER TABLE "CartRecovery" ADD COLUMN "reminded" BOOLEAN;
+
+-- AlterTable
+ALTER TABLE "CustomerDay" ADD COLUMN "nextDay" TEXT;
+ALTER TABLE "CustomerDay" ADD COLUMN "prevDay" TEXT;
 
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
@@ -28,3 +35,6 @@ PRAGMA defer_foreign_keys=OFF;
 
 -- CreateIndex
 CREATE INDEX "RollupDay_shop_metric_day_value_idx" ON "RollupDay"("shop", "metric", "day", "value");
+
+-- CreateIndex
+CREATE INDEX "CustomerDay_shop_day_prevDay_nextDay_orders_customerId_idx" ON "CustomerDay"("shop", "day", "prevDay", "nextDay", "orders", "customerId");
