@@ -127,15 +127,17 @@ async function checkoutFacts(db: DbTx, shop: string, tokens: string[]) {
       db.order.findMany({
         where: { shop, checkoutToken: { in: chunk }, test: false, cancelledAt: null },
         select: { checkoutToken: true, createdAt: true, totalPrice: true, name: true },
-        orderBy: { createdAt: "asc" },
       }),
     ),
     inChunks(tokens, (chunk) =>
       db.message.findMany({ where: { shop, flow: "cart_recovery", checkoutToken: { in: chunk } }, select: { checkoutToken: true, status: true, sentAt: true, clickedAt: true } }),
     ),
   ]);
+  // Sorted here: with ORDER BY createdAt, SQLite walks the shop's orders by (shop, createdAt) instead of looking
+  // the tokens up by (shop, checkoutToken).
   const ordersOf = new Map<string, LiveOrder[]>();
   for (const o of orders) ordersOf.set(o.checkoutToken!, [...(ordersOf.get(o.checkoutToken!) ?? []), o]);
+  for (const list of ordersOf.values()) list.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const remindersOf = new Map<string, { firstSentAt: Date | null; firstClickAt: Date | null }>();
   for (const m of messages) {
     const r = remindersOf.get(m.checkoutToken!) ?? { firstSentAt: null, firstClickAt: null };
