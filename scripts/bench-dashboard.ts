@@ -1,15 +1,17 @@
-// npm run bench:dashboard -- [--db sqlite|postgres] [--scale 1] [--calls 40]
+// npm run bench:dashboard -- [--db sqlite|postgres] [--scale 1] [--calls 40] [--reuse] [--profile]
 // Seeds one shop with 1 M orders, 3 M messages and 300 k customers (times --scale) over two years, with set-based
 // INSERT … SELECT statements, computes its rollups with the rebuild (decision 010), then calls the dashboard's
 // loader (both periods of the page: the last 30 days and the 30 before) repeatedly and prints p50/p95 as JSON.
 // --db postgres uses BENCH_DATABASE_URL (a PostgreSQL URL; its tables are replaced); sqlite a fresh file under .data/bench.
+// --reuse keeps a database this script seeded before at the same scale (the rollups are rebuilt all the same);
+// --profile adds each statement of one loader call per period, run one at a time, slowest first.
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { loadEnvDefaults } from "./lib/load-env";
 import { migrateDatabase, repoRoot } from "./lib/migrate";
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench:dashboard -- [--db sqlite|postgres] [--scale 1] [--calls 40]`);
+  console.error(`${message}\nusage: npm run bench:dashboard -- [--db sqlite|postgres] [--scale 1] [--calls 40] [--reuse] [--profile]`);
   process.exit(2);
 }
 const args = process.argv.slice(2);
@@ -18,6 +20,7 @@ const dbKind = arg("--db") ?? "sqlite";
 if (dbKind !== "sqlite" && dbKind !== "postgres") usage(`--db must be sqlite or postgres, not ${dbKind}`);
 const scale = Number(arg("--scale") ?? 1);
 const calls = Number(arg("--calls") ?? 40);
+const reuse = args.includes("--reuse");
 if (!(scale > 0 && scale <= 10) || !(calls >= 5)) usage("--scale must be in (0, 10], --calls at least 5");
 
 const SHOP = "bench-dashboard.myshopify.com";
@@ -37,7 +40,7 @@ if (dbKind === "postgres") {
   const dir = path.join(repoRoot, ".data", "bench");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "dashboard.sqlite");
-  rmSync(file, { force: true });
+  if (!reuse) rmSync(file, { force: true });
   url = `file:${file}`;
 }
 process.env.DATABASE_URL = url;
@@ -124,20 +127,50 @@ async function seed() {
        CASE WHEN n % 10 = 0 THEN 'holdout' ELSE 'remind' END, ${bool("1 = 1")}, 'CONFIRMED', ${bool("n % 10 = 0")}, n % 100, ${at("1")}
      FROM ${seq(CHECKOUTS)}`,
   );
-  if (!pg) await db.$executeRawUnsafe("ANALYZE");
-  else await db.$executeRawUnsafe("ANALYZE");
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
+/** The statements of one loader call, each run alone (the loader's Promise.all would overlap them). */
+async function profile(query: string, clock: { now: () => Date }) {
+  const statements: { ms: number; statement: string }[] = [];
+  let queue: Promise<unknown> = Promise.resolve();
+  const timed = db.$extends({
+    query: {
+      $allOperations({ model, operation, args, query: run }) {
+        const next = queue.then(async () => {
+          const started = performance.now();
+          try {
+            return await run(args);
+          } finally {
+            const sql = model ? JSON.stringify(args) : JSON.stringify(args).replace(/\\[nr]|\s+/g, " ");
+            statements.push({ ms: Math.round((performance.now() - started) * 10) / 10, statement: `${model ?? ""}.${operation} ${sql.slice(0, 160)}` });
+          }
+        });
+        queue = next.catch(() => undefined);
+        return next;
+      },
+    },
+  });
+  await dashboardData(timed as unknown as typeof db, clock, SHOP, new URLSearchParams(query));
+  return statements.sort((a, b) => b.ms - a.ms);
+}
+
 try {
   const seedStarted = Date.now();
-  await seed();
+  const seeded = reuse && (await db.order.count({ where: { shop: SHOP } }).catch(() => 0)) === ORDERS;
+  if (!seeded) await seed();
+  // Statistics before the rebuild: without them SQLite pages through the messages by (shop, createdAt) and sorts
+  // each page by id, which grows with the square of the shop's size.
+  await db.$executeRawUnsafe("ANALYZE");
   const seedSeconds = (Date.now() - seedStarted) / 1000;
   const rebuildStarted = Date.now();
   const rebuilt = await rebuildRollups(db, SHOP);
   const rebuildSeconds = (Date.now() - rebuildStarted) / 1000;
   console.error(`[bench] rollups rebuilt in ${rebuildSeconds.toFixed(1)} s`);
+  // After the rebuild, as a running shop's tables would be (autovacuum): statistics, and on PostgreSQL the visibility
+  // map its index-only scans need.
+  await db.$executeRawUnsafe(pg ? "VACUUM ANALYZE" : "ANALYZE");
 
   const clock = { now: () => now };
   const measure = async (query: string) => {
@@ -160,6 +193,7 @@ try {
     calls,
     loaderMs: { last30Days: await measure("preset=30d"), last365Days: await measure("preset=365d") },
     targetP95Ms: 150,
+    ...(args.includes("--profile") ? { profile: { last30Days: await profile("preset=30d", clock), last365Days: await profile("preset=365d", clock) } } : {}),
     sample30Days: { customers: sample.stats.retention.customers, messagesSent: sample.stats.messages.sent, orders: sample.stats.orders.count, cohorts: sample.stats.retention.cohorts.length },
   };
   console.log(JSON.stringify(report, null, 2));

@@ -2,8 +2,9 @@
 // rules as the incremental hooks in rollups.ts. For a shop whose rows were written around the hooks (an import,
 // a restore, a time-zone change) and as the reference the incremental path is tested against.
 import type { Db } from "../db";
+import { recordCheckoutOutcomes } from "../cart-recovery/figures";
 import { localDate } from "./period";
-import { BUCKET_OF_STATUS, consentMetric, forgetTimezones, isCountedFlow, messageMetric, orderContribution, shopTimezone } from "./rollups";
+import { BUCKET_OF_STATUS, consentMetric, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone } from "./rollups";
 
 const PAGE = 5_000;
 const INSERT_CHUNK = 500;
@@ -13,6 +14,8 @@ export interface RebuildCounts {
   messages: number;
   consentEvents: number;
   customers: number;
+  /** Decided checkouts whose outcome columns were written anew (the others already said the same). */
+  checkoutsChanged: number;
 }
 
 /** Pages through a table by id, so a shop with millions of rows never sits in memory at once. */
@@ -37,10 +40,20 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
     dayValues.set(key, (dayValues.get(key) ?? 0) + delta);
   };
 
+  const confirmedPhones = new Set<string>();
+  await eachPage<string, { id: string; phone: string | null }>(
+    (after) => db.consent.findMany({ where: { shop, state: "CONFIRMED", ...(after ? { id: { gt: after } } : {}) }, select: { id: true, phone: true }, orderBy: { id: "asc" }, take: PAGE }),
+    (rows) => rows.forEach((k) => k.phone && confirmedPhones.add(k.phone)),
+  );
   const customerIdOf = new Map<string, string>();
-  await eachPage<string, { id: string; key: string }>(
-    (after) => db.customer.findMany({ where: { shop, ...(after ? { id: { gt: after } } : {}) }, select: { id: true, key: true }, orderBy: { id: "asc" }, take: PAGE }),
-    (rows) => rows.forEach((c) => customerIdOf.set(c.key, c.id)),
+  const subscribers = new Set<string>();
+  await eachPage<string, { id: string; key: string; phone: string | null }>(
+    (after) => db.customer.findMany({ where: { shop, ...(after ? { id: { gt: after } } : {}) }, select: { id: true, key: true, phone: true }, orderBy: { id: "asc" }, take: PAGE }),
+    (rows) =>
+      rows.forEach((c) => {
+        customerIdOf.set(c.key, c.id);
+        if (c.phone && confirmedPhones.has(c.phone)) subscribers.add(c.id);
+      }),
   );
 
   const testOrders = new Set<string>();
@@ -70,35 +83,39 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
     },
   );
 
-  const customerDays: { shop: string; customerId: string; day: string; orders: number }[] = [];
-  const summaries: { shop: string; customerId: string; firstDay: string; lastDay: string; orders: number }[] = [];
+  const customerDays: { shop: string; customerId: string; day: string; orders: number; prevDay: string | null; nextDay: string | null }[] = [];
+  const summaries: { shop: string; customerId: string; firstDay: string; lastDay: string; orders: number; subscriber: boolean }[] = [];
   const cohortCells = new Map<string, number>();
   for (const [customerId, days] of ordersOfCustomerDay) {
     const sorted = [...days.keys()].sort();
     let total = 0;
-    for (const day of sorted) {
-      customerDays.push({ shop, customerId, day, orders: days.get(day)! });
+    for (const [i, day] of sorted.entries()) {
+      customerDays.push({ shop, customerId, day, orders: days.get(day)!, ...dayLinks(sorted, i) });
       total += days.get(day)!;
     }
-    summaries.push({ shop, customerId, firstDay: sorted[0], lastDay: sorted[sorted.length - 1], orders: total });
+    summaries.push({ shop, customerId, firstDay: sorted[0], lastDay: sorted[sorted.length - 1], orders: total, subscriber: subscribers.has(customerId) });
     addDay(sorted[0], "first_orders", 1);
+    addDay(sorted[sorted.length - 1], "last_orders", 1);
     const cohort = sorted[0].slice(0, 7);
     for (const month of new Set(sorted.map((d) => d.slice(0, 7)))) cohortCells.set(`${cohort}|${month}`, (cohortCells.get(`${cohort}|${month}`) ?? 0) + 1);
   }
 
-  const messages = await eachPage<string, { id: string; flow: string; status: string; createdAt: Date; orderId: string | null }>(
+  const messages = await eachPage<string, { id: string; flow: string; status: string; createdAt: Date; orderId: string | null; to: string | null; category: string }>(
     (after) =>
       db.message.findMany({
         where: { shop, ...(after ? { id: { gt: after } } : {}) },
-        select: { id: true, flow: true, status: true, createdAt: true, orderId: true },
+        select: { id: true, flow: true, status: true, createdAt: true, orderId: true, to: true, category: true },
         orderBy: { id: "asc" },
         take: PAGE,
       }),
     (rows) => {
       for (const m of rows) {
         const bucket = BUCKET_OF_STATUS[m.status];
-        if (!bucket || !isCountedFlow(m.flow) || (m.orderId && testOrders.has(m.orderId))) continue;
-        addDay(localDate(m.createdAt, timezone), messageMetric(m.flow, bucket), 1);
+        if (!bucket || !isCountedFlow(m.flow)) continue;
+        const day = localDate(m.createdAt, timezone);
+        if (m.flow === "cart_recovery" && SENT_BUCKETS.has(bucket)) addDay(day, reminderCostMetricOf(m), 1);
+        if (m.orderId && testOrders.has(m.orderId)) continue;
+        addDay(day, messageMetric(m.flow, bucket), 1);
       }
     },
   );
@@ -120,6 +137,14 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
     return { shop, cohort, month, customers };
   });
 
+  const decidedTokens: string[] = [];
+  await eachPage<string, { id: string; checkoutToken: string }>(
+    (after) =>
+      db.cartRecovery.findMany({ where: { shop, decidedAt: { not: null }, ...(after ? { id: { gt: after } } : {}) }, select: { id: true, checkoutToken: true }, orderBy: { id: "asc" }, take: PAGE }),
+    (rows) => rows.forEach((r) => decidedTokens.push(r.checkoutToken)),
+  );
+
+  let checkoutsChanged = 0;
   await db.$transaction(
     async (tx) => {
       await tx.rollupDay.deleteMany({ where: { shop } });
@@ -130,19 +155,25 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
       for (let i = 0; i < customerDays.length; i += INSERT_CHUNK) await tx.customerDay.createMany({ data: customerDays.slice(i, i + INSERT_CHUNK) });
       for (let i = 0; i < summaries.length; i += INSERT_CHUNK) await tx.customerSummary.createMany({ data: summaries.slice(i, i + INSERT_CHUNK) });
       for (let i = 0; i < cohorts.length; i += INSERT_CHUNK) await tx.cohortMonth.createMany({ data: cohorts.slice(i, i + INSERT_CHUNK) });
+      for (let i = 0; i < decidedTokens.length; i += PAGE) checkoutsChanged += await recordCheckoutOutcomes(tx, shop, decidedTokens.slice(i, i + PAGE));
     },
     { maxWait: 30_000, timeout: 600_000 },
   );
-  return { orders, messages, consentEvents, customers: summaries.length };
+  return { orders, messages, consentEvents, customers: summaries.length, checkoutsChanged };
 }
 
 /** The rollup tables of a shop in a stable order, without rows that add nothing: what the rebuild test compares. */
 export async function readRollups(db: Db, shop: string) {
-  const [days, customerDays, summaries, cohorts] = await Promise.all([
+  const [days, customerDays, summaries, cohorts, checkouts] = await Promise.all([
     db.rollupDay.findMany({ where: { shop, value: { not: 0 } }, orderBy: [{ day: "asc" }, { metric: "asc" }], select: { day: true, metric: true, value: true } }),
-    db.customerDay.findMany({ where: { shop, orders: { gt: 0 } }, orderBy: [{ customerId: "asc" }, { day: "asc" }], select: { customerId: true, day: true, orders: true } }),
-    db.customerSummary.findMany({ where: { shop }, orderBy: { customerId: "asc" }, select: { customerId: true, firstDay: true, lastDay: true, orders: true } }),
+    db.customerDay.findMany({ where: { shop, orders: { gt: 0 } }, orderBy: [{ customerId: "asc" }, { day: "asc" }], select: { customerId: true, day: true, orders: true, prevDay: true, nextDay: true } }),
+    db.customerSummary.findMany({ where: { shop }, orderBy: { customerId: "asc" }, select: { customerId: true, firstDay: true, lastDay: true, orders: true, subscriber: true } }),
     db.cohortMonth.findMany({ where: { shop, customers: { not: 0 } }, orderBy: [{ cohort: "asc" }, { month: "asc" }], select: { cohort: true, month: true, customers: true } }),
+    db.cartRecovery.findMany({
+      where: { shop, decidedAt: { not: null } },
+      orderBy: { checkoutToken: "asc" },
+      select: { checkoutToken: true, abandoned: true, reminded: true, recoveryAfterMs: true, recoveryCents: true, recoveryByClick: true },
+    }),
   ]);
-  return { days, customerDays, summaries, cohorts };
+  return { days, customerDays, summaries, cohorts, checkouts };
 }

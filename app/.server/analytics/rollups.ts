@@ -5,7 +5,8 @@
 // rebuild.ts recomputes the same tables from the raw rows with the same contribution functions.
 import { Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
-import { toCents } from "../cart-recovery/figures";
+import { recordCheckoutOutcomes, toCents } from "../cart-recovery/figures";
+import { phoneCountry } from "../identity";
 import { localDate } from "./period";
 
 /**
@@ -76,6 +77,7 @@ const addToDay = (tx: DbTx, shop: string, day: string, metric: string, delta: nu
 
 export interface OrderFacts {
   customerKey: string | null;
+  checkoutToken: string | null;
   totalPrice: string;
   test: boolean;
   cancelledAt: Date | null;
@@ -91,7 +93,7 @@ interface OrderContribution {
 }
 
 /** What an order adds to the figures: nothing when it is a test order or cancelled by its latest state (METRICS.md). */
-export function orderContribution(order: OrderFacts | null, timezone: string): OrderContribution | null {
+export function orderContribution(order: Omit<OrderFacts, "checkoutToken"> | null, timezone: string): OrderContribution | null {
   if (!order || order.test || order.cancelledAt) return null;
   return { day: localDate(order.createdAt, timezone), cents: toCents(order.totalPrice), optIn: order.optInRequested, customerKey: order.customerKey };
 }
@@ -100,6 +102,8 @@ const sameContribution = (a: OrderContribution | null, b: OrderContribution | nu
 
 /** Hook for the order projection: `before` is the row as it was (null when new), `after` as written. */
 export async function rollupOrderChanged(tx: DbTx, shop: string, before: OrderFacts | null, after: OrderFacts): Promise<void> {
+  // An order for a checkout token may make it recovered, or not abandoned after all (its time, total or state changed).
+  await recordCheckoutOutcomes(tx, shop, [before?.checkoutToken, after.checkoutToken].filter((t): t is string => !!t));
   const timezone = await shopTimezone(tx, shop);
   const old = orderContribution(before, timezone);
   const now = orderContribution(after, timezone);
@@ -132,12 +136,16 @@ async function addCustomerOrders(tx: DbTx, shop: string, customerId: string, day
 interface CustomerState {
   days: string[];
   orders: number;
+  links: { day: string; prevDay: string | null; nextDay: string | null }[];
 }
 
 async function customerState(tx: DbTx, shop: string, customerId: string): Promise<CustomerState> {
-  const rows = await tx.customerDay.findMany({ where: { shop, customerId, orders: { gt: 0 } }, select: { day: true, orders: true }, orderBy: { day: "asc" } });
-  return { days: rows.map((r) => r.day), orders: rows.reduce((sum, r) => sum + r.orders, 0) };
+  const rows = await tx.customerDay.findMany({ where: { shop, customerId, orders: { gt: 0 } }, select: { day: true, orders: true, prevDay: true, nextDay: true }, orderBy: { day: "asc" } });
+  return { days: rows.map((r) => r.day), orders: rows.reduce((sum, r) => sum + r.orders, 0), links: rows };
 }
+
+/** Each of a customer's order days names the one before and after it (CustomerDay.prevDay / nextDay). */
+export const dayLinks = (days: string[], i: number) => ({ prevDay: days[i - 1] ?? null, nextDay: days[i + 1] ?? null });
 
 /** The cohort cells a customer counts in: (month of the first order, each month with an order). */
 function cohortCells(state: CustomerState): string[] {
@@ -147,13 +155,13 @@ function cohortCells(state: CustomerState): string[] {
 }
 
 async function applyCustomerChange(tx: DbTx, shop: string, customerId: string, before: CustomerState, after: CustomerState): Promise<void> {
-  const firstBefore = before.days[0];
-  const firstAfter = after.days[0];
-  if (firstBefore !== firstAfter) {
-    await addToDays(tx, [
-      ...(firstBefore ? [{ shop, day: firstBefore, metric: "first_orders", delta: -1 }] : []),
-      ...(firstAfter ? [{ shop, day: firstAfter, metric: "first_orders", delta: 1 }] : []),
-    ]);
+  const ends = (s: CustomerState) => (s.days.length ? [{ metric: "first_orders", day: s.days[0] }, { metric: "last_orders", day: s.days[s.days.length - 1] }] : []);
+  await addToDays(tx, [...ends(before).map((e) => ({ shop, ...e, delta: -1 })), ...ends(after).map((e) => ({ shop, ...e, delta: 1 }))]);
+  for (const [i, link] of after.links.entries()) {
+    const want = dayLinks(after.days, i);
+    if (link.prevDay !== want.prevDay || link.nextDay !== want.nextDay) {
+      await tx.customerDay.update({ where: { shop_customerId_day: { shop, customerId, day: link.day } }, data: want });
+    }
   }
   const cellsBefore = new Set(cohortCells(before));
   const cellsAfter = new Set(cohortCells(after));
@@ -166,7 +174,27 @@ async function applyCustomerChange(tx: DbTx, shop: string, customerId: string, b
     return;
   }
   const summary = { firstDay: after.days[0], lastDay: after.days[after.days.length - 1], orders: after.orders };
-  await tx.customerSummary.upsert({ where, create: { shop, customerId, ...summary }, update: summary });
+  // A new summary reads its consent; an existing one keeps its flag, which the consent and customer write points keep.
+  const subscriber = before.days.length === 0 ? await isSubscriber(tx, shop, customerId) : false;
+  await tx.customerSummary.upsert({ where, create: { shop, customerId, ...summary, subscriber }, update: summary });
+}
+
+async function isSubscriber(tx: DbTx, shop: string, customerId: string): Promise<boolean> {
+  const customer = await tx.customer.findUnique({ where: { id: customerId }, select: { phone: true } });
+  if (!customer?.phone) return false;
+  return (await tx.consent.count({ where: { shop, phone: customer.phone, state: "CONFIRMED" } })) > 0;
+}
+
+/**
+ * CustomerSummary.subscriber: whether the consent of the customer's phone is CONFIRMED now (the subscriber split of
+ * METRICS.md "Retention" wherever no consent changed since `to`). Called where that can change: a consent's
+ * transition or a consent learning its phone (by phone), a customer's phone changing (by customer).
+ */
+export async function refreshSubscribers(tx: DbTx, shop: string, by: { phone: string } | { customerId: string }): Promise<void> {
+  const customers = "phone" in by ? await tx.customer.findMany({ where: { shop, phone: by.phone }, select: { id: true } }) : [{ id: by.customerId }];
+  for (const { id } of customers) {
+    await tx.customerSummary.updateMany({ where: { shop, customerId: id }, data: { subscriber: await isSubscriber(tx, shop, id) } });
+  }
 }
 
 async function addToCohort(tx: DbTx, shop: string, cell: string, delta: number): Promise<void> {
@@ -184,11 +212,26 @@ export interface MessageFacts {
   flow: string;
   createdAt: Date;
   orderId: string | null;
+  /** Recipient, category and checkout: what a cart reminder's cost and its checkout's outcome depend on (needed for cart_recovery only). */
+  to?: string | null;
+  category?: string;
+  checkoutToken?: string | null;
 }
 
-/** Hook for a message written into the outbox with `status`. */
-export async function rollupMessagesCreated(tx: DbTx, messages: (MessageFacts & { status: string })[]): Promise<void> {
-  await moveMessages(tx, messages.map((m) => ({ ...m, from: null, to: m.status })));
+/** A message moving from one status to another (from null: just written); `count` identical messages at once. */
+interface MessageMove {
+  facts: MessageFacts;
+  from: string | null;
+  status: string;
+  count: number;
+}
+
+/**
+ * Hook for messages written into the outbox with `status`. `count` stands for that many messages with the same
+ * facts (a set-based insert of N messages is one entry, not N).
+ */
+export async function rollupMessagesCreated(tx: DbTx, messages: (MessageFacts & { status: string; count?: number })[]): Promise<void> {
+  await moveMessages(tx, messages.map(({ status, count, ...facts }) => ({ facts, from: null, status, count: count ?? 1 })));
 }
 
 /**
@@ -197,14 +240,27 @@ export async function rollupMessagesCreated(tx: DbTx, messages: (MessageFacts & 
  */
 export async function rollupMessagesMoved(tx: DbTx, ids: string[], from: string, to: string | undefined): Promise<void> {
   if (!to || ids.length === 0 || BUCKET_OF_STATUS[from] === BUCKET_OF_STATUS[to]) return;
-  const rows = await tx.message.findMany({ where: { id: { in: ids } }, select: { shop: true, flow: true, createdAt: true, orderId: true } });
-  await moveMessages(tx, rows.map((r) => ({ ...r, from, to })));
+  const rows = await tx.message.findMany({ where: { id: { in: ids } }, select: { shop: true, flow: true, createdAt: true, orderId: true, to: true, category: true, checkoutToken: true } });
+  await moveMessages(tx, rows.map((facts) => ({ facts, from, status: to, count: 1 })));
+  if (isSent(from) !== isSent(to)) await recordReminderOutcomes(tx, rows);
 }
 
 /** Hook for status changes whose rows the caller has read already (Meta's status webhooks): no read of its own. */
-export async function rollupMessageRowsMoved(tx: DbTx, moves: (MessageFacts & { from: string; to: string | undefined })[]): Promise<void> {
-  const changed = moves.filter((m): m is MessageFacts & { from: string; to: string } => !!m.to && BUCKET_OF_STATUS[m.from] !== BUCKET_OF_STATUS[m.to]);
-  await moveMessages(tx, changed);
+export async function rollupMessageRowsMoved(tx: DbTx, moves: { facts: MessageFacts; from: string; to: string | undefined }[]): Promise<void> {
+  await moveMessages(tx, moves.flatMap(({ facts, from, to }) => (to && BUCKET_OF_STATUS[from] !== BUCKET_OF_STATUS[to] ? [{ facts, from, status: to, count: 1 }] : [])));
+  // A status webhook may set a reminder's sentAt without moving it to another bucket: its checkout is counted again.
+  await recordReminderOutcomes(tx, moves.map((m) => m.facts));
+}
+
+/** Cart reminders changed (status, send time or click): their checkouts' outcome columns are recomputed. */
+export async function recordReminderOutcomes(tx: DbTx, reminders: MessageFacts[]): Promise<void> {
+  const tokensOf = new Map<string, string[]>();
+  for (const m of reminders) {
+    if (m.flow !== "cart_recovery") continue;
+    if (m.checkoutToken === undefined) throw new Error("a cart reminder's rollup needs its checkout token");
+    if (m.checkoutToken) tokensOf.set(m.shop, [...(tokensOf.get(m.shop) ?? []), m.checkoutToken]);
+  }
+  for (const [shop, tokens] of tokensOf) await recordCheckoutOutcomes(tx, shop, tokens);
 }
 
 /** For bulk updates that do not return their rows: the hook runs before the update, with the update's `where`. */
@@ -213,20 +269,39 @@ export async function rollupMessagesMovingWhere(tx: DbTx, where: Prisma.MessageW
   await rollupMessagesMoved(tx, rows.map((r) => r.id), where.status, to);
 }
 
-async function moveMessages(tx: DbTx, rows: (MessageFacts & { from: string | null; to: string })[]): Promise<void> {
-  const counted = rows.filter((r) => isCountedFlow(r.flow));
+/** Sent in the sense of METRICS.md: sent ∪ delivered ∪ read. */
+export const SENT_BUCKETS = new Set(["sent", "delivered", "read"]);
+const isSent = (status: string | null) => !!status && SENT_BUCKETS.has(BUCKET_OF_STATUS[status]);
+
+/**
+ * Cart reminders that went out, per recipient country and category (`reminders_sent:<country>:<category>`, country
+ * empty when unknown): the estimated cost is their count times the merchant's rate at read time, so editing the
+ * rates needs no rebuild. Like the cost figure, this does not leave out reminders about test orders.
+ */
+export function reminderCostMetricOf(facts: Pick<MessageFacts, "to" | "category">): string {
+  if (facts.to === undefined || facts.category === undefined) throw new Error("a cart reminder's rollup needs its recipient and category");
+  const country = facts.to ? phoneCountry(facts.to) : null;
+  return `reminders_sent:${country ?? ""}:${facts.category === "UTILITY" ? "UTILITY" : "MARKETING"}`;
+}
+
+async function moveMessages(tx: DbTx, moves: MessageMove[]): Promise<void> {
+  const counted = moves.filter((m) => isCountedFlow(m.facts.flow));
   if (counted.length === 0) return;
   // Messages about test orders are left out, like the orders themselves.
-  const orderIds = [...new Set(counted.map((r) => r.orderId).filter((id): id is string => id !== null))];
+  const orderIds = [...new Set(counted.map((m) => m.facts.orderId).filter((id): id is string => id !== null))];
   const testOrders = orderIds.length ? new Set((await tx.order.findMany({ where: { id: { in: orderIds }, test: true }, select: { id: true } })).map((o) => o.id)) : new Set<string>();
   const deltas: DayDelta[] = [];
-  for (const r of counted) {
-    if (r.orderId && testOrders.has(r.orderId)) continue;
-    const day = localDate(r.createdAt, await shopTimezone(tx, r.shop));
-    const fromBucket = r.from ? BUCKET_OF_STATUS[r.from] : undefined;
-    if (fromBucket) deltas.push({ shop: r.shop, day, metric: messageMetric(r.flow, fromBucket), delta: -1 });
-    const toBucket = BUCKET_OF_STATUS[r.to];
-    if (toBucket) deltas.push({ shop: r.shop, day, metric: messageMetric(r.flow, toBucket), delta: 1 });
+  for (const { facts, from, status, count } of counted) {
+    const { shop, flow } = facts;
+    const day = localDate(facts.createdAt, await shopTimezone(tx, shop));
+    if (flow === "cart_recovery" && isSent(from) !== isSent(status)) {
+      deltas.push({ shop, day, metric: reminderCostMetricOf(facts), delta: isSent(status) ? count : -count });
+    }
+    if (facts.orderId && testOrders.has(facts.orderId)) continue;
+    const fromBucket = from ? BUCKET_OF_STATUS[from] : undefined;
+    if (fromBucket) deltas.push({ shop, day, metric: messageMetric(flow, fromBucket), delta: -count });
+    const toBucket = BUCKET_OF_STATUS[status];
+    if (toBucket) deltas.push({ shop, day, metric: messageMetric(flow, toBucket), delta: count });
   }
   await addToDays(tx, deltas);
 }

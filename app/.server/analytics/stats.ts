@@ -1,13 +1,14 @@
 // The one stats function: every figure on screen, in exports and in the stats/replay JSON comes from
 // here, exactly as defined in METRICS.md. It reads the rollups (rollups.ts, decision 010), never raw orders
-// or messages; consent events, feedback answers and cart-recovery decisions are read where they are kept.
+// or messages; consent events and feedback answers are read where they are kept, the cart-recovery figures from
+// each checkout's outcome columns (cart-recovery/figures.ts).
 //
 // P is a run of whole local days in the shop's time zone: instants that are not a local midnight are
 // widened to the days that hold them (the rollups are per local day).
 import { Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
 import type { Flow } from "../automations/types";
-import { cartRecoveryFigures, formatCents, type CartRecoveryStats } from "../cart-recovery/figures";
+import { cartRecoveryStats, formatCents, type CartRecoveryStats, type SentReminders } from "../cart-recovery/figures";
 import { effectiveSettings, parseStoredJson } from "../settings/store";
 import { addDays, localDate, startOfLocalDay } from "./period";
 import { BUCKET_OF_STATUS } from "./rollups";
@@ -85,6 +86,15 @@ function emptyCounts(): MessageCounts {
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
+/** The cart reminders that went out, from the rollup's `reminders_sent:<country>:<category>` sums. */
+function sentReminders(totals: { metric: string; _sum: { value: number | null } }[]): SentReminders[] {
+  return totals.flatMap(({ metric, _sum }) => {
+    if (!metric.startsWith("reminders_sent:") || !_sum.value) return [];
+    const [, country, category] = metric.split(":");
+    return [{ country: country || null, category: category === "UTILITY" ? "UTILITY" : "MARKETING", count: _sum.value }];
+  });
+}
+
 /** The whole local days covering [from, to): first day and the exclusive end day. */
 export function wholeDays(from: Date, to: Date, timezone: string): { fromDay: string; toDay: string } {
   const fromDay = localDate(from, timezone);
@@ -118,8 +128,10 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
   const from = startOfLocalDay(fromDay, timezone);
   const to = startOfLocalDay(toDay, timezone);
 
+  // A real promise (a Prisma query runs again on every `then`): the cart-recovery cost reads it too.
+  const totalsQuery = Promise.resolve(db.rollupDay.groupBy({ by: ["metric"], where: { shop, day: { gte: fromDay, lt: toDay } }, _sum: { value: true } }));
   const [totalRows, dailyRows, consent, retention, nps, cartRecovery] = await Promise.all([
-    db.rollupDay.groupBy({ by: ["metric"], where: { shop, day: { gte: fromDay, lt: toDay } }, _sum: { value: true } }),
+    totalsQuery,
     // The charts' series, summed per day in the database (a year is 365 rows, not one per day and metric).
     options.summaryOnly ? [] : db.$queryRaw<{ day: string; orders: unknown; revenue_cents: unknown; sent: unknown; read: unknown }[]>`
       SELECT "day",
@@ -132,7 +144,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
     confirmationRate(db, shop, from, to),
     retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays, !options.summaryOnly),
     npsFigures(db, shop, from, to),
-    cartRecoveryFigures(db, { shop, from, to }),
+    totalsQuery.then((rows) => cartRecoveryStats(db, { shop, from, to }, sentReminders(rows))),
   ]);
 
   const total = emptyCounts();
@@ -166,7 +178,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
       revoked: sum("consent:REVOKED"),
       confirmationRate: consent,
     },
-    cartRecovery: cartRecovery.stats,
+    cartRecovery,
     retention,
     nps,
     orders: { count: sum("orders"), revenue: formatCents(sum("revenue_cents")), optInRate: ratio(sum("opt_in_orders"), sum("orders")) },
@@ -190,6 +202,12 @@ async function confirmationRate(db: DbTx, shop: string, from: Date, to: Date): P
 
 const num = (v: unknown) => Number(v ?? 0);
 
+/** Sum of one RollupDay metric over the days [fromDay, toDay) (fromDay undefined: from the first day). */
+async function sumOfMetric(db: DbTx, shop: string, metric: string, days: { fromDay?: string; toDay: string }): Promise<number> {
+  const row = await db.rollupDay.aggregate({ where: { shop, metric, day: { ...(days.fromDay ? { gte: days.fromDay } : {}), lt: days.toDay } }, _sum: { value: true } });
+  return row._sum.value ?? 0;
+}
+
 async function retentionFigures(
   db: DbTx,
   shop: string,
@@ -198,32 +216,47 @@ async function retentionFigures(
   withCohorts: boolean,
 ): Promise<Stats["retention"]> {
   const { fromDay, toDay, to } = p;
-  // Customers in P, whether each is returning (an order before P, or two in P: two or more orders up to `to`)
-  // and whether their number's consent was CONFIRMED at `to` (its latest transition before `to`).
-  // Consent.state is the latest transition's state: when no transition happened at or after `to` (the usual
-  // dashboard period, ending today), it is the state at `to`, and the per-customer event lookup is not needed.
-  const changedSinceTo = await db.consentEvent.findFirst({ where: { shop, at: { gte: to } }, select: { id: true } });
-  const stateAtTo = changedSinceTo
-    ? Prisma.sql`(SELECT e."toState" FROM "ConsentEvent" e WHERE e."consentId" = k."id" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1)`
-    : Prisma.sql`k."state"`;
-  // The period's CustomerDay rows (covering index (shop, day, customerId, orders)) drive the query: CROSS JOIN
-  // keeps SQLite from scanning all of the shop's CustomerSummary rows first; PostgreSQL plans it as the inner
-  // join it is (hash joins).
-  const groups = await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
-    SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
-      SELECT
-        CASE WHEN s."firstDay" < ${fromDay} OR p.n >= 2 THEN 1 ELSE 0 END AS is_returning,
-        CASE WHEN ${stateAtTo} = 'CONFIRMED' THEN 1 ELSE 0 END AS is_subscriber
-      FROM (
-        SELECT "customerId", SUM("orders") AS n FROM "CustomerDay"
-        WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
-        GROUP BY "customerId"
-      ) p
-      CROSS JOIN "CustomerSummary" s
-      LEFT JOIN "Customer" c ON c."id" = p."customerId"
-      LEFT JOIN "Consent" k ON k."shop" = ${shop} AND k."phone" = c."phone"
-      WHERE s."shop" = ${shop} AND s."customerId" = p."customerId"
-    ) x GROUP BY x.is_returning, x.is_subscriber`;
+  const cutoffDay = addDays(toDay, -lapsedAfterDays);
+  // A period that ends after every order (the dashboard's, ending today) is read from CustomerSummary alone: its
+  // customers are those whose last order is in it, all their orders are before `to`. Otherwise from the period's
+  // CustomerDay rows: a customer's first row in P is the one whose previous order day is before P.
+  const [changedSinceTo, orderedSinceTo, withOrderBefore] = await Promise.all([
+    db.consentEvent.findFirst({ where: { shop, at: { gte: to } }, select: { id: true } }),
+    db.customerSummary.findFirst({ where: { shop, lastDay: { gte: toDay } }, select: { customerId: true } }),
+    sumOfMetric(db, shop, "first_orders", { toDay }),
+  ]);
+  // Whether the customer's number was CONFIRMED at `to`: CustomerSummary.subscriber is the state now, which is the
+  // state at `to` for every consent without a transition since; the customers of consents with one (the changes
+  // after `to`, each looked up once) get the last transition before `to`.
+  const changedSince = changedSinceTo
+    ? Prisma.sql`LEFT JOIN (
+        SELECT c."id" AS "customerId", CASE WHEN (
+          SELECT e."toState" FROM "ConsentEvent" e WHERE e."consentId" = k."id" AND e."at" < ${to} ORDER BY e."at" DESC, e."id" DESC LIMIT 1
+        ) = 'CONFIRMED' THEN 1 ELSE 0 END AS "subscriber"
+        FROM "Consent" k JOIN "Customer" c ON c."shop" = k."shop" AND c."phone" = k."phone"
+        WHERE k."shop" = ${shop} AND k."id" IN (SELECT "consentId" FROM "ConsentEvent" WHERE "shop" = ${shop} AND "at" >= ${to})
+      ) ch ON ch."customerId" = s."customerId"`
+    : Prisma.empty;
+  const isSubscriber = changedSinceTo
+    ? Prisma.sql`COALESCE(ch."subscriber", CASE WHEN s."subscriber" THEN 1 ELSE 0 END)`
+    : Prisma.sql`CASE WHEN s."subscriber" THEN 1 ELSE 0 END`;
+  // Returning: an order before P, or two or more orders up to `to` (on that first day, or a next day before `to`).
+  const groups = orderedSinceTo
+    ? await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
+      SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
+        SELECT CASE WHEN d."prevDay" IS NOT NULL OR d."orders" >= 2 OR d."nextDay" < ${toDay} THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
+        FROM "CustomerDay" d
+        -- CROSS JOIN keeps SQLite from scanning all of the shop's CustomerSummary rows first.
+        CROSS JOIN "CustomerSummary" s
+        ${changedSince}
+        WHERE d."shop" = ${shop} AND d."day" >= ${fromDay} AND d."day" < ${toDay} AND (d."prevDay" IS NULL OR d."prevDay" < ${fromDay})
+          AND s."shop" = ${shop} AND s."customerId" = d."customerId"
+      ) x GROUP BY x.is_returning, x.is_subscriber`
+    : await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
+      SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
+        SELECT CASE WHEN s."firstDay" < ${fromDay} OR s."orders" >= 2 THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
+        FROM "CustomerSummary" s ${changedSince} WHERE s."shop" = ${shop} AND s."lastDay" >= ${fromDay}
+      ) x GROUP BY x.is_returning, x.is_subscriber`;
   const group = (subscriber: boolean | null): GroupRetention => {
     const rows = groups.filter((g) => subscriber === null || num(g.is_subscriber) === (subscriber ? 1 : 0));
     const customers = rows.reduce((s, g) => s + num(g.customers), 0);
@@ -232,17 +265,13 @@ async function retentionFigures(
   };
 
   // Lapsed: among customers with an order before `to`, no order on a local day within lapsedAfterDays before `to`.
-  const cutoffDay = addDays(toDay, -lapsedAfterDays);
-  const [withOrderBefore, quietSince, laterOnly] = await Promise.all([
-    db.customerSummary.count({ where: { shop, firstDay: { lt: toDay } } }),
-    db.customerSummary.count({ where: { shop, firstDay: { lt: toDay }, lastDay: { lt: cutoffDay } } }),
-    // Only for periods in the past: customers who ordered before the cut-off and again after `to`, but not in between.
-    db.$queryRaw<{ n: unknown }[]>`
-      SELECT COUNT(*) AS n FROM "CustomerSummary" s
-      WHERE s."shop" = ${shop} AND s."firstDay" < ${cutoffDay} AND s."lastDay" >= ${toDay}
-        AND NOT EXISTS (SELECT 1 FROM "CustomerDay" d WHERE d."shop" = ${shop} AND d."customerId" = s."customerId" AND d."day" >= ${cutoffDay} AND d."day" < ${toDay})`,
+  // Those whose last order of all is before the cut-off, and, only for periods in the past, those who ordered before
+  // the cut-off and again after `to`, but not in between: their first order from `to` on follows one before the cut-off.
+  const [quietSince, laterOnly] = await Promise.all([
+    sumOfMetric(db, shop, "last_orders", { toDay: cutoffDay }),
+    orderedSinceTo ? db.customerDay.count({ where: { shop, day: { gte: toDay }, prevDay: { lt: cutoffDay } } }) : 0,
   ]);
-  const lapsed = quietSince + num(laterOnly[0]?.n);
+  const lapsed = quietSince + laterOnly;
 
   const lastMonth = monthOf(addDays(toDay, -1));
   const firstCohort = addMonths(lastMonth, -(COHORT_MONTHS - 1));

@@ -138,7 +138,7 @@ async function insertBatch(
     restock.shop, `back_in_stock:${restock.id}:${range.after}`, `back_in_stock:${restock.id}:${range.last}`, now,
   );
   // The dashboard's figures (rollups) count messages as they are written, set-based inserts included.
-  await rollupMessagesCreated(tx, Array.from({ length: inserted }, () => ({ shop: restock.shop, flow: "back_in_stock", createdAt: now, orderId: null, status: "SCHEDULED" })));
+  await rollupMessagesCreated(tx, [{ shop: restock.shop, flow: "back_in_stock", createdAt: now, orderId: null, status: "SCHEDULED", count: inserted }]);
   return inserted;
 }
 

@@ -9,6 +9,7 @@ import type { Db, DbTx } from "../db";
 import { eventReason } from "../outbox/events";
 import { cancelSentence, CART_RECOVERY_FLOW } from "./checkout-events";
 import { isHoldout } from "./holdout";
+import { recordCheckoutOutcomes } from "./figures";
 import { cartRecoverySettings } from "./settings";
 import { rollupMessagesMoved } from "../analytics/rollups";
 
@@ -134,10 +135,15 @@ export async function decideRows(db: DbTx | Db, rows: CartRecovery[], now: Date)
   for (const group of sameOutcome.values()) {
     const [{ decision, facts, holdout }] = group;
     if (decision !== "remind") await cancelRemindersOf(db, group.map((o) => o.row), CANCEL_REASON[decision], now);
-    // Conditional on decidedAt: a row decided meanwhile (the gate, another worker) keeps its decision.
-    const { count } = await db.cartRecovery.updateMany({
-      where: { id: { in: group.map((o) => o.row.id) }, decidedAt: null },
-      data: { decidedAt: now, decision, contactable: facts.contactable, consentState: facts.consentState, holdout, holdoutPercent: facts.holdoutPercent, updatedAt: now },
+    // Conditional on decidedAt: a row decided meanwhile (the gate, another worker) keeps its decision. Decided, the
+    // checkout counts in the figures: its outcome columns are written with the decision.
+    const count = await inTransaction(db, async (tx) => {
+      const { count } = await tx.cartRecovery.updateMany({
+        where: { id: { in: group.map((o) => o.row.id) }, decidedAt: null },
+        data: { decidedAt: now, decision, contactable: facts.contactable, consentState: facts.consentState, holdout, holdoutPercent: facts.holdoutPercent, updatedAt: now },
+      });
+      for (const [shop, rows] of byShop(group.map((o) => o.row))) await recordCheckoutOutcomes(tx, shop, rows.map((r) => r.checkoutToken));
+      return count;
     });
     decided.set(decision, (decided.get(decision) ?? 0) + count);
   }

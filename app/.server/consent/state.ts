@@ -3,7 +3,7 @@
 // also queued for the write-back to Shopify (unless the change came from Shopify itself).
 import type { Consent } from "@prisma/client";
 import type { DbTx } from "../db";
-import { rollupConsentTransition } from "../analytics/rollups";
+import { refreshSubscribers, rollupConsentTransition } from "../analytics/rollups";
 
 export type ConsentState = "NONE" | "REQUESTED" | "CONFIRMED" | "REVOKED" | "REDACTED";
 
@@ -75,6 +75,7 @@ export async function transitionConsent(tx: DbTx, change: ConsentChange): Promis
     const consent = existing
       ? await tx.consent.update({ where: { id: existing.id }, data: identity })
       : await tx.consent.create({ data: { shop: change.shop, state: "NONE", updatedAt: change.at, ...identity } });
+    if (consent.phone && !existing?.phone) await refreshSubscribers(tx, change.shop, { phone: consent.phone });
     return { changed: false, from, consent, eventId: null };
   }
   const consent = existing
@@ -84,6 +85,7 @@ export async function transitionConsent(tx: DbTx, change: ConsentChange): Promis
     data: { consentId: consent.id, shop: change.shop, fromState: from, toState: change.to, source: change.source, evidence: JSON.stringify(change.evidence), at: change.at },
   });
   await rollupConsentTransition(tx, change.shop, change.to, change.at);
+  if (consent.phone && (from === "CONFIRMED" || change.to === "CONFIRMED" || !existing?.phone)) await refreshSubscribers(tx, change.shop, { phone: consent.phone });
   if ((change.to === "CONFIRMED" || change.to === "REVOKED") && change.writeBack !== false) {
     await tx.shopifySync.create({
       data: {

@@ -8,7 +8,7 @@ import { normalizePhone } from "../identity";
 import type { ShopContext } from "../ingest/projections";
 import { transitionConsent } from "../consent/state";
 import type { Subject } from "./subject";
-import { deleteRollups } from "../analytics/rollups";
+import { deleteRollups, refreshSubscribers } from "../analytics/rollups";
 
 export interface RedactionCounts {
   customers: number;
@@ -48,6 +48,7 @@ export async function redactCustomer(tx: DbTx, shop: ShopContext, subject: Subje
 
   for (const c of subject.customers) {
     await tx.customer.update({ where: { id: c.id }, data: { key: keyMap.get(c.key)!, shopifyCustomerId: null, phone: null, email: null, firstName: null } });
+    await refreshSubscribers(tx, shop.domain, { customerId: c.id });
     counts.customers += 1;
   }
   for (const o of subject.orders) {

@@ -66,7 +66,7 @@ export async function enqueuePlans(tx: DbTx, shop: string, planned: MessagePlan[
       },
       select: { id: true },
     });
-    await rollupMessagesCreated(tx, [{ shop, flow: plan.flow, createdAt: now, orderId: plan.orderId ?? null, status }]);
+    await rollupMessagesCreated(tx, [{ shop, flow: plan.flow, createdAt: now, orderId: plan.orderId ?? null, to: plan.to, category: plan.category, status }]);
     created += 1;
   }
   return created;

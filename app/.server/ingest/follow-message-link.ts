@@ -1,5 +1,6 @@
 import type { Clock } from "../clock";
 import type { Db } from "../db";
+import { recordReminderOutcomes } from "../analytics/rollups";
 
 /** Message ids are 128 random bits in hex (enqueue.ts newMessageId): anything else is not ours. */
 const MESSAGE_ID = /^[0-9a-f]{32}$/;
@@ -26,15 +27,20 @@ export function linkTarget(linkUrl: string, flow: string, template: string): str
 /** Records the first click on a message's link (kept as an event each time) and returns where it leads; null → 404. */
 export async function followMessageLink({ db, clock }: { db: Db; clock: Clock }, messageId: string): Promise<string | null> {
   if (!MESSAGE_ID.test(messageId)) return null;
-  const message = await db.message.findUnique({ where: { id: messageId }, select: { id: true, linkUrl: true, clickedAt: true, flow: true, template: true, sentAt: true } });
+  const message = await db.message.findUnique({
+    where: { id: messageId },
+    select: { id: true, linkUrl: true, clickedAt: true, flow: true, template: true, sentAt: true, shop: true, createdAt: true, orderId: true, checkoutToken: true },
+  });
   // A link exists only in a message that went out.
   if (!message?.linkUrl || message.sentAt === null) return null;
   const target = linkTarget(message.linkUrl, message.flow, message.template);
   if (!target) return null;
   const now = clock.now();
-  await db.$transaction([
-    db.message.update({ where: { id: message.id }, data: { clickedAt: message.clickedAt ?? now } }),
-    db.messageEvent.create({ data: { messageId: message.id, status: "CLICKED", reason: "the shopper opened the message's link", source: "link", at: now } }),
-  ]);
+  await db.$transaction(async (tx) => {
+    await tx.message.update({ where: { id: message.id }, data: { clickedAt: message.clickedAt ?? now } });
+    await tx.messageEvent.create({ data: { messageId: message.id, status: "CLICKED", reason: "the shopper opened the message's link", source: "link", at: now } });
+    // A click before the order makes a recovered cart a "click" recovery.
+    if (!message.clickedAt) await recordReminderOutcomes(tx, [message]);
+  });
   return target;
 }

@@ -3,7 +3,7 @@
 import type { DbTx } from "../db";
 import { customerKey, normalizePhone } from "../identity";
 import { buyerPhoneCandidates, checkoutIdKey, OPT_IN_ATTRIBUTE, type CheckoutPayload, type OrderPayload } from "./shopify-payloads";
-import { rollupOrderChanged } from "../analytics/rollups";
+import { refreshSubscribers, rollupOrderChanged } from "../analytics/rollups";
 import { firstVariantId } from "../templates/media-header";
 
 export interface ShopContext {
@@ -87,6 +87,7 @@ async function projectCustomer(
   };
   if (existing) await tx.customer.update({ where: { id: existing.id }, data });
   else await tx.customer.create({ data: { shop, key, ...data } });
+  if (existing && existing.phone !== data.phone) await refreshSubscribers(tx, shop, { customerId: existing.id });
 }
 
 /**
@@ -113,6 +114,7 @@ export async function projectCustomerRecord(
     ...(existing.locale === null && c.locale ? { locale: c.locale } : {}),
   };
   if (Object.keys(missing).length > 0) await tx.customer.update({ where: { id: existing.id }, data: missing });
+  if (missing.phone) await refreshSubscribers(tx, shop.domain, { customerId: existing.id });
   return { created: false };
 }
 

@@ -21,7 +21,7 @@ export interface StatusApplyCounts {
 const trackedFields = {
   id: true, status: true, statusReason: true, waMessageId: true, errorCode: true,
   sentAt: true, deliveredAt: true, readAt: true, failedAt: true,
-  shop: true, flow: true, createdAt: true, orderId: true, // for the rollups
+  shop: true, flow: true, createdAt: true, orderId: true, to: true, category: true, checkoutToken: true, // for the rollups
 } as const satisfies Prisma.MessageSelect;
 
 export type TrackedMessage = Prisma.MessageGetPayload<{ select: typeof trackedFields }>;
@@ -221,7 +221,7 @@ async function applyOnce(db: Db, clock: Clock, updates: StatusUpdate[], shops: S
       const { count } = await tx.message.updateMany({ where: { ...group.where, id: { in: group.ids } }, data: group.data });
       if (count !== group.ids.length) throw new ConcurrentChange();
     }
-    await rollupMessageRowsMoved(tx, plan.changes.map((c) => ({ ...rowsById.get(c.id)!, from: c.fromStatus, to: c.data.status as string | undefined })));
+    await rollupMessageRowsMoved(tx, plan.changes.map((c) => ({ facts: rowsById.get(c.id)!, from: c.fromStatus, to: c.data.status as string | undefined })));
     await tx.messageEvent.createMany({ data: plan.events.map((e) => ({ ...e, source: "webhook" })) });
   }, { maxWait: 10_000, timeout: 30_000 });
   return plan.counts;
