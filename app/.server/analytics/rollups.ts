@@ -69,8 +69,6 @@ async function addToDays(tx: DbTx, deltas: DayDelta[]): Promise<void> {
     ON CONFLICT ("shop", "day", "metric") DO UPDATE SET "value" = "RollupDay"."value" + excluded."value"`;
 }
 
-const addToDay = (tx: DbTx, shop: string, day: string, metric: string, delta: number) => addToDays(tx, [{ shop, day, metric, delta }]);
-
 // ------------------------------------------------------------------------------------------------
 // Orders and customers
 // ------------------------------------------------------------------------------------------------
