@@ -1,6 +1,7 @@
 // The one stats function: every figure on screen, in exports and in the stats/replay JSON comes from
 // here, exactly as defined in METRICS.md. It reads the rollups (rollups.ts, decision 010), never raw orders
-// or messages; consent events and feedback answers are read where they are kept, the cart-recovery figures from
+// or messages; feedback answers and (for the subscriber split of a period in the past) the consents changed since
+// its end are read where they are kept, the cart-recovery figures from
 // each checkout's outcome columns (cart-recovery/figures.ts).
 //
 // P is a run of whole local days in the shop's time zone: instants that are not a local midnight are
