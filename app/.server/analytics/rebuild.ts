@@ -4,7 +4,7 @@
 import type { Db } from "../db";
 import { recordCheckoutOutcomes } from "../cart-recovery/figures";
 import { localDate } from "./period";
-import { BUCKET_OF_STATUS, consentMetric, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone } from "./rollups";
+import { BUCKET_OF_STATUS, consentMetric, consentRequestContributions, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone } from "./rollups";
 
 const PAGE = 5_000;
 const INSERT_CHUNK = 500;
@@ -120,11 +120,20 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
     },
   );
 
-  const consentEvents = await eachPage<number, { id: number; toState: string; at: Date }>(
+  const requestLogs = new Map<string, { id: number; toState: string; at: Date }[]>();
+  const consentEvents = await eachPage<number, { id: number; consentId: string; toState: string; at: Date }>(
     (after) =>
-      db.consentEvent.findMany({ where: { shop, ...(after ? { id: { gt: after } } : {}) }, select: { id: true, toState: true, at: true }, orderBy: { id: "asc" }, take: PAGE }),
-    (rows) => rows.forEach((e) => addDay(localDate(e.at, timezone), consentMetric(e.toState), 1)),
+      db.consentEvent.findMany({ where: { shop, ...(after ? { id: { gt: after } } : {}) }, select: { id: true, consentId: true, toState: true, at: true }, orderBy: { id: "asc" }, take: PAGE }),
+    (rows) =>
+      rows.forEach((e) => {
+        addDay(localDate(e.at, timezone), consentMetric(e.toState), 1);
+        if (e.toState !== "REQUESTED" && e.toState !== "CONFIRMED") return;
+        const log = requestLogs.get(e.consentId) ?? [];
+        log.push({ id: e.id, toState: e.toState, at: e.at });
+        requestLogs.set(e.consentId, log);
+      }),
   );
+  for (const log of requestLogs.values()) for (const c of consentRequestContributions(log, timezone)) addDay(c.day, c.metric, 1);
 
   const rollupDays = [...dayValues]
     .filter(([, value]) => value !== 0)

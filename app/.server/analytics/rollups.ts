@@ -69,8 +69,6 @@ async function addToDays(tx: DbTx, deltas: DayDelta[]): Promise<void> {
     ON CONFLICT ("shop", "day", "metric") DO UPDATE SET "value" = "RollupDay"."value" + excluded."value"`;
 }
 
-const addToDay = (tx: DbTx, shop: string, day: string, metric: string, delta: number) => addToDays(tx, [{ shop, day, metric, delta }]);
-
 // ------------------------------------------------------------------------------------------------
 // Orders and customers
 // ------------------------------------------------------------------------------------------------
@@ -310,9 +308,52 @@ async function moveMessages(tx: DbTx, moves: MessageMove[]): Promise<void> {
 // Consent
 // ------------------------------------------------------------------------------------------------
 
+export const CONSENT_REQUEST_PREFIX = "consent_request:";
+
+/** A `consent_request:` metric read back: the consent's previous request day and its confirmation day (null: none). */
+export function parseConsentRequestMetric(metric: string): { prevDay: string | null; confirmDay: string | null } {
+  const [, prev, confirm] = metric.split(":");
+  return { prevDay: prev === "-" ? null : prev, confirmDay: confirm === "-" ? null : confirm };
+}
+
+type ConsentLogEntry = { id: number; toState: string; at: Date };
+
+/**
+ * The confirmation rate as a sum over days (METRICS.md "Consent": requests made in P, confirmed at any time up to
+ * `to`). Each request of a consent counts once on its local day under `consent_request:<the consent's previous
+ * request day>:<its first confirmation day>` ("-": none). A period counts its rows whose previous request is before
+ * it — each consent once, on its first request in P, as CustomerDay does for customers — and, of those, the ones whose
+ * confirmation day is before its end. A confirmation before the request is raised to the request's day: every end
+ * after the request is after both, and the metric has fewer values.
+ */
+export function consentRequestContributions(log: ConsentLogEntry[], timezone: string): { day: string; metric: string }[] {
+  const sorted = [...log].sort((a, b) => a.at.getTime() - b.at.getTime() || a.id - b.id);
+  const firstConfirmed = sorted.find((e) => e.toState === "CONFIRMED");
+  const confirmDay = firstConfirmed ? localDate(firstConfirmed.at, timezone) : null;
+  const out: { day: string; metric: string }[] = [];
+  let prevDay: string | null = null;
+  for (const e of sorted) {
+    if (e.toState !== "REQUESTED") continue;
+    const day = localDate(e.at, timezone);
+    const confirm = confirmDay === null ? "-" : confirmDay < day ? day : confirmDay;
+    out.push({ day, metric: `${CONSENT_REQUEST_PREFIX}${prevDay ?? "-"}:${confirm}` });
+    prevDay = day;
+  }
+  return out;
+}
+
 /** Hook for a consent transition that was recorded (a ConsentEvent was appended). */
-export async function rollupConsentTransition(tx: DbTx, shop: string, toState: string, at: Date): Promise<void> {
-  await addToDay(tx, shop, localDate(at, await shopTimezone(tx, shop)), consentMetric(toState), 1);
+export async function rollupConsentTransition(tx: DbTx, shop: string, event: { id: number; consentId: string; toState: string; at: Date }): Promise<void> {
+  const timezone = await shopTimezone(tx, shop);
+  const deltas: DayDelta[] = [{ shop, day: localDate(event.at, timezone), metric: consentMetric(event.toState), delta: 1 }];
+  if (event.toState === "REQUESTED" || event.toState === "CONFIRMED") {
+    // The consent's requests before and after this event: a request links to the previous one, a first confirmation
+    // moves the consent's earlier requests to "confirmed" (a consent has few of either).
+    const log = await tx.consentEvent.findMany({ where: { consentId: event.consentId, toState: { in: ["REQUESTED", "CONFIRMED"] } }, select: { id: true, toState: true, at: true } });
+    for (const c of consentRequestContributions(log, timezone)) deltas.push({ shop, ...c, delta: 1 });
+    for (const c of consentRequestContributions(log.filter((e) => e.id !== event.id), timezone)) deltas.push({ shop, ...c, delta: -1 });
+  }
+  await addToDays(tx, deltas);
 }
 
 /** shop/redact: the rollups go with the rows they were computed from. */

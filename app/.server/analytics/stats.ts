@@ -1,6 +1,7 @@
 // The one stats function: every figure on screen, in exports and in the stats/replay JSON comes from
 // here, exactly as defined in METRICS.md. It reads the rollups (rollups.ts, decision 010), never raw orders
-// or messages; consent events and feedback answers are read where they are kept, the cart-recovery figures from
+// or messages; feedback answers and (for the subscriber split of a period in the past) the consents changed since
+// its end are read where they are kept, the cart-recovery figures from
 // each checkout's outcome columns (cart-recovery/figures.ts).
 //
 // P is a run of whole local days in the shop's time zone: instants that are not a local midnight are
@@ -11,7 +12,7 @@ import type { Flow } from "../automations/types";
 import { cartRecoveryStats, formatCents, type CartRecoveryStats, type SentReminders } from "../cart-recovery/figures";
 import { effectiveSettings, parseStoredJson } from "../settings/store";
 import { addDays, localDate, startOfLocalDay } from "./period";
-import { BUCKET_OF_STATUS } from "./rollups";
+import { BUCKET_OF_STATUS, CONSENT_REQUEST_PREFIX, parseConsentRequestMetric } from "./rollups";
 
 export { BUCKET_OF_STATUS };
 export const MESSAGE_BUCKETS = ["sent", "delivered", "read", "failed", "skipped", "cancelled", "scheduled"] as const;
@@ -130,7 +131,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
 
   // A real promise (a Prisma query runs again on every `then`): the cart-recovery cost reads it too.
   const totalsQuery = Promise.resolve(db.rollupDay.groupBy({ by: ["metric"], where: { shop, day: { gte: fromDay, lt: toDay } }, _sum: { value: true } }));
-  const [totalRows, dailyRows, consent, retention, nps, cartRecovery] = await Promise.all([
+  const [totalRows, dailyRows, retention, nps, cartRecovery] = await Promise.all([
     totalsQuery,
     // The charts' series, summed per day in the database (a year is 365 rows, not one per day and metric).
     options.summaryOnly ? [] : db.$queryRaw<{ day: string; orders: unknown; revenue_cents: unknown; sent: unknown; read: unknown }[]>`
@@ -141,7 +142,6 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
         SUM(CASE WHEN "metric" LIKE 'msg:%:read' THEN "value" ELSE 0 END) AS "read"
       FROM "RollupDay" WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
       GROUP BY "day"`,
-    confirmationRate(db, shop, from, to),
     retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays, !options.summaryOnly),
     npsFigures(db, shop, from, to),
     totalsQuery.then((rows) => cartRecoveryStats(db, { shop, from, to }, sentReminders(rows))),
@@ -176,7 +176,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
       requested: sum("consent:REQUESTED"),
       confirmed: sum("consent:CONFIRMED"),
       revoked: sum("consent:REVOKED"),
-      confirmationRate: consent,
+      confirmationRate: confirmationRate(totals, fromDay, toDay),
     },
     cartRecovery,
     retention,
@@ -186,18 +186,21 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
   };
 }
 
-/** Requests made in P, confirmed at any time up to `to` (METRICS.md "Consent"). */
-async function confirmationRate(db: DbTx, shop: string, from: Date, to: Date): Promise<number> {
-  // One statement: a long period has thousands of requests, which were thousands of bound ids in chunks.
-  const [row] = await db.$queryRaw<{ requested: unknown; confirmed: unknown }[]>`
-    SELECT COUNT(*) AS requested,
-      SUM(CASE WHEN EXISTS (
-        SELECT 1 FROM "ConsentEvent" c WHERE c."consentId" = r."consentId" AND c."shop" = ${shop} AND c."toState" = 'CONFIRMED' AND c."at" < ${to}
-      ) THEN 1 ELSE 0 END) AS confirmed
-    FROM (
-      SELECT DISTINCT "consentId" FROM "ConsentEvent" WHERE "shop" = ${shop} AND "toState" = 'REQUESTED' AND "at" >= ${from} AND "at" < ${to}
-    ) r`;
-  return ratio(num(row?.confirmed), num(row?.requested));
+/**
+ * Requests made in P, confirmed at any time up to `to` (METRICS.md "Consent"), from P's `consent_request:` sums
+ * (rollups.ts): each consent once, by its request in P whose previous request is before P.
+ */
+function confirmationRate(totals: Map<string, number>, fromDay: string, toDay: string): number {
+  let requested = 0;
+  let confirmed = 0;
+  for (const [metric, value] of totals) {
+    if (!metric.startsWith(CONSENT_REQUEST_PREFIX)) continue;
+    const { prevDay, confirmDay } = parseConsentRequestMetric(metric);
+    if (prevDay !== null && prevDay >= fromDay) continue;
+    requested += value;
+    if (confirmDay !== null && confirmDay < toDay) confirmed += value;
+  }
+  return ratio(confirmed, requested);
 }
 
 const num = (v: unknown) => Number(v ?? 0);

@@ -84,7 +84,7 @@ export async function transitionConsent(tx: DbTx, change: ConsentChange): Promis
   const event = await tx.consentEvent.create({
     data: { consentId: consent.id, shop: change.shop, fromState: from, toState: change.to, source: change.source, evidence: JSON.stringify(change.evidence), at: change.at },
   });
-  await rollupConsentTransition(tx, change.shop, change.to, change.at);
+  await rollupConsentTransition(tx, change.shop, event);
   if (consent.phone && (from === "CONFIRMED" || change.to === "CONFIRMED" || !existing?.phone)) await refreshSubscribers(tx, change.shop, { phone: consent.phone });
   if ((change.to === "CONFIRMED" || change.to === "REVOKED") && change.writeBack !== false) {
     await tx.shopifySync.create({
