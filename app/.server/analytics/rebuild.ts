@@ -4,6 +4,7 @@
 import type { Db } from "../db";
 import { recordCheckoutOutcomes } from "../cart-recovery/figures";
 import { localDate } from "./period";
+import { dropCachedRetention } from "./retention-cache";
 import { BUCKET_OF_STATUS, consentMetric, consentRequestContributions, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone } from "./rollups";
 
 const PAGE = 5_000;
@@ -160,6 +161,8 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
       await tx.customerDay.deleteMany({ where: { shop } });
       await tx.customerSummary.deleteMany({ where: { shop } });
       await tx.cohortMonth.deleteMany({ where: { shop } });
+      // Computed from what the rebuild replaces (and in the shop's time zone, which may be why it runs).
+      await dropCachedRetention(tx, shop);
       for (let i = 0; i < rollupDays.length; i += INSERT_CHUNK) await tx.rollupDay.createMany({ data: rollupDays.slice(i, i + INSERT_CHUNK) });
       for (let i = 0; i < customerDays.length; i += INSERT_CHUNK) await tx.customerDay.createMany({ data: customerDays.slice(i, i + INSERT_CHUNK) });
       for (let i = 0; i < summaries.length; i += INSERT_CHUNK) await tx.customerSummary.createMany({ data: summaries.slice(i, i + INSERT_CHUNK) });

@@ -8,6 +8,7 @@ import type { DbTx } from "../db";
 import { recordCheckoutOutcomes, toCents } from "../cart-recovery/figures";
 import { phoneCountry } from "../identity";
 import { localDate } from "./period";
+import { dropCachedRetention } from "./retention-cache";
 
 /**
  * The onboarding test message goes to the merchant, not to a shopper, and is written outside the outbox's write
@@ -113,15 +114,20 @@ export async function rollupOrderChanged(tx: DbTx, shop: string, before: OrderFa
   const beforeState = new Map(await Promise.all(touched.map(async (id) => [id, await customerState(tx, shop, id)] as const)));
 
   const deltas: DayDelta[] = [];
+  const customerDays: string[] = [];
   for (const [contribution, sign] of [[old, -1], [now, 1]] as const) {
     if (!contribution) continue;
     deltas.push({ shop, day: contribution.day, metric: "orders", delta: sign }, { shop, day: contribution.day, metric: "revenue_cents", delta: sign * contribution.cents });
     if (contribution.optIn) deltas.push({ shop, day: contribution.day, metric: "opt_in_orders", delta: sign });
     const customerId = contribution.customerKey ? idOf.get(contribution.customerKey) : undefined;
-    if (customerId) await addCustomerOrders(tx, shop, customerId, contribution.day, sign);
+    if (!customerId) continue;
+    await addCustomerOrders(tx, shop, customerId, contribution.day, sign);
+    customerDays.push(contribution.day);
   }
   await addToDays(tx, deltas);
   for (const id of touched) await applyCustomerChange(tx, shop, id, beforeState.get(id)!, await customerState(tx, shop, id));
+  // A customer's orders on a day: the retention of every period ending after it may change.
+  if (customerDays.length) await dropCachedRetention(tx, shop, customerDays.sort()[0]);
 }
 
 async function addCustomerOrders(tx: DbTx, shop: string, customerId: string, day: string, delta: number): Promise<void> {
@@ -189,6 +195,8 @@ async function isSubscriber(tx: DbTx, shop: string, customerId: string): Promise
  * transition or a consent learning its phone (by phone), a customer's phone changing (by customer).
  */
 export async function refreshSubscribers(tx: DbTx, shop: string, by: { phone: string } | { customerId: string }): Promise<void> {
+  // By customer: the customer's phone changed, so the customer now reads another consent's log, in the past too.
+  if ("customerId" in by) await dropCachedRetention(tx, shop);
   const customers = "phone" in by ? await tx.customer.findMany({ where: { shop, phone: by.phone }, select: { id: true } }) : [{ id: by.customerId }];
   for (const { id } of customers) {
     await tx.customerSummary.updateMany({ where: { shop, customerId: id }, data: { subscriber: await isSubscriber(tx, shop, id) } });
@@ -345,6 +353,8 @@ export function consentRequestContributions(log: ConsentLogEntry[], timezone: st
 /** Hook for a consent transition that was recorded (a ConsentEvent was appended). */
 export async function rollupConsentTransition(tx: DbTx, shop: string, event: { id: number; consentId: string; toState: string; at: Date }): Promise<void> {
   const timezone = await shopTimezone(tx, shop);
+  // The consent's state at the end of every period ending after the event's day.
+  await dropCachedRetention(tx, shop, localDate(event.at, timezone));
   const deltas: DayDelta[] = [{ shop, day: localDate(event.at, timezone), metric: consentMetric(event.toState), delta: 1 }];
   if (event.toState === "REQUESTED" || event.toState === "CONFIRMED") {
     // The consent's requests before and after this event: a request links to the previous one, a first confirmation
@@ -362,4 +372,5 @@ export async function deleteRollups(tx: DbTx, shop: string): Promise<void> {
   await tx.customerDay.deleteMany({ where: { shop } });
   await tx.customerSummary.deleteMany({ where: { shop } });
   await tx.cohortMonth.deleteMany({ where: { shop } });
+  await dropCachedRetention(tx, shop);
 }

@@ -1,0 +1,157 @@
+// The kept retention figures of past periods (RetentionCache, decision 010) against the same figures computed
+// from the rollups, for every period of a week or a month over four months, after each kind of write that can
+// change them: a late order on an old day, a cancellation, a consent transition recorded with an old time, a
+// customer's phone changing, a consent learning its phone, a customer erased (customers/redact), the rebuild. Each
+// write is checked to change some figure (else a forgotten invalidation would pass), and a transition recorded now
+// to leave the kept figures in place (else there would be nothing to keep).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "~/.server/db";
+import { computeStats, type Stats, type StatsPeriod } from "~/.server/analytics/stats";
+import { addDays, startOfLocalDay } from "~/.server/analytics/period";
+import { rebuildRollups } from "~/.server/analytics/rebuild";
+import { transitionConsent } from "~/.server/consent/state";
+import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
+
+const db = createDb(process.env.DATABASE_URL!);
+afterAll(() => db.$disconnect());
+const tz = "Europe/Berlin";
+
+const periods: StatsPeriod[] = [];
+for (let first = "2026-01-03"; first <= "2026-04-20"; first = addDays(first, 6)) {
+  for (const length of [7, 30]) periods.push({ shop: TEST_SHOP, from: startOfLocalDay(first, tz), to: startOfLocalDay(addDays(first, length), tz) });
+}
+
+let orderSeq = 0;
+type Buyer = { customerId: number; phone: string };
+function order(buyer: Buyer, createdAt: string, extra: Record<string, unknown> = {}) {
+  orderSeq += 1;
+  const id = 9000 + orderSeq;
+  return germanOrder({
+    id,
+    admin_graphql_api_id: `gid://shopify/Order/${id}`,
+    name: `#${id}`,
+    phone: buyer.phone,
+    email: null,
+    contact_email: null,
+    customer: { id: buyer.customerId, admin_graphql_api_id: `gid://shopify/Customer/${buyer.customerId}`, email: null, phone: null, first_name: "X" },
+    billing_address: null,
+    shipping_address: null,
+    total_price: "10.00",
+    created_at: createdAt,
+    updated_at: createdAt,
+    ...extra,
+  });
+}
+
+async function deliver(topic: string, payload: Record<string, unknown>) {
+  const response = await deliverShopifyWebhook({ topic, payload });
+  expect(response.status, await response.clone().text()).toBeLessThan(300);
+}
+
+async function consent(who: { phone?: string; waUserId?: string }, to: "REQUESTED" | "CONFIRMED" | "REVOKED", at: string) {
+  return db.$transaction((tx) => transitionConsent(tx, { shop: TEST_SHOP, ...who, to, source: "test", evidence: {}, at: new Date(at), writeBack: false }));
+}
+
+const kept = () => db.retentionCache.count({ where: { shop: TEST_SHOP, figures: { not: null } } });
+
+/** Every period's retention read through the cache and computed without it: equal; returns the computed ones. */
+async function check(): Promise<Stats["retention"][]> {
+  const computed: Stats["retention"][] = [];
+  for (const period of periods) {
+    const cached = await computeStats(db, period, { summaryOnly: true });
+    const fresh = await computeStats(db, period, { summaryOnly: true, cache: false });
+    expect(cached.retention, `${cached.from} – ${cached.to}`).toEqual(fresh.retention);
+    computed.push(fresh.retention);
+  }
+  return computed;
+}
+
+/** Runs a write between two checks: the figures change for some period, and the kept ones follow. */
+async function expectFollowed(write: () => Promise<unknown>): Promise<void> {
+  const before = await check();
+  expect(await kept()).toBeGreaterThan(0);
+  await write();
+  const after = await check();
+  expect(after).not.toEqual(before);
+}
+
+const A = { customerId: 1, phone: "+4915100000101" };
+const B = { customerId: 2, phone: "+4915100000102" };
+const C = { customerId: 3, phone: "+4915100000103" };
+const D = { customerId: 4, phone: "+4915100000104" };
+const E = { customerId: 5, phone: "+4915100000105" };
+const NEW_PHONE = "+4915100000199";
+const WA_ONLY = "4915100000198";
+
+beforeAll(async () => {
+  await consent({ phone: A.phone }, "REQUESTED", "2026-01-02T10:00:00Z");
+  await consent({ phone: A.phone }, "CONFIRMED", "2026-01-02T10:05:00Z");
+  await consent({ phone: B.phone }, "REQUESTED", "2026-02-10T10:00:00Z");
+  await consent({ phone: B.phone }, "CONFIRMED", "2026-02-11T10:00:00Z");
+  await consent({ phone: B.phone }, "REVOKED", "2026-03-20T10:00:00Z");
+  await consent({ phone: NEW_PHONE }, "REQUESTED", "2026-01-20T10:00:00Z");
+  await consent({ phone: NEW_PHONE }, "CONFIRMED", "2026-01-20T10:05:00Z");
+  await consent({ waUserId: WA_ONLY }, "REQUESTED", "2026-01-25T10:00:00Z");
+  await consent({ waUserId: WA_ONLY }, "CONFIRMED", "2026-01-25T10:05:00Z");
+  for (const [buyer, at] of [
+    [A, "2026-01-05T10:00:00+01:00"],
+    [A, "2026-02-14T10:00:00+01:00"],
+    [A, "2026-04-02T10:00:00+02:00"],
+    [B, "2026-01-20T10:00:00+01:00"],
+    [B, "2026-03-01T10:00:00+01:00"],
+    [C, "2026-02-01T10:00:00+01:00"],
+    [C, "2026-03-15T10:00:00+01:00"],
+    [D, "2026-01-10T10:00:00+01:00"],
+    [D, "2026-04-25T10:00:00+02:00"],
+    [E, "2026-02-20T10:00:00+01:00"],
+    [E, "2026-03-05T10:00:00+01:00"],
+    [C, "2026-06-01T10:00:00+02:00"], // after every period: each of them is in the past
+  ] as const) {
+    await deliver("orders/create", order(buyer, at));
+  }
+});
+
+describe("kept retention of past periods", () => {
+  it("is kept once computed and equals the computation", async () => {
+    await check();
+    expect(await kept()).toBe(periods.length);
+    await check();
+  });
+
+  it("follows an order arriving late for an old day", () => expectFollowed(() => deliver("orders/create", order(E, "2026-01-15T10:00:00+01:00"))));
+
+  it("follows an old order's cancellation", async () => {
+    const payload = order(D, "2026-02-25T10:00:00+01:00");
+    await deliver("orders/create", payload);
+    await expectFollowed(() => deliver("orders/cancelled", { ...payload, cancelled_at: "2026-05-01T12:00:00+02:00", cancel_reason: "customer", updated_at: "2026-05-01T12:00:00+02:00" }));
+  });
+
+  it("keeps the figures through a transition recorded after every period", async () => {
+    await check();
+    const before = await kept();
+    await consent({ phone: A.phone }, "REVOKED", "2026-06-02T10:00:00Z");
+    expect(await kept()).toBe(before);
+    await check();
+  });
+
+  it("follows a consent transition recorded with an old time", () => expectFollowed(() => consent({ phone: C.phone }, "REQUESTED", "2026-02-03T10:00:00Z").then(() => consent({ phone: C.phone }, "CONFIRMED", "2026-02-03T11:00:00Z"))));
+
+  it("follows a customer's phone changing to a number confirmed long ago", () => expectFollowed(() => deliver("orders/create", order({ ...D, phone: NEW_PHONE }, "2026-06-03T10:00:00+02:00"))));
+
+  it("follows a consent learning the phone of a customer", async () => {
+    await expectFollowed(async () => {
+      const { changed, consent: row } = await consent({ phone: E.phone, waUserId: WA_ONLY }, "CONFIRMED", "2026-06-04T10:00:00Z");
+      expect({ changed, phone: row.phone }).toEqual({ changed: false, phone: E.phone });
+    });
+  });
+
+  it("follows a customer's erasure (customers/redact)", () =>
+    expectFollowed(() => deliver("customers/redact", { shop_id: 1, shop_domain: TEST_SHOP, customer: { id: B.customerId, email: null, phone: B.phone }, orders_to_redact: [] })));
+
+  it("starts over after a rebuild", async () => {
+    await check();
+    await rebuildRollups(db, TEST_SHOP);
+    expect(await kept()).toBe(0);
+    await check();
+  });
+});
