@@ -1,7 +1,7 @@
 // Recomputes a shop's rollups from the raw rows (orders, messages, consent events), with the same contribution
 // rules as the incremental hooks in rollups.ts. For a shop whose rows were written around the hooks (an import,
 // a restore, a time-zone change) and as the reference the incremental path is tested against.
-import type { Db } from "../db";
+import { isPostgresClient, type Db } from "../db";
 import { recordCheckoutOutcomes } from "../cart-recovery/figures";
 import { localDate } from "./period";
 import { dropCachedRetention } from "./retention-cache";
@@ -32,8 +32,18 @@ async function eachPage<Id, T extends { id: Id }>(load: (after: Id | undefined) 
   }
 }
 
+/**
+ * Table statistics before paging: without them (rows just imported or restored) the planners page through a
+ * shop's messages by (shop, createdAt) and sort every page by id, which grows with the square of the shop's size.
+ * SQLite's PRAGMA optimize analyses only the tables that never were or have grown tenfold since.
+ */
+async function refreshStatistics(db: Db): Promise<void> {
+  await db.$executeRawUnsafe(isPostgresClient(db) ? `ANALYZE "Consent", "Customer", "Order", "Message", "ConsentEvent", "CartRecovery"` : "PRAGMA optimize=0x10002");
+}
+
 export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCounts> {
   forgetTimezones();
+  await refreshStatistics(db);
   const timezone = await shopTimezone(db, shop);
   const dayValues = new Map<string, number>();
   const addDay = (day: string, metric: string, delta: number) => {
