@@ -3,7 +3,8 @@
 // change them: a late order on an old day, a cancellation, a consent transition recorded with an old time, a
 // customer's phone changing, a consent learning its phone, a customer erased (customers/redact), the rebuild. Each
 // write is checked to change some figure (else a forgotten invalidation would pass), and a transition recorded now
-// to leave the kept figures in place (else there would be nothing to keep).
+// to leave the kept figures in place (else there would be nothing to keep). Both, and the periods ending after every
+// order (read from the day sums), equal the definition counted from the rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "~/.server/db";
 import { computeStats, type Stats, type StatsPeriod } from "~/.server/analytics/stats";
@@ -19,6 +20,32 @@ const tz = "Europe/Berlin";
 const periods: StatsPeriod[] = [];
 for (let first = "2026-01-03"; first <= "2026-04-20"; first = addDays(first, 6)) {
   for (const length of [7, 30]) periods.push({ shop: TEST_SHOP, from: startOfLocalDay(first, tz), to: startOfLocalDay(addDays(first, length), tz) });
+}
+// Periods ending after every order and consent change (read from the day sums, not kept): checked against the rows.
+const current: StatsPeriod[] = ["2026-01-03", "2026-02-20", "2026-04-01", "2026-06-02"].map((first) => ({ shop: TEST_SHOP, from: startOfLocalDay(first, tz), to: startOfLocalDay("2030-01-01", tz) }));
+const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+
+/** METRICS.md "Retention" counted from the orders, customers and consent log themselves. */
+async function fromTheRows(period: StatsPeriod, toDay: string) {
+  const orders = await db.order.findMany({ where: { shop: TEST_SHOP, test: false, cancelledAt: null, createdAt: { lt: period.to } }, select: { customerKey: true, createdAt: true } });
+  const customers = await db.customer.findMany({ where: { shop: TEST_SHOP }, select: { key: true, phone: true } });
+  const consents = await db.consent.findMany({ where: { shop: TEST_SHOP }, select: { phone: true, events: { select: { id: true, toState: true, at: true } } } });
+  const cutoff = startOfLocalDay(addDays(toDay, -90), tz);
+  const groups = { subscribers: { customers: 0, returning: 0 }, others: { customers: 0, returning: 0 } };
+  let lapsed = 0;
+  for (const { key, phone } of customers) {
+    const times = orders.filter((o) => o.customerKey === key).map((o) => o.createdAt);
+    if (times.length === 0) continue;
+    if (!times.some((t) => t >= cutoff)) lapsed += 1;
+    if (!times.some((t) => t >= period.from)) continue;
+    const log = consents.find((c) => phone && c.phone === phone)?.events.filter((e) => e.at < period.to).sort((a, b) => a.at.getTime() - b.at.getTime() || a.id - b.id);
+    const group = log?.at(-1)?.toState === "CONFIRMED" ? groups.subscribers : groups.others;
+    group.customers += 1;
+    if (times.some((t) => t < period.from) || times.length >= 2) group.returning += 1;
+  }
+  const all = groups.subscribers.customers + groups.others.customers;
+  const split = (g: { customers: number; returning: number }) => ({ customers: g.customers, returningCustomerRate: ratio(g.returning, g.customers) });
+  return { customers: all, returningCustomerRate: ratio(groups.subscribers.returning + groups.others.returning, all), lapsed, subscribers: split(groups.subscribers), others: split(groups.others) };
 }
 
 let orderSeq = 0;
@@ -61,7 +88,12 @@ async function check(): Promise<Stats["retention"][]> {
     const cached = await computeStats(db, period, { summaryOnly: true });
     const fresh = await computeStats(db, period, { summaryOnly: true, cache: false });
     expect(cached.retention, `${cached.from} – ${cached.to}`).toEqual(fresh.retention);
+    expect(fresh.retention, `${cached.from} – ${cached.to}`).toMatchObject(await fromTheRows(period, fresh.to));
     computed.push(fresh.retention);
+  }
+  for (const period of current) {
+    const { retention, from, to } = await computeStats(db, period, { summaryOnly: true });
+    expect(retention, `${from} – ${to}`).toMatchObject(await fromTheRows(period, to));
   }
   return computed;
 }

@@ -5,7 +5,7 @@ import { isPostgresClient, type Db } from "../db";
 import { recordCheckoutOutcomes } from "../cart-recovery/figures";
 import { localDate } from "./period";
 import { dropCachedRetention } from "./retention-cache";
-import { BUCKET_OF_STATUS, consentMetric, consentRequestContributions, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone } from "./rollups";
+import { BUCKET_OF_STATUS, consentMetric, consentRequestContributions, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone, summaryContributions } from "./rollups";
 
 const PAGE = 5_000;
 const INSERT_CHUNK = 500;
@@ -106,7 +106,7 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
     }
     summaries.push({ shop, customerId, firstDay: sorted[0], lastDay: sorted[sorted.length - 1], orders: total, subscriber: subscribers.has(customerId) });
     addDay(sorted[0], "first_orders", 1);
-    addDay(sorted[sorted.length - 1], "last_orders", 1);
+    for (const metric of summaryContributions({ orders: total, subscriber: subscribers.has(customerId) })) addDay(sorted[sorted.length - 1], metric, 1);
     const cohort = sorted[0].slice(0, 7);
     for (const month of new Set(sorted.map((d) => d.slice(0, 7)))) cohortCells.set(`${cohort}|${month}`, (cohortCells.get(`${cohort}|${month}`) ?? 0) + 1);
   }

@@ -158,9 +158,28 @@ function cohortCells(state: CustomerState): string[] {
   return [...new Set(state.days.map((d) => `${cohort}|${d.slice(0, 7)}`))];
 }
 
+/**
+ * What a customer's summary adds to the day sums on the day of the last order: `last_orders`, `only_orders` for a
+ * customer with one order (returning in no period), and both again as `…_subscribed` while the subscriber flag is
+ * set. A period that ends after every order (the dashboard's) reads its customers and their split from these sums.
+ */
+export function summaryContributions(summary: { orders: number; subscriber: boolean }): string[] {
+  const metrics = summary.orders === 1 ? ["last_orders", "only_orders"] : ["last_orders"];
+  return summary.subscriber ? [...metrics, ...metrics.map((m) => `${m}_subscribed`)] : metrics;
+}
+
 async function applyCustomerChange(tx: DbTx, shop: string, customerId: string, before: CustomerState, after: CustomerState): Promise<void> {
-  const ends = (s: CustomerState) => (s.days.length ? [{ metric: "first_orders", day: s.days[0] }, { metric: "last_orders", day: s.days[s.days.length - 1] }] : []);
-  await addToDays(tx, [...ends(before).map((e) => ({ shop, ...e, delta: -1 })), ...ends(after).map((e) => ({ shop, ...e, delta: 1 }))]);
+  const where = { shop_customerId: { shop, customerId } };
+  // A new summary reads its consent; an existing one keeps its flag, which the consent and customer write points keep.
+  const existing = before.days.length ? await tx.customerSummary.findUnique({ where, select: { subscriber: true } }) : null;
+  const subscribedBefore = existing?.subscriber ?? false;
+  const subscriber = after.days.length === 0 ? false : existing ? subscribedBefore : await isSubscriber(tx, shop, customerId);
+  const ends = (s: CustomerState, flag: boolean) => {
+    if (s.days.length === 0) return [];
+    const lastDay = s.days[s.days.length - 1];
+    return [{ metric: "first_orders", day: s.days[0] }, ...summaryContributions({ orders: s.orders, subscriber: flag }).map((metric) => ({ metric, day: lastDay }))];
+  };
+  await addToDays(tx, [...ends(before, subscribedBefore).map((e) => ({ shop, ...e, delta: -1 })), ...ends(after, subscriber).map((e) => ({ shop, ...e, delta: 1 }))]);
   for (const [i, link] of after.links.entries()) {
     const want = dayLinks(after.days, i);
     if (link.prevDay !== want.prevDay || link.nextDay !== want.nextDay) {
@@ -172,14 +191,11 @@ async function applyCustomerChange(tx: DbTx, shop: string, customerId: string, b
   for (const cell of cellsBefore) if (!cellsAfter.has(cell)) await addToCohort(tx, shop, cell, -1);
   for (const cell of cellsAfter) if (!cellsBefore.has(cell)) await addToCohort(tx, shop, cell, 1);
 
-  const where = { shop_customerId: { shop, customerId } };
   if (after.days.length === 0) {
     await tx.customerSummary.deleteMany({ where: { shop, customerId } });
     return;
   }
   const summary = { firstDay: after.days[0], lastDay: after.days[after.days.length - 1], orders: after.orders };
-  // A new summary reads its consent; an existing one keeps its flag, which the consent and customer write points keep.
-  const subscriber = before.days.length === 0 ? await isSubscriber(tx, shop, customerId) : false;
   await tx.customerSummary.upsert({ where, create: { shop, customerId, ...summary, subscriber }, update: summary });
 }
 
@@ -199,7 +215,15 @@ export async function refreshSubscribers(tx: DbTx, shop: string, by: { phone: st
   if ("customerId" in by) await dropCachedRetention(tx, shop);
   const customers = "phone" in by ? await tx.customer.findMany({ where: { shop, phone: by.phone }, select: { id: true } }) : [{ id: by.customerId }];
   for (const { id } of customers) {
-    await tx.customerSummary.updateMany({ where: { shop, customerId: id }, data: { subscriber: await isSubscriber(tx, shop, id) } });
+    const where = { shop_customerId: { shop, customerId: id } };
+    const summary = await tx.customerSummary.findUnique({ where, select: { lastDay: true, orders: true, subscriber: true } });
+    if (!summary) continue;
+    const subscriber = await isSubscriber(tx, shop, id);
+    if (subscriber === summary.subscriber) continue;
+    await tx.customerSummary.update({ where, data: { subscriber } });
+    // The `…_subscribed` day sums follow the flag.
+    const moved = summaryContributions({ orders: summary.orders, subscriber: true }).filter((m) => m.endsWith("_subscribed"));
+    await addToDays(tx, moved.map((metric) => ({ shop, day: summary.lastDay, metric, delta: subscriber ? 1 : -1 })));
   }
 }
 

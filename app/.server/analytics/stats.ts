@@ -88,8 +88,10 @@ function emptyCounts(): MessageCounts {
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
+type MetricSums = { metric: string; _sum: { value: number | null } }[];
+
 /** The cart reminders that went out, from the rollup's `reminders_sent:<country>:<category>` sums. */
-function sentReminders(totals: { metric: string; _sum: { value: number | null } }[]): SentReminders[] {
+function sentReminders(totals: MetricSums): SentReminders[] {
   return totals.flatMap(({ metric, _sum }) => {
     if (!metric.startsWith("reminders_sent:") || !_sum.value) return [];
     const [, country, category] = metric.split(":");
@@ -145,7 +147,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
         SUM(CASE WHEN "metric" LIKE 'msg:%:read' THEN "value" ELSE 0 END) AS "read"
       FROM "RollupDay" WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
       GROUP BY "day"`,
-    retentionFigures(db, shop, { fromDay, toDay, to, timezone }, settings.lapsedAfterDays, { withCohorts: !options.summaryOnly, useCache: options.cache !== false }),
+    retentionFigures(db, shop, { fromDay, toDay, to, timezone }, settings.lapsedAfterDays, { withCohorts: !options.summaryOnly, useCache: options.cache !== false, totals: totalsQuery }),
     npsFigures(db, shop, from, to),
     totalsQuery.then((rows) => cartRecoveryStats(db, { shop, from, to }, sentReminders(rows))),
   ]);
@@ -219,7 +221,7 @@ async function retentionFigures(
   shop: string,
   p: { fromDay: string; toDay: string; to: Date; timezone: string },
   lapsedAfterDays: number,
-  { withCohorts, useCache }: { withCohorts: boolean; useCache: boolean },
+  { withCohorts, useCache, totals }: { withCohorts: boolean; useCache: boolean; totals: Promise<MetricSums> },
 ): Promise<Stats["retention"]> {
   const { fromDay, toDay, to, timezone } = p;
   const cutoffDay = addDays(toDay, -lapsedAfterDays);
@@ -271,10 +273,25 @@ async function retentionFigures(
     ]);
     return { groups: asGroups(groups), lapsed: quiet + laterOnly };
   };
+  // A period ending after every order and every consent change (the dashboard's): its customers are the summaries
+  // whose last order is in it, their split the flags, all four groups sums of P's days (rollups.ts summaryContributions).
+  const currentFromSums = async (): Promise<PastRetention> => {
+    const sums = new Map((await totals).map((r) => [r.metric, r._sum.value ?? 0]));
+    const [last, lastSub, only, onlySub] = ["last_orders", "last_orders_subscribed", "only_orders", "only_orders_subscribed"].map((m) => sums.get(m) ?? 0);
+    const groups = [
+      { returning: 1, subscriber: 1, customers: lastSub - onlySub },
+      { returning: 0, subscriber: 1, customers: onlySub },
+      { returning: 1, subscriber: 0, customers: last - lastSub - (only - onlySub) },
+      { returning: 0, subscriber: 0, customers: only - onlySub },
+    ];
+    return { groups, lapsed: await quietSince() };
+  };
   // The figures of a period in the past change only with writes about the days before its end: kept once computed.
   const { groups, lapsed } = orderedSinceTo
     ? await (useCache ? cachedPastRetention(db, { shop, timezone, fromDay, toDay, lapsedAfterDays }, pastPeriod) : pastPeriod())
-    : await Promise.all([
+    : !changedSinceTo
+      ? await currentFromSums()
+      : await Promise.all([
         db.$queryRaw<GroupRow[]>`
       SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
         SELECT CASE WHEN s."firstDay" < ${fromDay} OR s."orders" >= 2 THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
