@@ -29,14 +29,19 @@ interface Bench {
   rows: (r: Report) => Row[];
 }
 
+// Also the loader after a write that made it recompute the comparison period's retention (no target: it is once per write).
 const dashboardRows = (r: Report): Row[] =>
-  (["last30Days", "last365Days"] as const).map((period) => ({
-    figure: `dashboard loader, last ${period === "last30Days" ? 30 : 365} days`,
-    measured: `p50 ${r.loaderMs[period].p50} ms, p95 ${r.loaderMs[period].p95} ms`,
-    baseline: `target p95 < ${r.targetP95Ms} ms (${r.db}, scale ${r.scale})`,
-    ratio: +(r.loaderMs[period].p95 / r.targetP95Ms).toFixed(2),
-    met: r.loaderMs[period].p95 < r.targetP95Ms,
-  }));
+  (["loaderMs", "uncachedLoaderMs"] as const).flatMap((kind) =>
+    r[kind] === undefined
+      ? []
+      : (["last30Days", "last365Days"] as const).map((period) => ({
+          figure: `dashboard loader, last ${period === "last30Days" ? 30 : 365} days${kind === "uncachedLoaderMs" ? ", comparison period recomputed" : ""}`,
+          measured: `p50 ${r[kind][period].p50} ms, p95 ${r[kind][period].p95} ms`,
+          baseline: `target p95 < ${r.targetP95Ms} ms (${r.db}, scale ${r.scale})`,
+          ratio: +(r[kind][period].p95 / r.targetP95Ms).toFixed(2),
+          met: kind === "loaderMs" ? r[kind][period].p95 < r.targetP95Ms : null,
+        })),
+  );
 
 const benches: Bench[] = [
   {
