@@ -22,16 +22,16 @@ export interface RetentionCacheKey {
   lapsedAfterDays: number;
 }
 
-export interface PastRetention {
+export interface RetentionCounts {
   /** Customers of the period per (returning 0/1, subscriber at its end 0/1). */
   groups: { returning: number; subscriber: number; customers: number }[];
   lapsed: number;
 }
 
 /** The cached figures, or `compute()`'s, stored for next time when no write got in the way. */
-export async function cachedPastRetention(db: DbTx, key: RetentionCacheKey, compute: () => Promise<PastRetention>): Promise<PastRetention> {
+export async function cachedPastRetention(db: DbTx, key: RetentionCacheKey, compute: () => Promise<RetentionCounts>): Promise<RetentionCounts> {
   const row = await db.retentionCache.findUnique({ where: { shop_timezone_fromDay_toDay_lapsedAfterDays: key }, select: { figures: true } });
-  if (row?.figures) return JSON.parse(row.figures) as PastRetention;
+  if (row?.figures) return JSON.parse(row.figures) as RetentionCounts;
   // Inside a caller's transaction the computation would see its uncommitted writes: no caching there.
   if (!("$transaction" in db)) return compute();
   const token = randomUUID();
@@ -48,9 +48,10 @@ async function reserve(db: Db, key: RetentionCacheKey, token: string): Promise<b
   const upsert = db.$executeRaw`INSERT INTO "RetentionCache" ("shop", "timezone", "fromDay", "toDay", "lapsedAfterDays", "token")
     VALUES (${key.shop}, ${key.timezone}, ${key.fromDay}, ${key.toDay}, ${key.lapsedAfterDays}, ${token})
     ON CONFLICT ("shop", "timezone", "fromDay", "toDay", "lapsedAfterDays") DO UPDATE SET "token" = excluded."token" WHERE "RetentionCache"."figures" IS NULL`;
-  const [, changed] = isPostgresClient(db)
-    ? await db.$transaction([db.$executeRaw`LOCK TABLE "RetentionCache" IN SHARE ROW EXCLUSIVE MODE`, upsert])
-    : [0, await upsert];
+  // A long writer (a rebuild) is not waited for: the loader then computes without keeping (as SQLite's busy timeout does).
+  const changed = isPostgresClient(db)
+    ? (await db.$transaction([db.$executeRaw`SET LOCAL lock_timeout = '1s'`, db.$executeRaw`LOCK TABLE "RetentionCache" IN SHARE ROW EXCLUSIVE MODE`, upsert]))[2]
+    : await upsert;
   return changed === 1;
 }
 

@@ -12,7 +12,7 @@ import type { Flow } from "../automations/types";
 import { cartRecoveryStats, formatCents, type CartRecoveryStats, type SentReminders } from "../cart-recovery/figures";
 import { effectiveSettings, parseStoredJson } from "../settings/store";
 import { addDays, localDate, startOfLocalDay } from "./period";
-import { cachedPastRetention, type PastRetention } from "./retention-cache";
+import { cachedPastRetention, type RetentionCounts } from "./retention-cache";
 import { BUCKET_OF_STATUS, CONSENT_REQUEST_PREFIX, parseConsentRequestMetric } from "./rollups";
 
 export { BUCKET_OF_STATUS };
@@ -225,9 +225,10 @@ async function retentionFigures(
 ): Promise<Stats["retention"]> {
   const { fromDay, toDay, to, timezone } = p;
   const cutoffDay = addDays(toDay, -lapsedAfterDays);
-  // A period that ends after every order (the dashboard's, ending today) is read from CustomerSummary alone: its
-  // customers are those whose last order is in it, all their orders are before `to`. Otherwise from the period's
-  // CustomerDay rows: a customer's first row in P is the one whose previous order day is before P.
+  // A period that ends after every order (the dashboard's, ending today) is read from the customers' summaries (as
+  // day sums, or as rows when a consent changed since): its customers are those whose last order is in it, all their
+  // orders are before `to`. Otherwise from the period's CustomerDay rows: a customer's first row in P is the one whose
+  // previous order day is before P; those figures are kept once computed (retention-cache.ts).
   const [changedSinceTo, orderedSinceTo, withOrderBefore] = await Promise.all([
     db.consentEvent.findFirst({ where: { shop, at: { gte: to } }, select: { id: true } }),
     db.customerSummary.findFirst({ where: { shop, lastDay: { gte: toDay } }, select: { customerId: true } }),
@@ -256,7 +257,7 @@ async function retentionFigures(
   const quietSince = () => sumOfMetric(db, shop, "last_orders", { toDay: cutoffDay });
 
   // Returning: an order before P, or two or more orders up to `to` (on that first day, or a next day before `to`).
-  const pastPeriod = async (): Promise<PastRetention> => {
+  const pastPeriod = async (): Promise<RetentionCounts> => {
     const [groups, quiet, laterOnly] = await Promise.all([
       db.$queryRaw<GroupRow[]>`
       SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
@@ -273,9 +274,9 @@ async function retentionFigures(
     ]);
     return { groups: asGroups(groups), lapsed: quiet + laterOnly };
   };
-  // A period ending after every order and every consent change (the dashboard's): its customers are the summaries
-  // whose last order is in it, their split the flags, all four groups sums of P's days (rollups.ts summaryContributions).
-  const currentFromSums = async (): Promise<PastRetention> => {
+  // No consent changed since `to` either: the summaries' flags are the state at `to`, and the four groups are sums of
+  // P's days (rollups.ts summaryContributions), fetched with the totals.
+  const currentFromSums = async (): Promise<RetentionCounts> => {
     const sums = new Map((await totals).map((r) => [r.metric, r._sum.value ?? 0]));
     const [last, lastSub, only, onlySub] = ["last_orders", "last_orders_subscribed", "only_orders", "only_orders_subscribed"].map((m) => sums.get(m) ?? 0);
     const groups = [
@@ -286,19 +287,22 @@ async function retentionFigures(
     ];
     return { groups, lapsed: await quietSince() };
   };
-  // The figures of a period in the past change only with writes about the days before its end: kept once computed.
-  const { groups, lapsed } = orderedSinceTo
-    ? await (useCache ? cachedPastRetention(db, { shop, timezone, fromDay, toDay, lapsedAfterDays }, pastPeriod) : pastPeriod())
-    : !changedSinceTo
-      ? await currentFromSums()
-      : await Promise.all([
-        db.$queryRaw<GroupRow[]>`
+  const currentFromRows = async (): Promise<RetentionCounts> => {
+    const [rows, quiet] = await Promise.all([
+      db.$queryRaw<GroupRow[]>`
       SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
         SELECT CASE WHEN s."firstDay" < ${fromDay} OR s."orders" >= 2 THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
         FROM "CustomerSummary" s ${changedSince} WHERE s."shop" = ${shop} AND s."lastDay" >= ${fromDay}
       ) x GROUP BY x.is_returning, x.is_subscriber`,
-        quietSince(),
-      ]).then(([rows, quiet]) => ({ groups: asGroups(rows), lapsed: quiet }));
+      quietSince(),
+    ]);
+    return { groups: asGroups(rows), lapsed: quiet };
+  };
+  let counts: RetentionCounts;
+  if (!orderedSinceTo) counts = changedSinceTo ? await currentFromRows() : await currentFromSums();
+  else if (useCache) counts = await cachedPastRetention(db, { shop, timezone, fromDay, toDay, lapsedAfterDays }, pastPeriod);
+  else counts = await pastPeriod();
+  const { groups, lapsed } = counts;
   const group = (subscriber: boolean | null): GroupRetention => {
     const rows = groups.filter((g) => subscriber === null || g.subscriber === (subscriber ? 1 : 0));
     const customers = rows.reduce((s, g) => s + g.customers, 0);

@@ -1,3 +1,6 @@
+-- DropIndex
+DROP INDEX "CartRecovery_shop_checkoutCreatedAt_idx";
+
 -- CreateTable
 CREATE TABLE "RetentionCache" (
     "shop" TEXT NOT NULL,
@@ -13,3 +16,9 @@ CREATE TABLE "RetentionCache" (
 
 -- CreateIndex
 CREATE INDEX "RetentionCache_shop_toDay_idx" ON "RetentionCache"("shop", "toDay");
+
+-- CreateIndex
+CREATE INDEX "CartRecovery_shop_checkoutCreatedAt_covering_idx" ON "CartRecovery"("shop", "checkoutCreatedAt", "abandoned", "decidedAt", "contactable", "consentState", "holdout", "reminded", "recoveryAfterMs", "recoveryCents", "recoveryByClick");
+
+-- CreateIndex
+CREATE INDEX "RollupDay_shop_day_metric_value_idx" ON "RollupDay"("shop", "day", "metric", "value");
