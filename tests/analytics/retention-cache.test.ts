@@ -4,13 +4,18 @@
 // customer's phone changing, a consent learning its phone, a customer erased (customers/redact), the rebuild. Each
 // write is checked to change some figure (else a forgotten invalidation would pass), and a transition recorded now
 // to leave the kept figures in place (else there would be nothing to keep). Both, and the periods ending after every
-// order (read from the day sums), equal the definition counted from the rows.
+// order (read from the day sums), equal the definition counted from the rows. And a loader on another connection that
+// computes while an old-day order's transaction is open keeps nothing stale (without the insert-first protocol of
+// retention-cache.ts, or without its table lock on PostgreSQL, it does).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "~/.server/db";
 import { computeStats, type Stats, type StatsPeriod } from "~/.server/analytics/stats";
 import { addDays, startOfLocalDay } from "~/.server/analytics/period";
 import { rebuildRollups } from "~/.server/analytics/rebuild";
+import { dropCachedRetention } from "~/.server/analytics/retention-cache";
 import { transitionConsent } from "~/.server/consent/state";
+import { projectOrder } from "~/.server/ingest/projections";
+import { orderPayload } from "~/.server/ingest/shopify-payloads";
 import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
 
 const db = createDb(process.env.DATABASE_URL!);
@@ -179,6 +184,34 @@ describe("kept retention of past periods", () => {
 
   it("follows a customer's erasure (customers/redact)", () =>
     expectFollowed(() => deliver("customers/redact", { shop_id: 1, shop_domain: TEST_SHOP, customer: { id: B.customerId, email: null, phone: B.phone }, orders_to_redact: [] })));
+
+  it("keeps no figures a write made stale while they were computed (another connection, the write's transaction open)", async () => {
+    await check();
+    await dropCachedRetention(db, TEST_SHOP);
+    const loader = createDb(process.env.DATABASE_URL!);
+    try {
+      let commit!: () => void;
+      let written!: () => void;
+      const wrote = new Promise<void>((resolve) => (written = resolve));
+      const write = db.$transaction(
+        async (tx) => {
+          await projectOrder(tx, { domain: TEST_SHOP, country: "DE", locale: "de" }, orderPayload.parse(order(A, "2026-01-20T10:00:00+01:00")));
+          written();
+          await new Promise<void>((resolve) => (commit = resolve));
+        },
+        { timeout: 30_000 },
+      );
+      await wrote;
+      // The loaders read before the order commits; the write commits while they are under way.
+      const reads = Promise.all(periods.map((period) => computeStats(loader, period, { summaryOnly: true })));
+      setTimeout(() => commit(), 300);
+      await Promise.all([write, reads]);
+    } finally {
+      await loader.$disconnect();
+    }
+    await check();
+    expect(await kept()).toBe(periods.length);
+  });
 
   it("starts over after a rebuild", async () => {
     await check();
