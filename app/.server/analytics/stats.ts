@@ -2,7 +2,8 @@
 // here, exactly as defined in METRICS.md. It reads the rollups (rollups.ts, decision 010), never raw orders
 // or messages; feedback answers and (for the subscriber split of a period in the past) the consents changed since
 // its end are read where they are kept, the cart-recovery figures from
-// each checkout's outcome columns (cart-recovery/figures.ts).
+// each checkout's outcome columns (cart-recovery/figures.ts). A past period's retention is kept once computed
+// (retention-cache.ts).
 //
 // P is a run of whole local days in the shop's time zone: instants that are not a local midnight are
 // widened to the days that hold them (the rollups are per local day).
