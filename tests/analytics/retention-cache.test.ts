@@ -173,7 +173,18 @@ describe("kept retention of past periods", () => {
 
   it("follows a consent transition recorded with an old time", () => expectFollowed(() => consent({ phone: C.phone }, "REQUESTED", "2026-02-03T10:00:00Z").then(() => consent({ phone: C.phone }, "CONFIRMED", "2026-02-03T11:00:00Z"))));
 
-  it("follows a customer's phone changing to a number confirmed long ago", () => expectFollowed(() => deliver("orders/create", order({ ...D, phone: NEW_PHONE }, "2026-06-03T10:00:00+02:00"))));
+  it("follows a customer's phone changing to a number confirmed long ago, and keeps the periods the customer has no order in", async () => {
+    await expectFollowed(() => deliver("orders/create", order({ ...D, phone: NEW_PHONE }, "2026-06-03T10:00:00+02:00")));
+    const customerD = await db.customer.findFirstOrThrow({ where: { shop: TEST_SHOP, phone: NEW_PHONE }, select: { id: true } });
+    const dDays = (await db.customerDay.findMany({ where: { shop: TEST_SHOP, customerId: customerD.id }, select: { day: true } })).map((d) => d.day);
+    await dropCachedRetention(db, TEST_SHOP);
+    await check();
+    const withoutD = (await db.retentionCache.findMany({ where: { shop: TEST_SHOP } })).filter((p) => !dDays.some((d) => p.fromDay <= d && d <= p.toDay));
+    expect(withoutD.length).toBeGreaterThan(0);
+    await deliver("orders/create", order({ ...D, phone: E.phone }, "2026-06-05T10:00:00+02:00"));
+    expect(await db.retentionCache.count({ where: { shop: TEST_SHOP, figures: { not: null } } })).toBe(withoutD.length);
+    await check();
+  });
 
   it("follows a consent learning the phone of a customer", async () => {
     await expectFollowed(async () => {

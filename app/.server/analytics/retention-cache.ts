@@ -62,3 +62,16 @@ async function reserve(db: Db, key: RetentionCacheKey, token: string): Promise<b
 export async function dropCachedRetention(tx: DbTx, shop: string, day?: string): Promise<void> {
   await tx.retentionCache.deleteMany({ where: { shop, ...(day ? { toDay: { gt: day } } : {}) } });
 }
+
+/** More order days than this: drop all of the shop's periods rather than write a long condition. */
+const MAX_DAYS_TO_MATCH = 200;
+
+/**
+ * Forgets the cached retention of the periods that contain one of `days` (local days), all of the shop's when there
+ * are many: a customer's subscriber flag counts only in the periods where the customer ordered.
+ */
+export async function dropCachedRetentionContaining(tx: DbTx, shop: string, days: string[]): Promise<void> {
+  if (days.length === 0) return;
+  if (days.length > MAX_DAYS_TO_MATCH) return dropCachedRetention(tx, shop);
+  await tx.retentionCache.deleteMany({ where: { shop, OR: days.map((day) => ({ fromDay: { lte: day }, toDay: { gte: day } })) } });
+}

@@ -8,7 +8,7 @@ import type { DbTx } from "../db";
 import { recordCheckoutOutcomes, toCents } from "../cart-recovery/figures";
 import { phoneCountry } from "../identity";
 import { localDate } from "./period";
-import { dropCachedRetention } from "./retention-cache";
+import { dropCachedRetention, dropCachedRetentionContaining } from "./retention-cache";
 
 /**
  * The onboarding test message goes to the merchant, not to a shopper, and is written outside the outbox's write
@@ -211,8 +211,12 @@ async function isSubscriber(tx: DbTx, shop: string, customerId: string): Promise
  * transition or a consent learning its phone (by phone), a customer's phone changing (by customer).
  */
 export async function refreshSubscribers(tx: DbTx, shop: string, by: { phone: string } | { customerId: string }): Promise<void> {
-  // By customer: the customer's phone changed, so the customer now reads another consent's log, in the past too.
-  if ("customerId" in by) await dropCachedRetention(tx, shop);
+  // By customer: the customer's phone changed, so the customer now reads another consent's log, in the past too —
+  // in the periods where the customer ordered (a whole shop's kept figures would go with every such order otherwise).
+  if ("customerId" in by) {
+    const days = await tx.customerDay.findMany({ where: { shop, customerId: by.customerId }, select: { day: true } });
+    await dropCachedRetentionContaining(tx, shop, days.map((d) => d.day));
+  }
   const customers = "phone" in by ? await tx.customer.findMany({ where: { shop, phone: by.phone }, select: { id: true } }) : [{ id: by.customerId }];
   for (const { id } of customers) {
     const where = { shop_customerId: { shop, customerId: id } };
