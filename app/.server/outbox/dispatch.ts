@@ -212,6 +212,9 @@ function pursesOf(rates: SharedSendRates, purses: Map<string, TokenPurse>, phone
   return purse;
 }
 
+/** The end of a token's second in which no call starts any more (a call takes a few ms to reach the other end). */
+const SECOND_END_GUARD_MS = 100;
+
 async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, stillToGo: number): Promise<Outcome> {
   const { db, clock, policy } = deps;
   let called = false;
@@ -260,7 +263,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
 
     const purse = deps.sendRates ? pursesOf(deps.sendRates, round.purses, route.phoneNumberId) : null;
     const token = purse ? await round.takeToken(purse, clock.now(), stillToGo) : route.bucket?.take(now) ?? { ok: true };
-    const tokenValidUntil = token.ok && "validUntil" in token ? token.validUntil : null;
+    const tokenValidUntil = token.ok && "validUntil" in token ? (token.validUntil as Date) : null;
     if (!token.ok) {
       await backToScheduled(deps, round, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
       return "deferred";
@@ -318,15 +321,6 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
 
     if (batchFacts && !(await round.markSendStarted(message.id))) return "deferred";
 
-    // A shared token is for one second only: if that second passed meanwhile (prepareSend, the mark), the send needs a new one.
-    if (purse && tokenValidUntil && clock.now() >= tokenValidUntil) {
-      const fresh = await round.takeToken(purse, clock.now(), stillToGo);
-      if (!fresh.ok) {
-        await backToScheduled(deps, round, message, fresh.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
-        return "deferred";
-      }
-    }
-
     // Another language or a change prepareSend made: the row and its timeline say so before the call.
     for (const note of notes) {
       const applied = await transitionMessage(
@@ -336,6 +330,21 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
         { status: "SENDING", reason: eventReason(note.reason, note.detail), source: "worker", at: clock.now() },
       );
       if (!applied) return "deferred"; // No longer ours: nothing was sent.
+    }
+
+    // A shared token is for one second only: if that second passed meanwhile (prepareSend, the marks), the send needs
+    // a new one. Its last moments count as passed: a call started then would reach Meta in the next second, on top of
+    // that second's own tokens (seen: 1,004 received in one second at a rate of 1,000); it waits for the next second.
+    if (purse && tokenValidUntil) {
+      const left = tokenValidUntil.getTime() - clock.now().getTime();
+      if (left > 0 && left <= SECOND_END_GUARD_MS) await new Promise((resolve) => setTimeout(resolve, left));
+      if (clock.now() >= tokenValidUntil) {
+        const fresh = await round.takeToken(purse, clock.now(), stillToGo);
+        if (!fresh.ok) {
+          await backToScheduled(deps, round, message, fresh.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
+          return "deferred";
+        }
+      }
     }
 
     const to = (message.to ?? message.waUserId)!;
