@@ -2,7 +2,6 @@
 // answered; its projection (receive-shopify-event.ts, one transaction) runs afterwards — in the web process when no
 // delivery is waiting to be answered, and in the worker for anything the web process left (a crash, a restart, a
 // burst it had no idle time for). The stored row is the durable hand-over: nothing accepted is lost.
-import { Prisma } from "@prisma/client";
 import { isContention } from "../db";
 import { projectShopifyEvent, type IngestDeps, type ShopifyEvent, type StoredShopifyEvent } from "./receive-shopify-event";
 
@@ -15,24 +14,12 @@ const BATCH = 50;
  * cannot take it, so the route answers 5xx and Shopify delivers it again.
  */
 export async function acceptShopifyEvent({ db, clock }: IngestDeps, event: ShopifyEvent): Promise<"accepted" | "duplicate"> {
-  try {
-    await db.webhookEvent.create({
-      data: {
-        shop: event.shop,
-        webhookId: event.webhookId,
-        topic: event.topic,
-        apiVersion: event.apiVersion ?? null,
-        triggeredAt: event.triggeredAt ?? null,
-        receivedAt: clock.now(),
-        payload: JSON.stringify(event.payload),
-      },
-      select: { id: true },
-    });
-    return "accepted";
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return "duplicate";
-    throw error;
-  }
+  // Raw, not webhookEvent.create: the one statement every delivery waits for, without Prisma's query compiler (a
+  // third of the route's time) and without an exception for a duplicate. The same SQL on SQLite and PostgreSQL.
+  const inserted = await db.$executeRaw`INSERT INTO "WebhookEvent" ("shop", "webhookId", "topic", "apiVersion", "triggeredAt", "receivedAt", "payload")
+    VALUES (${event.shop}, ${event.webhookId}, ${event.topic}, ${event.apiVersion ?? null}, ${event.triggeredAt ?? null}, ${clock.now()}, ${JSON.stringify(event.payload)})
+    ON CONFLICT ("shop", "webhookId") DO NOTHING`;
+  return inserted === 1 ? "accepted" : "duplicate";
 }
 
 export interface DrainOptions {
