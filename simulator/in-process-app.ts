@@ -47,7 +47,8 @@ export async function callRoute(request: Request, options: { file?: string; para
   }
 }
 
+let webhooksModule: Promise<typeof import("../app/webhooks.server")> | undefined;
 async function settleShopifyInbox(): Promise<void> {
-  const { settleShopifyInbox } = (await import(pathToFileURL(path.resolve(routesDir, "../webhooks.server.ts")).href)) as typeof import("../app/webhooks.server");
-  await settleShopifyInbox();
+  webhooksModule ??= import(pathToFileURL(path.resolve(routesDir, "../webhooks.server.ts")).href);
+  await (await webhooksModule).settleShopifyInbox();
 }

@@ -46,6 +46,7 @@ describe("accepting", () => {
     const response = await callRoute(request, { settle: false });
     expect(response.status).toBe(200);
     expect(await db.webhookEvent.count()).toBe(1);
+    const { settleShopifyInbox } = await import("~/webhooks.server");
     await settleShopifyInbox();
     expect(await counts()).toEqual({ pending: 0, events: 1, orders: 1, messages: 1 });
   });
@@ -73,6 +74,7 @@ describe("projecting what was accepted", () => {
     for (let i = 0; i < 12; i++) await acceptShopifyEvent(deps, { ...orderEvent(), payload: germanOrder({ admin_graphql_api_id: `gid://shopify/Order/${700 + i}`, name: `#${700 + i}` }) });
     const [web, other] = await Promise.all([projectPendingShopifyEvents(deps), projectPendingShopifyEvents({ db: worker, clock })]);
     expect(web.failed + other.failed).toBe(0);
+    expect(web.projected + other.projected).toBe(12);
     expect(await counts()).toEqual({ pending: 0, events: 12, orders: 12, messages: 12 });
   });
 });
@@ -114,7 +116,7 @@ describe("an event that cannot be projected", () => {
     const allowOrders = await refuseOrders();
     await projectPendingShopifyEvents(deps).finally(allowOrders);
     expect(await projectPendingShopifyEvents(deps)).toEqual({ projected: 1, failed: 0, contended: false });
-    expect(await db.webhookEvent.findFirstOrThrow()).toMatchObject({ attempts: 1, note: null, processedAt: T0 });
+    expect(await db.webhookEvent.findFirstOrThrow()).toMatchObject({ attempts: 1, note: null, processedAt: clock.now() });
     expect(await counts()).toEqual({ pending: 0, events: 1, orders: 1, messages: 1 });
   });
 });

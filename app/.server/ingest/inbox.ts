@@ -2,7 +2,7 @@
 // answered; its projection (receive-shopify-event.ts, one transaction) runs afterwards — in the web process when no
 // delivery is waiting to be answered, and in the worker for anything the web process left (a crash, a restart, a
 // burst it had no idle time for). The stored row is the durable hand-over: nothing accepted is lost.
-import { isContention } from "../db";
+import { executeDirect, isContention } from "../db";
 import { projectShopifyEvent, type IngestDeps, type ShopifyEvent, type StoredShopifyEvent } from "./receive-shopify-event";
 
 /** Failed projections of one event before it is given up (with its reason in the note): a bug costs a few tries, not a storm. */
@@ -14,11 +14,14 @@ const BATCH = 50;
  * cannot take it, so the route answers 5xx and Shopify delivers it again.
  */
 export async function acceptShopifyEvent({ db, clock }: IngestDeps, event: ShopifyEvent): Promise<"accepted" | "duplicate"> {
-  // Raw, not webhookEvent.create: the one statement every delivery waits for, without Prisma's query compiler (a
-  // third of the route's time) and without an exception for a duplicate. The same SQL on SQLite and PostgreSQL.
-  const inserted = await db.$executeRaw`INSERT INTO "WebhookEvent" ("shop", "webhookId", "topic", "apiVersion", "triggeredAt", "receivedAt", "payload")
-    VALUES (${event.shop}, ${event.webhookId}, ${event.topic}, ${event.apiVersion ?? null}, ${event.triggeredAt ?? null}, ${clock.now()}, ${JSON.stringify(event.payload)})
-    ON CONFLICT ("shop", "webhookId") DO NOTHING`;
+  // Directly on the connection, not webhookEvent.create: the one statement every delivery waits for, without Prisma's
+  // query compiler and request pipeline (half the route's time), and without an exception for a duplicate.
+  const columns = `INSERT INTO "WebhookEvent" ("shop", "webhookId", "topic", "apiVersion", "triggeredAt", "receivedAt", "payload")`;
+  const inserted = await executeDirect(db, {
+    sqlite: `${columns} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("shop", "webhookId") DO NOTHING`,
+    postgresql: `${columns} VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ("shop", "webhookId") DO NOTHING`,
+    args: [event.shop, event.webhookId, event.topic, event.apiVersion ?? null, event.triggeredAt ?? null, clock.now(), JSON.stringify(event.payload)],
+  });
   return inserted === 1 ? "accepted" : "duplicate";
 }
 
@@ -44,10 +47,11 @@ export async function projectPendingShopifyEvents(deps: IngestDeps, options: Dra
   const limit = options.limit ?? Infinity;
   let afterId = 0;
   while (result.projected + result.failed < limit) {
+    const take = Math.min(BATCH, limit - result.projected - result.failed);
     const batch = await deps.db.webhookEvent.findMany({
       where: { processedAt: null, id: { gt: afterId }, ...(options.receivedBefore ? { receivedAt: { lt: options.receivedBefore } } : {}) },
       orderBy: { id: "asc" },
-      take: Math.min(BATCH, limit - result.projected - result.failed),
+      take,
       select: { id: true, shop: true, webhookId: true, topic: true, apiVersion: true, triggeredAt: true, receivedAt: true, payload: true, attempts: true },
     });
     if (batch.length === 0) break;
@@ -57,16 +61,17 @@ export async function projectPendingShopifyEvents(deps: IngestDeps, options: Dra
       const outcome = await projectStored(deps, { ...row, payload: JSON.parse(row.payload) as unknown });
       if (outcome === "contended") return { ...result, contended: true };
       if (outcome === "failed") result.failed += 1;
-      else result.projected += 1;
+      else if (outcome === "projected") result.projected += 1;
     }
+    // A short batch was all there was; what arrived since is the next call's (the web process drains again on a kick).
+    if (batch.length < take) break;
   }
   return result;
 }
 
-async function projectStored(deps: IngestDeps, event: StoredShopifyEvent): Promise<"projected" | "failed" | "contended"> {
+async function projectStored(deps: IngestDeps, event: StoredShopifyEvent): Promise<"projected" | "already" | "failed" | "contended"> {
   try {
-    await projectShopifyEvent(deps, event);
-    return "projected";
+    return (await projectShopifyEvent(deps, event)).status === "already" ? "already" : "projected";
   } catch (error) {
     if (isContention(error)) return "contended";
     await recordFailure(deps, event, error);
