@@ -154,8 +154,8 @@ export interface StoredShopifyEvent extends ShopifyEvent {
  * the result does not depend on how soon after the delivery it is projected.
  */
 export async function projectShopifyEvent(deps: IngestDeps, event: StoredShopifyEvent): Promise<ProjectionOutcome> {
-  // Two events racing on the same keys (the web process and the worker, or two processes): the loser's transaction
-  // fails on a unique constraint and is retried once, when it sees the winner's rows and becomes a no-op.
+  // Two events racing on the same keys (e.g. two deliveries of one order, projected by two processes): the loser's
+  // transaction fails on a unique constraint and is retried, when it sees the winner's rows and projects onto them.
   for (let attempt = 1; ; attempt++) {
     try {
       return await retryOnContention(() => projectOnce(deps, event));
