@@ -60,6 +60,7 @@ const policy = { ...defaultOutboxPolicy, ratePerSecond: RATE, burst: RATE, batch
 
 const stop = new AbortController();
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const worker = runWorker({ db, clock: systemClock, sender, policy, signal: stop.signal, idleMs: 20, rateLimitKey: PHONE_NUMBER_ID });
 while (received.length < MESSAGES && performance.now() - started < 600_000) {
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -68,6 +69,9 @@ while (received.length < MESSAGES && performance.now() - started < 600_000) {
 const elapsedS = (performance.now() - started) / 1000;
 stop.abort();
 const totals = await worker;
+// CPU of this process (worker and simulator) while it sent: on a shared, busy machine the rate moves with the load,
+// the CPU per message much less.
+const cpu = process.cpuUsage(cpuBefore);
 await server.close();
 const states = Object.fromEntries((await db.message.groupBy({ by: ["status"], _count: true })).map((g) => [g.status, g._count]));
 await db.$disconnect();
@@ -86,5 +90,6 @@ console.log(JSON.stringify({
   msgPerSecond: Number((received.length / firstToLastS).toFixed(1)),
   ratioToTarget1000: Number((received.length / firstToLastS / 1000).toFixed(3)),
   maxInAnySecond: maxPerSecond, maxToRate: Number((maxPerSecond / RATE).toFixed(3)),
+  cpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, received.length)).toFixed(3)),
   elapsedSeconds: Number(elapsedS.toFixed(2)),
 }, null, 2));

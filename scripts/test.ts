@@ -10,6 +10,8 @@ mkdirSync(reports, { recursive: true });
 
 let passed = 0;
 let failed = 0;
+/** What failed, repeated just above the last line: CI keeps only the tail of the log. */
+const failures: string[] = [];
 
 function run(label: string, cmd: string, args: string[], env: Record<string, string> = {}): boolean {
   console.log(`\n=== ${label}: ${cmd} ${args.join(" ")}`);
@@ -22,7 +24,20 @@ function run(label: string, cmd: string, args: string[], env: Record<string, str
 
 function gate(label: string, cmd: string, args: string[], env: Record<string, string> = {}): void {
   if (run(label, cmd, args, env)) passed += 1;
-  else failed += 1;
+  else {
+    failed += 1;
+    failures.push(label);
+  }
+}
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? "").split("\n")[0].slice(0, 300);
 }
 
 function suite(label: string, env: Record<string, string>): void {
@@ -30,15 +45,22 @@ function suite(label: string, env: Record<string, string>): void {
   rmSync(report, { force: true });
   const ok = run(`suite (${label})`, "vitest", ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], env);
   try {
-    const json = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number; numTotalTestSuites: number; testResults: { status: string }[] };
+    const json = JSON.parse(readFileSync(report, "utf8")) as VitestReport;
     passed += json.numPassedTests;
     failed += json.numFailedTests;
     // A test file that fails to load has no failed tests but must still fail the run.
-    const brokenFiles = json.testResults.filter((f) => f.status === "failed").length;
-    if (!ok && json.numFailedTests === 0) failed += Math.max(1, brokenFiles);
+    const brokenFiles = json.testResults.filter((f) => f.status === "failed");
+    if (!ok && json.numFailedTests === 0) failed += Math.max(1, brokenFiles.length);
+    for (const file of brokenFiles) {
+      const where = path.relative(root, file.name);
+      const tests = file.assertionResults.filter((t) => t.status === "failed");
+      if (tests.length === 0) failures.push(`${label}: ${where}: ${firstLine(file.message)}`);
+      for (const t of tests) failures.push(`${label}: ${where} > ${t.fullName}: ${firstLine(t.failureMessages[0])}`);
+    }
   } catch {
     console.log(`=== suite (${label}): no report written`);
     failed += 1;
+    failures.push(`${label}: no report written`);
   }
 }
 
@@ -61,5 +83,6 @@ if (pgUrl) {
   console.log("\n=== suite (postgres): SKIPPED — MOMENTO_TEST_POSTGRES_URL is not set (see README, 'Tests on PostgreSQL')");
 }
 
+if (failures.length > 0) console.log(`\n=== failed:\n${failures.map((f) => `- ${f}`).join("\n")}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -4,7 +4,7 @@ import { runBackInStockFanOut } from "~/.server/back-in-stock/fan-out";
 import { backInStockPrepareSend } from "~/.server/back-in-stock/prepare-send";
 import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
 import { prepareSendByFlow } from "~/.server/outbox/prepare-by-flow";
-import { orderConfirmationPrepareSend } from "~/.server/settings/header-image";
+import { orderConfirmationPrepareSend } from "~/.server/automations/order-confirmation-send";
 import { offerPrepareSend } from "~/.server/retention/prepare-send";
 import { runWinBackScheduler } from "~/.server/retention/win-back";
 import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";

@@ -11,7 +11,7 @@ const open: CartRecoveryFacts = { ordered: false, deleted: false, decision: "rem
 const facts = (cart: Partial<CartRecoveryFacts> | null, extra: Partial<SendFacts> = {}): SendFacts => ({
   consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, cartRecovery: cart === null ? null : { ...open, ...cart },
   settings: { flowEnabled: true, quietHours: { start: "21:00", end: "08:00" }, marketingCap: 2 }, recipientZone: { zone: "Europe/Berlin", basis: "phone" },
-  marketingSentInWindow: 0, lastInboundAt: null, ...extra,
+  marketingSentInWindow: 0, lastInboundAt: null, flowTemplate: null, ...extra,
 });
 
 const cases: [string, GateMessage, SendFacts, GateDecision["action"], string?][] = [

@@ -5,7 +5,7 @@ import type { VirtualClock } from "~/.server/clock";
 import { cartRecoveryPrepareSend } from "~/.server/cart-recovery/prepare-send";
 import { nextStep1DueAt, runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { prepareSendByFlow } from "~/.server/outbox/prepare-by-flow";
-import { orderConfirmationPrepareSend } from "~/.server/settings/header-image";
+import { orderConfirmationPrepareSend } from "~/.server/automations/order-confirmation-send";
 import { createAdminGraphql } from "~/.server/shopify-admin/client";
 import { offlineSessionId } from "~/.server/shopify-admin/offline-session";
 import { db } from "~/shopify.server";

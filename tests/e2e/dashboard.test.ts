@@ -51,24 +51,36 @@ async function onScreen(): Promise<Record<string, string>> {
   });
 }
 
+const statsJson = async (query: string) => JSON.stringify(await dashboardData(demoDb!, { now: () => new Date() }, DEMO_SHOP, new URLSearchParams(query)));
+
 /**
  * The demo keeps working (its worker sends, the simulator answers), and a page loaded a moment before its figures
  * change cannot equal stats computed a moment after: wait until the figures of `query` stood still for a second
- * (at most 30 s) before the page loads them.
+ * (at most 30 s) before the page loads them. Returns them, for `checkAgainstStats` to see whether they still stand.
  */
-async function demoAtRest(query: string): Promise<void> {
-  const statsNow = async () => JSON.stringify(await dashboardData(demoDb!, { now: () => new Date() }, DEMO_SHOP, new URLSearchParams(query)));
-  let last = await statsNow();
+async function demoAtRest(query: string): Promise<string> {
+  let last = await statsJson(query);
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const now = await statsNow();
-    if (now === last) return;
+    const now = await statsJson(query);
+    if (now === last) return now;
     last = now;
   }
+  return last;
 }
 
-async function checkAgainstStats(query: string) {
-  const data = await dashboardData(demoDb!, { now: () => new Date() }, DEMO_SHOP, new URLSearchParams(query));
+/**
+ * Compares the page with the stats of `query` — once they are the same as before the page loaded (`before`): if the
+ * demo moved a figure during the load (a loaded machine stretches the second of rest), the page is loaded again.
+ */
+async function checkAgainstStats(query: string, before: string) {
+  let data = await dashboardData(demoDb!, { now: () => new Date() }, DEMO_SHOP, new URLSearchParams(query));
+  for (let reloads = 0; JSON.stringify(data) !== before && reloads < 5; reloads++) {
+    before = JSON.stringify(data);
+    await page.reload();
+    await page.waitForLoadState("networkidle");
+    data = await dashboardData(demoDb!, { now: () => new Date() }, DEMO_SHOP, new URLSearchParams(query));
+  }
   // The URL changes with the new data; React may commit it a moment later: wait until the page names the period.
   await page.locator("[data-period]").filter({ hasText: `${data.period.first} – ${data.period.last}` }).waitFor();
   const expected = expectedFigures(data.stats);
@@ -97,12 +109,12 @@ describe("the dashboard in Chromium", () => {
   }, 30_000);
 
   test(skipReason ?? "shows the stats JSON's figures for the last 30 days, with charts and definitions", async () => {
-    await demoAtRest("preset=30d");
+    const before = await demoAtRest("preset=30d");
     await page.locator('ui-nav-menu a[href="/app"]').click();
     await page.waitForURL((url) => url.pathname === "/app");
     await page.locator('ui-title-bar[title="Dashboard"]').waitFor({ state: "attached" });
     await page.waitForLoadState("networkidle");
-    const data = await checkAgainstStats("preset=30d");
+    const data = await checkAgainstStats("preset=30d", before);
     // The replayed history has orders and messages: no empty state, and the charts drew something.
     expect(data.stats.messages.sent).toBeGreaterThan(0);
     await expect(page.getByText("Nothing to show yet").count()).resolves.toBe(0);
@@ -114,21 +126,23 @@ describe("the dashboard in Chromium", () => {
   }, 120_000);
 
   test(skipReason ?? "the period picker: a preset and a custom range change the figures to the stats of that period", async () => {
-    await demoAtRest("preset=7d");
+    const before7 = await demoAtRest("preset=7d");
     await page.getByLabel("Period").selectOption("7d");
     await page.waitForURL((url) => url.searchParams.get("preset") === "7d");
     await page.waitForLoadState("networkidle");
-    await checkAgainstStats("preset=7d");
+    await checkAgainstStats("preset=7d", before7);
     await screenshot(page, "dashboard-7-days");
 
     const { period } = await dashboardData(demoDb!, { now: () => new Date() }, DEMO_SHOP, new URLSearchParams("preset=90d"));
+    const custom = `preset=custom&from=${period.first}&to=${period.last}`;
+    const beforeCustom = await demoAtRest(custom);
     await page.getByLabel("Period").selectOption("custom");
     await page.getByLabel("From").fill(period.first);
     await page.getByLabel("To (inclusive)").fill(period.last);
     await page.getByRole("button", { name: "Show" }).click();
     await page.waitForURL((url) => url.searchParams.get("preset") === "custom");
     await page.waitForLoadState("networkidle");
-    await checkAgainstStats(`preset=custom&from=${period.first}&to=${period.last}`);
+    await checkAgainstStats(custom, beforeCustom);
     await screenshot(page, "dashboard-custom");
     expect(errors).toEqual([]);
   }, 120_000);

@@ -22,7 +22,10 @@ import { SHOP } from "../outbox/helpers";
 
 const KILLS = 100;
 const PARALLEL = 4;
-const MESSAGES = 400;
+const BATCH = 5;
+// A kill may leave the whole batch the worker had in flight in doubt (its sends share one send-started mark), so the
+// queue must outlast KILLS such batches for every kill to find work, however slowly the machine sends meanwhile.
+const MESSAGES = KILLS * BATCH + 100;
 const RATE = 300;
 const LEASE_MS = 3_000;
 const root = path.resolve(import.meta.dirname, "../..");
@@ -73,7 +76,7 @@ function spawnWorker(): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(process.execPath, [bundle], {
     cwd: root,
     env: {
-      ...process.env, WHATSAPP_API_BASE_URL: server.url, FAULT_BATCH: "5", FAULT_RATE: String(RATE), FAULT_LEASE_MS: String(LEASE_MS),
+      ...process.env, WHATSAPP_API_BASE_URL: server.url, FAULT_BATCH: String(BATCH), FAULT_RATE: String(RATE), FAULT_LEASE_MS: String(LEASE_MS),
     },
     stdio: ["pipe", "pipe", "pipe"],
   });

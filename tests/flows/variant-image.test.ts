@@ -2,7 +2,11 @@
 // orders/create carries variant ids, no images, so the first item's variant image is looked up at send time through
 // the Admin API (the simulator at the network edge), not on the webhook path.
 import { beforeEach, describe, expect, it } from "vitest";
+import { orderConfirmationPrepareSend } from "~/.server/automations/order-confirmation-send";
 import { createVirtualClock, type VirtualClock } from "~/.server/clock";
+import type { Db } from "~/.server/db";
+import { loadSendFacts } from "~/.server/outbox/facts";
+import { defaultOutboxPolicy } from "~/.server/outbox/policy";
 import { suggestedTemplates, TEMPLATE_NAMES } from "~/.server/templates/catalogue";
 import { upsertTemplate } from "~/.server/templates/whatsapp-templates";
 import { getEnv } from "~/env.server";
@@ -70,5 +74,29 @@ describe("order confirmation with an image header looked up at send time", () =>
     expect(admin.calls).toBe(0);
     const [message] = await db.message.findMany({ where: { flow: "order_confirmation" }, include: { events: true } });
     expect(message.events.map((e) => e.reason ?? "").join(" | ")).toContain(`${MERCHANT_TEMPLATE} needs a header image this message does not have; sent with ${TEMPLATE_NAMES.orderConfirmation} instead`);
+  });
+});
+
+describe("the order confirmation's send step reads only what the send's facts do not hold", () => {
+  it("no settings at all, and nothing else when the facts name no mapped template", async () => {
+    createCartHarness(clock, { extraTemplates: [photoTemplate] });
+    await deliver("orders/create", orderWithVariants(1));
+    const message = await db.message.findFirstOrThrow({ where: { flow: "order_confirmation" } });
+    const components = JSON.parse(message.components);
+    const facts = await loadSendFacts(db, message, defaultOutboxPolicy, T0);
+    expect(facts.flowTemplate).toBe(MERCHANT_TEMPLATE);
+
+    const read: string[] = [];
+    const watched = new Proxy(db, { get: (target, key) => (typeof key === "string" && read.push(key), Reflect.get(target, key)) }) as Db;
+    const prepare = orderConfirmationPrepareSend({ db: watched, adminGraphql: null, secretsKey: Buffer.alloc(32) });
+
+    expect(await prepare(message, components, T0, { ...facts, flowTemplate: null })).toEqual({ action: "send" });
+    expect(read).toEqual([]);
+
+    // With the mapping: the synced templates and the order's first variant, never the shop's settings again.
+    await prepare(message, components, T0, facts);
+    expect(read).toContain("whatsAppTemplate");
+    expect(read).toContain("order");
+    expect(read).not.toContain("shop");
   });
 });

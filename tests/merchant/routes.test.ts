@@ -248,6 +248,21 @@ describe("Automations preview with the shop's own data", () => {
     expect(cart.previews.momento_cart_recovery_1_image.en.header).toEqual({ kind: "image", url: image, label: "Product image" });
     expect(cart.previews.momento_cart_recovery_2_discount.en.text).toMatch(/Use code MOMENTO-7KQ2M9XD for 10% off/);
   });
+
+  it("shows the image a send looked up at Shopify for a checkout whose webhook had none, and a placeholder before", async () => {
+    // The real checkouts/create sample: line items with variant_id 808950810 and no image.
+    await deliverShopifyWebhook({ topic: "checkouts/create", payload: (await import("../cart-recovery/helpers")).checkoutPayload("preview-cached") });
+    const { suggestedTemplates } = await import("~/.server/templates/catalogue");
+    const { upsertTemplate } = await import("~/.server/templates/whatsapp-templates");
+    for (const t of suggestedTemplates(APP_URL).filter((t) => t.name === "momento_cart_recovery_1_image")) {
+      await upsertTemplate(db, SHOP, { name: t.name, language: t.language, category: t.category, status: "APPROVED", components: t.components, rejectedReason: null, metaId: null }, new Date());
+    }
+    await db.variantImage.deleteMany();
+    expect((await flowsById()).cart_recovery.previews.momento_cart_recovery_1_image.en.header).toMatchObject({ kind: "placeholder", url: null });
+    const image = "https://cdn.shopify.com/s/files/1/products/ipod-nano.png";
+    await db.variantImage.create({ data: { shop: SHOP, variantId: "808950810", imageUrl: image, fetchedAt: new Date("2020-01-01T00:00:00Z") } });
+    expect((await flowsById()).cart_recovery.previews.momento_cart_recovery_1_image.en.header).toEqual({ kind: "image", url: image, label: "Product image" });
+  });
 });
 
 describe("Setup and Message log pages", () => {

@@ -24,6 +24,8 @@ describe("claimDueMessages", () => {
 
     expect(claimed.map((m) => m.id)).toEqual([older.id, newer.id]);
     const rows = await db.message.findMany({ where: { id: { in: [older.id, newer.id] } } });
+    // The rows come back from the claim's own raw UPDATE: the same values and types as Prisma reads them.
+    expect(claimed).toEqual([older.id, newer.id].map((id) => rows.find((row) => row.id === id)));
     for (const row of rows) {
       expect(row).toMatchObject({ status: "SENDING", claimedBy: "w1", claimedUntil: later(60_000), attempts: 0 });
     }

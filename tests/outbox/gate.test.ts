@@ -12,7 +12,7 @@ const optOut: GateMessage = { ...utility, flow: "opt_out_confirmation" };
 const berlin = { zone: "Europe/Berlin", basis: "phone" } as const;
 const defaults = { flowEnabled: true, quietHours: { start: "21:00", end: "08:00" }, marketingCap: 2 };
 const confirmed: SendFacts = {
-  consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, settings: defaults, recipientZone: berlin, marketingSentInWindow: 0, lastInboundAt: null,
+  consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, settings: defaults, recipientZone: berlin, marketingSentInWindow: 0, lastInboundAt: null, flowTemplate: null,
 };
 
 type Expected = GateDecision["action"] | [GateDecision["action"], string] | [GateDecision["action"], string, Date];

@@ -92,7 +92,7 @@ describe("decideAtSendTime: the recipient's time and attention", () => {
   const reply: GateMessage = { ...cart, flow: "wismo", category: "UTILITY", text: "Your order is on its way." };
   const base: SendFacts = {
     consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null,
-    settings: { flowEnabled: true, quietHours: night, marketingCap: 2 }, recipientZone: zone("Europe/Berlin"), marketingSentInWindow: 0, lastInboundAt: null,
+    settings: { flowEnabled: true, quietHours: night, marketingCap: 2 }, recipientZone: zone("Europe/Berlin"), marketingSentInWindow: 0, lastInboundAt: null, flowTemplate: null,
   };
   const hoursBefore = (now: Date, h: number) => new Date(now.getTime() - h * 3_600_000);
   type Expected = [GateDecision["action"], string?, string?];
@@ -149,7 +149,7 @@ describe("the message log's timeline of a quiet-hours deferral", () => {
     const now = at("2026-03-02T13:00:00Z");
     const decision = decideAtSendTime(
       { flow: "cart_recovery", to: "+819012345678", waUserId: null, category: "MARKETING", orderId: null },
-      { consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, settings: { flowEnabled: true, quietHours: night, marketingCap: 2 }, recipientZone: zone("Asia/Tokyo"), marketingSentInWindow: 0, lastInboundAt: null },
+      { consent: "CONFIRMED", orderCancelled: null, lastSentToRecipientAt: null, settings: { flowEnabled: true, quietHours: night, marketingCap: 2 }, recipientZone: zone("Asia/Tokyo"), marketingSentInWindow: 0, lastInboundAt: null, flowTemplate: null },
       now, defaultOutboxPolicy,
     );
     if (decision.action !== "defer") throw new Error("expected a deferral");

@@ -58,5 +58,5 @@ describe("replay: 1,000 shoppers through the consent lifecycle", () => {
     const stateOf = new Map(consents.map((c) => [c.phone, c.state]));
     const mismatches = Array.from({ length: SHOPPERS }, (_, i) => i).filter((i) => (stateOf.get(phoneOf(i)) ?? "NONE") !== finalState[behaviourOf(i)]);
     expect(mismatches).toEqual([]);
-  }, 180_000); // ~45–55 s on a 2-core machine; the margin is for a loaded one (the whole suite runs files in parallel)
+  }, 420_000); // ~45–55 s on a 2-core machine alone; 190 s seen with the suite and three benchmarks sharing it
 });

@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createWhatsAppClient, interpretResponse } from "~/.server/whatsapp/client";
 import type { TemplateComponent, TemplateSend } from "~/.server/whatsapp/types";
@@ -221,5 +223,95 @@ describe("sendText (free-form answers inside the 24-hour window)", () => {
       messaging_product: "whatsapp", recipient_type: "individual", to: PHONE, type: "text",
       text: { preview_url: true, body: "Deine Bestellung #1001 ist unterwegs." }, biz_opaque_callback_data: "msg-1",
     });
+  });
+});
+
+/** A local HTTP server (the network edge) answering each request with `answer`; counts the connections it gets. */
+async function localServer(answer: (request: IncomingMessage, body: string, response: ServerResponse) => void) {
+  let connections = 0;
+  const server = createServer((request, response) => {
+    let body = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => (body += chunk));
+    request.on("end", () => answer(request, body, response));
+  });
+  server.on("connection", () => (connections += 1));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { baseUrl, close, connections: () => connections };
+}
+
+const overHttp = (baseUrl: string, timeoutMs?: number) =>
+  createWhatsAppClient({ baseUrl, apiVersion: "v23.0", phoneNumberId: "106540352242922", accessToken: TOKEN, timeoutMs });
+
+describe("createWhatsAppClient over node:http (no fetch given)", () => {
+  it("POSTs the same request and reads the answer, reusing one kept-alive connection", async () => {
+    const seen: { method?: string; url?: string; authorization?: string; contentType?: string; body: unknown }[] = [];
+    const server = await localServer((request, body, response) => {
+      seen.push({ method: request.method, url: request.url, authorization: request.headers.authorization, contentType: request.headers["content-type"], body: JSON.parse(body) });
+      response.writeHead(200, { "Content-Type": "application/json" }).end(rawFixture("whatsapp/send_success_template_recorded.json"));
+    });
+    try {
+      const client = overHttp(server.baseUrl);
+      const first = await client.sendTemplate(orderShipped);
+      const second = await client.sendTemplate(orderShipped);
+      expect(first).toMatchObject({ ok: true });
+      expect(second).toEqual(first);
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toEqual({
+        method: "POST", url: "/v23.0/106540352242922/messages", authorization: `Bearer ${TOKEN}`, contentType: "application/json",
+        body: { messaging_product: "whatsapp", recipient_type: "individual", to: PHONE, type: "template", template: { name: "order_shipped", language: { policy: "deterministic", code: "de" }, components: orderShipped.components }, biz_opaque_callback_data: "msg_123" },
+      });
+      expect(server.connections()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reads Meta's error answer like the fetch path", async () => {
+    const server = await localServer((_request, _body, response) => {
+      response.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ error: { message: "(#130429) Rate limit hit", type: "OAuthException", code: 130429, fbtrace_id: "Ax" } }));
+    });
+    try {
+      expect(await overHttp(server.baseUrl).sendTemplate(orderShipped)).toMatchObject({ ok: false, code: 130429, httpStatus: 400, retry: "retry" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("gives up after timeoutMs when no answer comes, and advises a retry", async () => {
+    const server = await localServer(() => undefined);
+    try {
+      const started = Date.now();
+      const result = await overHttp(server.baseUrl, 50).sendTemplate(orderShipped);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(result).toEqual({ ok: false, code: null, httpStatus: null, retry: "retry", reason: "No answer from Meta within 50 ms" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("gives up after timeoutMs when the answer stops halfway", async () => {
+    const server = await localServer((_request, _body, response) => {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.write('{"messaging_product":"whatsapp",');
+    });
+    try {
+      expect(await overHttp(server.baseUrl, 50).sendTemplate(orderShipped)).toEqual({ ok: false, code: null, httpStatus: null, retry: "retry", reason: "No answer from Meta within 50 ms" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("retries when nothing listens, without exposing the error", async () => {
+    const server = await localServer(() => undefined);
+    await server.close();
+    const result = await overHttp(server.baseUrl).sendTemplate(orderShipped);
+    expect(result).toEqual({ ok: false, code: null, httpStatus: null, retry: "retry", reason: "Network error reaching Meta" });
+    expectNoSecrets(result);
   });
 });

@@ -1,10 +1,11 @@
 // Recomputes a shop's rollups from the raw rows (orders, messages, consent events), with the same contribution
 // rules as the incremental hooks in rollups.ts. For a shop whose rows were written around the hooks (an import,
 // a restore, a time-zone change) and as the reference the incremental path is tested against.
-import type { Db } from "../db";
+import { isPostgresClient, type Db } from "../db";
 import { recordCheckoutOutcomes } from "../cart-recovery/figures";
 import { localDate } from "./period";
-import { BUCKET_OF_STATUS, consentMetric, consentRequestContributions, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone } from "./rollups";
+import { dropCachedRetention } from "./retention-cache";
+import { BUCKET_OF_STATUS, consentMetric, consentRequestContributions, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone, summaryContributions } from "./rollups";
 
 const PAGE = 5_000;
 const INSERT_CHUNK = 500;
@@ -31,8 +32,18 @@ async function eachPage<Id, T extends { id: Id }>(load: (after: Id | undefined) 
   }
 }
 
+/**
+ * Table statistics before paging: without them (rows just imported or restored) the planners page through a
+ * shop's messages by (shop, createdAt) and sort every page by id, which grows with the square of the shop's size.
+ * SQLite's PRAGMA optimize analyses only the tables that never were or have grown tenfold since.
+ */
+async function refreshStatistics(db: Db): Promise<void> {
+  await db.$executeRawUnsafe(isPostgresClient(db) ? `ANALYZE "Consent", "Customer", "Order", "Message", "ConsentEvent", "CartRecovery"` : "PRAGMA optimize=0x10002");
+}
+
 export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCounts> {
   forgetTimezones();
+  await refreshStatistics(db);
   const timezone = await shopTimezone(db, shop);
   const dayValues = new Map<string, number>();
   const addDay = (day: string, metric: string, delta: number) => {
@@ -95,7 +106,7 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
     }
     summaries.push({ shop, customerId, firstDay: sorted[0], lastDay: sorted[sorted.length - 1], orders: total, subscriber: subscribers.has(customerId) });
     addDay(sorted[0], "first_orders", 1);
-    addDay(sorted[sorted.length - 1], "last_orders", 1);
+    for (const metric of summaryContributions({ orders: total, subscriber: subscribers.has(customerId) })) addDay(sorted[sorted.length - 1], metric, 1);
     const cohort = sorted[0].slice(0, 7);
     for (const month of new Set(sorted.map((d) => d.slice(0, 7)))) cohortCells.set(`${cohort}|${month}`, (cohortCells.get(`${cohort}|${month}`) ?? 0) + 1);
   }
@@ -160,6 +171,8 @@ export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCount
       await tx.customerDay.deleteMany({ where: { shop } });
       await tx.customerSummary.deleteMany({ where: { shop } });
       await tx.cohortMonth.deleteMany({ where: { shop } });
+      // Computed from what the rebuild replaces (and in the shop's time zone, which may be why it runs).
+      await dropCachedRetention(tx, shop);
       for (let i = 0; i < rollupDays.length; i += INSERT_CHUNK) await tx.rollupDay.createMany({ data: rollupDays.slice(i, i + INSERT_CHUNK) });
       for (let i = 0; i < customerDays.length; i += INSERT_CHUNK) await tx.customerDay.createMany({ data: customerDays.slice(i, i + INSERT_CHUNK) });
       for (let i = 0; i < summaries.length; i += INSERT_CHUNK) await tx.customerSummary.createMany({ data: summaries.slice(i, i + INSERT_CHUNK) });

@@ -8,6 +8,7 @@ import type { DbTx } from "../db";
 import { recordCheckoutOutcomes, toCents } from "../cart-recovery/figures";
 import { phoneCountry } from "../identity";
 import { localDate } from "./period";
+import { dropCachedRetention } from "./retention-cache";
 
 /**
  * The onboarding test message goes to the merchant, not to a shopper, and is written outside the outbox's write
@@ -113,15 +114,20 @@ export async function rollupOrderChanged(tx: DbTx, shop: string, before: OrderFa
   const beforeState = new Map(await Promise.all(touched.map(async (id) => [id, await customerState(tx, shop, id)] as const)));
 
   const deltas: DayDelta[] = [];
+  const customerDays: string[] = [];
   for (const [contribution, sign] of [[old, -1], [now, 1]] as const) {
     if (!contribution) continue;
     deltas.push({ shop, day: contribution.day, metric: "orders", delta: sign }, { shop, day: contribution.day, metric: "revenue_cents", delta: sign * contribution.cents });
     if (contribution.optIn) deltas.push({ shop, day: contribution.day, metric: "opt_in_orders", delta: sign });
     const customerId = contribution.customerKey ? idOf.get(contribution.customerKey) : undefined;
-    if (customerId) await addCustomerOrders(tx, shop, customerId, contribution.day, sign);
+    if (!customerId) continue;
+    await addCustomerOrders(tx, shop, customerId, contribution.day, sign);
+    customerDays.push(contribution.day);
   }
   await addToDays(tx, deltas);
   for (const id of touched) await applyCustomerChange(tx, shop, id, beforeState.get(id)!, await customerState(tx, shop, id));
+  // A customer's orders on a day: the retention of every period ending after it may change.
+  if (customerDays.length) await dropCachedRetention(tx, shop, customerDays.sort()[0]);
 }
 
 async function addCustomerOrders(tx: DbTx, shop: string, customerId: string, day: string, delta: number): Promise<void> {
@@ -152,9 +158,28 @@ function cohortCells(state: CustomerState): string[] {
   return [...new Set(state.days.map((d) => `${cohort}|${d.slice(0, 7)}`))];
 }
 
+/**
+ * What a customer's summary adds to the day sums on the day of the last order: `last_orders`, `only_orders` for a
+ * customer with one order (returning in no period), and both again as `…_subscribed` while the subscriber flag is
+ * set. A period that ends after every order (the dashboard's) reads its customers and their split from these sums.
+ */
+export function summaryContributions(summary: { orders: number; subscriber: boolean }): string[] {
+  const metrics = summary.orders === 1 ? ["last_orders", "only_orders"] : ["last_orders"];
+  return summary.subscriber ? [...metrics, ...metrics.map((m) => `${m}_subscribed`)] : metrics;
+}
+
 async function applyCustomerChange(tx: DbTx, shop: string, customerId: string, before: CustomerState, after: CustomerState): Promise<void> {
-  const ends = (s: CustomerState) => (s.days.length ? [{ metric: "first_orders", day: s.days[0] }, { metric: "last_orders", day: s.days[s.days.length - 1] }] : []);
-  await addToDays(tx, [...ends(before).map((e) => ({ shop, ...e, delta: -1 })), ...ends(after).map((e) => ({ shop, ...e, delta: 1 }))]);
+  const where = { shop_customerId: { shop, customerId } };
+  // A new summary reads its consent; an existing one keeps its flag, which the consent and customer write points keep.
+  const existing = before.days.length ? await tx.customerSummary.findUnique({ where, select: { subscriber: true } }) : null;
+  const subscribedBefore = existing?.subscriber ?? false;
+  const subscriber = after.days.length === 0 ? false : existing ? subscribedBefore : await isSubscriber(tx, shop, customerId);
+  const ends = (s: CustomerState, flag: boolean) => {
+    if (s.days.length === 0) return [];
+    const lastDay = s.days[s.days.length - 1];
+    return [{ metric: "first_orders", day: s.days[0] }, ...summaryContributions({ orders: s.orders, subscriber: flag }).map((metric) => ({ metric, day: lastDay }))];
+  };
+  await addToDays(tx, [...ends(before, subscribedBefore).map((e) => ({ shop, ...e, delta: -1 })), ...ends(after, subscriber).map((e) => ({ shop, ...e, delta: 1 }))]);
   for (const [i, link] of after.links.entries()) {
     const want = dayLinks(after.days, i);
     if (link.prevDay !== want.prevDay || link.nextDay !== want.nextDay) {
@@ -166,14 +191,11 @@ async function applyCustomerChange(tx: DbTx, shop: string, customerId: string, b
   for (const cell of cellsBefore) if (!cellsAfter.has(cell)) await addToCohort(tx, shop, cell, -1);
   for (const cell of cellsAfter) if (!cellsBefore.has(cell)) await addToCohort(tx, shop, cell, 1);
 
-  const where = { shop_customerId: { shop, customerId } };
   if (after.days.length === 0) {
     await tx.customerSummary.deleteMany({ where: { shop, customerId } });
     return;
   }
   const summary = { firstDay: after.days[0], lastDay: after.days[after.days.length - 1], orders: after.orders };
-  // A new summary reads its consent; an existing one keeps its flag, which the consent and customer write points keep.
-  const subscriber = before.days.length === 0 ? await isSubscriber(tx, shop, customerId) : false;
   await tx.customerSummary.upsert({ where, create: { shop, customerId, ...summary, subscriber }, update: summary });
 }
 
@@ -189,9 +211,19 @@ async function isSubscriber(tx: DbTx, shop: string, customerId: string): Promise
  * transition or a consent learning its phone (by phone), a customer's phone changing (by customer).
  */
 export async function refreshSubscribers(tx: DbTx, shop: string, by: { phone: string } | { customerId: string }): Promise<void> {
+  // By customer: the customer's phone changed, so the customer now reads another consent's log, in the past too.
+  if ("customerId" in by) await dropCachedRetention(tx, shop);
   const customers = "phone" in by ? await tx.customer.findMany({ where: { shop, phone: by.phone }, select: { id: true } }) : [{ id: by.customerId }];
   for (const { id } of customers) {
-    await tx.customerSummary.updateMany({ where: { shop, customerId: id }, data: { subscriber: await isSubscriber(tx, shop, id) } });
+    const where = { shop_customerId: { shop, customerId: id } };
+    const summary = await tx.customerSummary.findUnique({ where, select: { lastDay: true, orders: true, subscriber: true } });
+    if (!summary) continue;
+    const subscriber = await isSubscriber(tx, shop, id);
+    if (subscriber === summary.subscriber) continue;
+    await tx.customerSummary.update({ where, data: { subscriber } });
+    // The `…_subscribed` day sums follow the flag.
+    const moved = summaryContributions({ orders: summary.orders, subscriber: true }).filter((m) => m.endsWith("_subscribed"));
+    await addToDays(tx, moved.map((metric) => ({ shop, day: summary.lastDay, metric, delta: subscriber ? 1 : -1 })));
   }
 }
 
@@ -345,6 +377,8 @@ export function consentRequestContributions(log: ConsentLogEntry[], timezone: st
 /** Hook for a consent transition that was recorded (a ConsentEvent was appended). */
 export async function rollupConsentTransition(tx: DbTx, shop: string, event: { id: number; consentId: string; toState: string; at: Date }): Promise<void> {
   const timezone = await shopTimezone(tx, shop);
+  // The consent's state at the end of every period ending after the event's day.
+  await dropCachedRetention(tx, shop, localDate(event.at, timezone));
   const deltas: DayDelta[] = [{ shop, day: localDate(event.at, timezone), metric: consentMetric(event.toState), delta: 1 }];
   if (event.toState === "REQUESTED" || event.toState === "CONFIRMED") {
     // The consent's requests before and after this event: a request links to the previous one, a first confirmation
@@ -362,4 +396,5 @@ export async function deleteRollups(tx: DbTx, shop: string): Promise<void> {
   await tx.customerDay.deleteMany({ where: { shop } });
   await tx.customerSummary.deleteMany({ where: { shop } });
   await tx.cohortMonth.deleteMany({ where: { shop } });
+  await dropCachedRetention(tx, shop);
 }

@@ -2,7 +2,8 @@
 // here, exactly as defined in METRICS.md. It reads the rollups (rollups.ts, decision 010), never raw orders
 // or messages; feedback answers and (for the subscriber split of a period in the past) the consents changed since
 // its end are read where they are kept, the cart-recovery figures from
-// each checkout's outcome columns (cart-recovery/figures.ts).
+// each checkout's outcome columns (cart-recovery/figures.ts). A past period's retention is kept once computed
+// (retention-cache.ts).
 //
 // P is a run of whole local days in the shop's time zone: instants that are not a local midnight are
 // widened to the days that hold them (the rollups are per local day).
@@ -12,6 +13,7 @@ import type { Flow } from "../automations/types";
 import { cartRecoveryStats, formatCents, type CartRecoveryStats, type SentReminders } from "../cart-recovery/figures";
 import { effectiveSettings, parseStoredJson } from "../settings/store";
 import { addDays, localDate, startOfLocalDay } from "./period";
+import { cachedPastRetention, type RetentionCounts } from "./retention-cache";
 import { BUCKET_OF_STATUS, CONSENT_REQUEST_PREFIX, parseConsentRequestMetric } from "./rollups";
 
 export { BUCKET_OF_STATUS };
@@ -87,8 +89,10 @@ function emptyCounts(): MessageCounts {
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
+type MetricSums = { metric: string; _sum: { value: number | null } }[];
+
 /** The cart reminders that went out, from the rollup's `reminders_sent:<country>:<category>` sums. */
-function sentReminders(totals: { metric: string; _sum: { value: number | null } }[]): SentReminders[] {
+function sentReminders(totals: MetricSums): SentReminders[] {
   return totals.flatMap(({ metric, _sum }) => {
     if (!metric.startsWith("reminders_sent:") || !_sum.value) return [];
     const [, country, category] = metric.split(":");
@@ -118,6 +122,8 @@ const monthsBetween = (a: string, b: string) => {
 export interface StatsOptions {
   /** Only the summary figures (the dashboard's comparison with the previous period): `daily` and `retention.cohorts` are left empty. */
   summaryOnly?: boolean;
+  /** false: a past period's retention is computed, not read from RetentionCache (what the cache is tested against). */
+  cache?: boolean;
 }
 
 export async function computeStats(db: DbTx, period: StatsPeriod, options: StatsOptions = {}): Promise<Stats> {
@@ -142,7 +148,7 @@ export async function computeStats(db: DbTx, period: StatsPeriod, options: Stats
         SUM(CASE WHEN "metric" LIKE 'msg:%:read' THEN "value" ELSE 0 END) AS "read"
       FROM "RollupDay" WHERE "shop" = ${shop} AND "day" >= ${fromDay} AND "day" < ${toDay}
       GROUP BY "day"`,
-    retentionFigures(db, shop, { fromDay, toDay, to }, settings.lapsedAfterDays, !options.summaryOnly),
+    retentionFigures(db, shop, { fromDay, toDay, to, timezone }, settings.lapsedAfterDays, { withCohorts: !options.summaryOnly, useCache: options.cache !== false, totals: totalsQuery }),
     npsFigures(db, shop, from, to),
     totalsQuery.then((rows) => cartRecoveryStats(db, { shop, from, to }, sentReminders(rows))),
   ]);
@@ -214,15 +220,16 @@ async function sumOfMetric(db: DbTx, shop: string, metric: string, days: { fromD
 async function retentionFigures(
   db: DbTx,
   shop: string,
-  p: { fromDay: string; toDay: string; to: Date },
+  p: { fromDay: string; toDay: string; to: Date; timezone: string },
   lapsedAfterDays: number,
-  withCohorts: boolean,
+  { withCohorts, useCache, totals }: { withCohorts: boolean; useCache: boolean; totals: Promise<MetricSums> },
 ): Promise<Stats["retention"]> {
-  const { fromDay, toDay, to } = p;
+  const { fromDay, toDay, to, timezone } = p;
   const cutoffDay = addDays(toDay, -lapsedAfterDays);
-  // A period that ends after every order (the dashboard's, ending today) is read from CustomerSummary alone: its
-  // customers are those whose last order is in it, all their orders are before `to`. Otherwise from the period's
-  // CustomerDay rows: a customer's first row in P is the one whose previous order day is before P.
+  // A period that ends after every order (the dashboard's, ending today) is read from the customers' summaries (as
+  // day sums, or as rows when a consent changed since): its customers are those whose last order is in it, all their
+  // orders are before `to`. Otherwise from the period's CustomerDay rows: a customer's first row in P is the one whose
+  // previous order day is before P; those figures are kept once computed (retention-cache.ts).
   const [changedSinceTo, orderedSinceTo, withOrderBefore] = await Promise.all([
     db.consentEvent.findFirst({ where: { shop, at: { gte: to } }, select: { id: true } }),
     db.customerSummary.findFirst({ where: { shop, lastDay: { gte: toDay } }, select: { customerId: true } }),
@@ -243,9 +250,17 @@ async function retentionFigures(
   const isSubscriber = changedSinceTo
     ? Prisma.sql`COALESCE(ch."subscriber", CASE WHEN s."subscriber" THEN 1 ELSE 0 END)`
     : Prisma.sql`CASE WHEN s."subscriber" THEN 1 ELSE 0 END`;
+  type GroupRow = { is_returning: unknown; is_subscriber: unknown; customers: unknown };
+  const asGroups = (rows: GroupRow[]) => rows.map((g) => ({ returning: num(g.is_returning), subscriber: num(g.is_subscriber), customers: num(g.customers) }));
+  // Lapsed: among customers with an order before `to`, no order on a local day within lapsedAfterDays before `to`:
+  // those whose last order of all is before the cut-off, and, for periods in the past, those who ordered before the
+  // cut-off and again after `to`, but not in between: their first order from `to` on follows one before the cut-off.
+  const quietSince = () => sumOfMetric(db, shop, "last_orders", { toDay: cutoffDay });
+
   // Returning: an order before P, or two or more orders up to `to` (on that first day, or a next day before `to`).
-  const groups = orderedSinceTo
-    ? await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
+  const pastPeriod = async (): Promise<RetentionCounts> => {
+    const [groups, quiet, laterOnly] = await Promise.all([
+      db.$queryRaw<GroupRow[]>`
       SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
         SELECT CASE WHEN d."prevDay" IS NOT NULL OR d."orders" >= 2 OR d."nextDay" < ${toDay} THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
         FROM "CustomerDay" d
@@ -254,27 +269,47 @@ async function retentionFigures(
         ${changedSince}
         WHERE d."shop" = ${shop} AND d."day" >= ${fromDay} AND d."day" < ${toDay} AND (d."prevDay" IS NULL OR d."prevDay" < ${fromDay})
           AND s."shop" = ${shop} AND s."customerId" = d."customerId"
-      ) x GROUP BY x.is_returning, x.is_subscriber`
-    : await db.$queryRaw<{ is_returning: unknown; is_subscriber: unknown; customers: unknown }[]>`
+      ) x GROUP BY x.is_returning, x.is_subscriber`,
+      quietSince(),
+      db.customerDay.count({ where: { shop, day: { gte: toDay }, prevDay: { lt: cutoffDay } } }),
+    ]);
+    return { groups: asGroups(groups), lapsed: quiet + laterOnly };
+  };
+  // No consent changed since `to` either: the summaries' flags are the state at `to`, and the four groups are sums of
+  // P's days (rollups.ts summaryContributions), fetched with the totals.
+  const currentFromSums = async (): Promise<RetentionCounts> => {
+    const sums = new Map((await totals).map((r) => [r.metric, r._sum.value ?? 0]));
+    const [last, lastSub, only, onlySub] = ["last_orders", "last_orders_subscribed", "only_orders", "only_orders_subscribed"].map((m) => sums.get(m) ?? 0);
+    const groups = [
+      { returning: 1, subscriber: 1, customers: lastSub - onlySub },
+      { returning: 0, subscriber: 1, customers: onlySub },
+      { returning: 1, subscriber: 0, customers: last - lastSub - (only - onlySub) },
+      { returning: 0, subscriber: 0, customers: only - onlySub },
+    ];
+    return { groups, lapsed: await quietSince() };
+  };
+  const currentFromRows = async (): Promise<RetentionCounts> => {
+    const [rows, quiet] = await Promise.all([
+      db.$queryRaw<GroupRow[]>`
       SELECT x.is_returning, x.is_subscriber, COUNT(*) AS customers FROM (
         SELECT CASE WHEN s."firstDay" < ${fromDay} OR s."orders" >= 2 THEN 1 ELSE 0 END AS is_returning, ${isSubscriber} AS is_subscriber
         FROM "CustomerSummary" s ${changedSince} WHERE s."shop" = ${shop} AND s."lastDay" >= ${fromDay}
-      ) x GROUP BY x.is_returning, x.is_subscriber`;
+      ) x GROUP BY x.is_returning, x.is_subscriber`,
+      quietSince(),
+    ]);
+    return { groups: asGroups(rows), lapsed: quiet };
+  };
+  let counts: RetentionCounts;
+  if (!orderedSinceTo) counts = changedSinceTo ? await currentFromRows() : await currentFromSums();
+  else if (useCache) counts = await cachedPastRetention(db, { shop, timezone, fromDay, toDay, lapsedAfterDays }, pastPeriod);
+  else counts = await pastPeriod();
+  const { groups, lapsed } = counts;
   const group = (subscriber: boolean | null): GroupRetention => {
-    const rows = groups.filter((g) => subscriber === null || num(g.is_subscriber) === (subscriber ? 1 : 0));
-    const customers = rows.reduce((s, g) => s + num(g.customers), 0);
-    const returning = rows.filter((g) => num(g.is_returning) === 1).reduce((s, g) => s + num(g.customers), 0);
+    const rows = groups.filter((g) => subscriber === null || g.subscriber === (subscriber ? 1 : 0));
+    const customers = rows.reduce((s, g) => s + g.customers, 0);
+    const returning = rows.filter((g) => g.returning === 1).reduce((s, g) => s + g.customers, 0);
     return { customers, returningCustomerRate: ratio(returning, customers) };
   };
-
-  // Lapsed: among customers with an order before `to`, no order on a local day within lapsedAfterDays before `to`.
-  // Those whose last order of all is before the cut-off, and, only for periods in the past, those who ordered before
-  // the cut-off and again after `to`, but not in between: their first order from `to` on follows one before the cut-off.
-  const [quietSince, laterOnly] = await Promise.all([
-    sumOfMetric(db, shop, "last_orders", { toDay: cutoffDay }),
-    orderedSinceTo ? db.customerDay.count({ where: { shop, day: { gte: toDay }, prevDay: { lt: cutoffDay } } }) : 0,
-  ]);
-  const lapsed = quietSince + laterOnly;
 
   const lastMonth = monthOf(addDays(toDay, -1));
   const firstCohort = addMonths(lastMonth, -(COHORT_MONTHS - 1));

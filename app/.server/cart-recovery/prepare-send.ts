@@ -9,7 +9,7 @@ import type { Message } from "@prisma/client";
 import { discountComponents, parseCartItems, stepOfDedupeKey } from "../automations/cart-recovery";
 import { firstVariantId } from "../templates/media-header";
 import type { PrepareResult, PrepareSend } from "../outbox/dispatch";
-import { CART_RECOVERY_FLOW, syncedParameterCount, templateCheck } from "../outbox/gate";
+import { CART_RECOVERY_FLOW, syncedParameterCount, templateCheck, type SendFacts } from "../outbox/gate";
 import { TEMPLATE_NAMES, templateLanguage } from "../templates/catalogue";
 import { loadTemplateApproval } from "../templates/whatsapp-templates";
 import type { TemplateComponent } from "../whatsapp/types";
@@ -25,7 +25,7 @@ const CLOSED: Record<string, PrepareResult> = {
 const closedResult = (reason: string): PrepareResult => CLOSED[reason] ?? { action: "cancel", reason: "not_tracked", detail: "The checkout is closed." };
 
 export function cartRecoveryPrepareSend(deps: DiscountDeps & { log?: (line: string) => void }): PrepareSend {
-  return async (message: Message, components: TemplateComponent[], now: Date): Promise<PrepareResult> => {
+  return async (message: Message, components: TemplateComponent[], now: Date, facts: SendFacts): Promise<PrepareResult> => {
     if (message.flow !== CART_RECOVERY_FLOW || !message.checkoutToken) return { action: "send" };
     const { db } = deps;
     const token = message.checkoutToken;
@@ -43,7 +43,7 @@ export function cartRecoveryPrepareSend(deps: DiscountDeps & { log?: (line: stri
         const checkout = await db.checkout.findUnique({ where: { shop_token: { shop: message.shop, token } }, select: { lineItems: true } });
         return firstVariantId(parseCartItems(checkout?.lineItems ?? null));
       };
-      const withImage = await variantImageHeader(deps, message, components, cartVariant, now);
+      const withImage = await variantImageHeader(deps, message, components, cartVariant, now, facts);
       return withImage?.action === "send" ? { ...withImage, recheck } : withImage ?? { action: "send", recheck };
     }
     if (step !== 2 || message.template !== TEMPLATE_NAMES.cartRecovery2) return { action: "send", recheck };

@@ -4,6 +4,7 @@
 import type { Consent } from "@prisma/client";
 import type { DbTx } from "../db";
 import { refreshSubscribers, rollupConsentTransition } from "../analytics/rollups";
+import { dropCachedRetention } from "../analytics/retention-cache";
 
 export type ConsentState = "NONE" | "REQUESTED" | "CONFIRMED" | "REVOKED" | "REDACTED";
 
@@ -76,6 +77,7 @@ export async function transitionConsent(tx: DbTx, change: ConsentChange): Promis
       ? await tx.consent.update({ where: { id: existing.id }, data: identity })
       : await tx.consent.create({ data: { shop: change.shop, state: "NONE", updatedAt: change.at, ...identity } });
     if (consent.phone && !existing?.phone) await refreshSubscribers(tx, change.shop, { phone: consent.phone });
+    if (consent.phone && existing && !existing.phone) await dropCachedRetention(tx, change.shop);
     return { changed: false, from, consent, eventId: null };
   }
   const consent = existing
@@ -85,6 +87,8 @@ export async function transitionConsent(tx: DbTx, change: ConsentChange): Promis
     data: { consentId: consent.id, shop: change.shop, fromState: from, toState: change.to, source: change.source, evidence: JSON.stringify(change.evidence), at: change.at },
   });
   await rollupConsentTransition(tx, change.shop, event);
+  // A consent that learns its phone: the customers with that phone read its log from now on, for past periods too.
+  if (consent.phone && existing && !existing.phone) await dropCachedRetention(tx, change.shop);
   if (consent.phone && (from === "CONFIRMED" || change.to === "CONFIRMED" || !existing?.phone)) await refreshSubscribers(tx, change.shop, { phone: consent.phone });
   if ((change.to === "CONFIRMED" || change.to === "REVOKED") && change.writeBack !== false) {
     await tx.shopifySync.create({

@@ -9,6 +9,7 @@ import type { ShopContext } from "../ingest/projections";
 import { transitionConsent } from "../consent/state";
 import type { Subject } from "./subject";
 import { deleteRollups, refreshSubscribers } from "../analytics/rollups";
+import { dropCachedRetention } from "../analytics/retention-cache";
 
 export interface RedactionCounts {
   customers: number;
@@ -74,6 +75,8 @@ export async function redactCustomer(tx: DbTx, shop: ShopContext, subject: Subje
       });
     }
     await tx.consent.update({ where: { id: c.id }, data: { phone: null, waUserId: null, customerId: null } });
+    // Customers with that phone no longer read its log, for past periods too.
+    if (c.phone) await dropCachedRetention(tx, shop.domain);
     const events = await tx.consentEvent.findMany({ where: { consentId: c.id }, select: { id: true, evidence: true } });
     for (const e of events) await tx.consentEvent.update({ where: { id: e.id }, data: { evidence: anonymousEvidence(e.evidence) } });
     // Queued write-backs carry the phone; the customer is gone from Shopify as well, so they are moot.

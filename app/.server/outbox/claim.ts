@@ -1,10 +1,12 @@
-// Claiming due messages: SCHEDULED → SENDING with a lease, and a "claimed" MessageEvent per row.
+// Claiming due messages: SCHEDULED → SENDING with a lease, and a "claimed" MessageEvent per row, in one transaction.
 // PostgreSQL: one statement selects the due rows FOR UPDATE SKIP LOCKED, marks them and appends their events, so
-// M workers take disjoint batches without waiting for each other. SQLite (one writer at a time anyway): each row is
-// taken with a conditional update on its status, so of two workers racing for a row exactly one wins.
+// M workers take disjoint batches without waiting for each other. SQLite (one writer at a time anyway): one
+// conditional UPDATE takes the due rows, so of two workers racing for a row exactly one wins, and one INSERT appends
+// their events. Raw SQL because the claim runs every round on the worker's hot path (issue #8): the claimed rows come
+// back from the UPDATE itself (RETURNING, SQLite ≥ 3.35), instead of being read again through Prisma's slower path.
 import { Prisma, type Message } from "@prisma/client";
 import { isPostgresClient, type Db } from "../db";
-import { eventReason, isContention, retryOnContention, transitionMessage } from "./events";
+import { eventReason, isContention, retryOnContention } from "./events";
 
 export interface ClaimOptions {
   now: Date;
@@ -16,64 +18,35 @@ export interface ClaimOptions {
 /** Claims up to `limit` due messages, oldest sendAfter first, and returns the claimed rows (now SENDING). */
 export async function claimDueMessages(db: Db, { now, workerId, limit, leaseMs }: ClaimOptions): Promise<Message[]> {
   if (limit <= 0) return [];
-  const claimedIds = isPostgresClient(db)
-    ? await claimSkipLocked(db, { now, workerId, limit, leaseMs })
-    : await claimOneByOne(db, { now, workerId, limit, leaseMs });
-  if (claimedIds.length === 0) return [];
-  const rows = await db.message.findMany({ where: { id: { in: claimedIds }, status: "SENDING", claimedBy: workerId } });
-  const order = new Map(claimedIds.map((id, index) => [id, index]));
-  return rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-}
-
-async function claimSkipLocked(db: Db, { now, workerId, limit, leaseMs }: ClaimOptions): Promise<string[]> {
   const claimedUntil = new Date(now.getTime() + leaseMs);
   const reason = eventReason("claimed", `Claimed by worker ${workerId} until ${claimedUntil.toISOString()}.`);
+  const due = Prisma.sql`SELECT "id" FROM "Message"
+    WHERE "status" = 'SCHEDULED' AND "sendAfter" <= ${now}
+    ORDER BY "sendAfter" ASC, "createdAt" ASC, "id" ASC
+    LIMIT ${limit}`;
+  const claim = Prisma.sql`"status" = 'SENDING', "claimedBy" = ${workerId}, "claimedUntil" = ${claimedUntil}, "sendStartedAt" = NULL`;
   const rows = await retryOnContention(() =>
-    db.$queryRaw<{ id: string; sendAfter: Date; createdAt: Date }[]>(Prisma.sql`
-      WITH due AS (
-        SELECT "id" FROM "Message"
-        WHERE "status" = 'SCHEDULED' AND "sendAfter" <= ${now}
-        ORDER BY "sendAfter" ASC, "createdAt" ASC, "id" ASC
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
-      ), claimed AS (
-        UPDATE "Message" AS m SET "status" = 'SENDING', "claimedBy" = ${workerId}, "claimedUntil" = ${claimedUntil},
-          "sendStartedAt" = NULL
-        FROM due WHERE m."id" = due."id"
-        RETURNING m."id", m."sendAfter", m."createdAt"
-      ), logged AS (
-        INSERT INTO "MessageEvent" ("messageId", "status", "reason", "source", "at")
-        SELECT "id", 'SENDING', ${reason}, 'worker', ${now} FROM claimed
-      )
-      SELECT "id", "sendAfter", "createdAt" FROM claimed`),
-  );
-  return rows
-    .sort((a, b) => a.sendAfter.getTime() - b.sendAfter.getTime() || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
-    .map((row) => row.id);
-}
-
-async function claimOneByOne(db: Db, { now, workerId, limit, leaseMs }: ClaimOptions): Promise<string[]> {
-  const due = await db.message.findMany({
-    where: { status: "SCHEDULED", sendAfter: { lte: now } },
-    orderBy: [{ sendAfter: "asc" }, { createdAt: "asc" }, { id: "asc" }],
-    take: limit,
-    select: { id: true },
+    isPostgresClient(db)
+      ? db.$queryRaw<Message[]>`
+          WITH due AS (${due} FOR UPDATE SKIP LOCKED),
+          claimed AS (UPDATE "Message" AS m SET ${claim} FROM due WHERE m."id" = due."id" RETURNING m.*),
+          logged AS (
+            INSERT INTO "MessageEvent" ("messageId", "status", "reason", "source", "at")
+            SELECT "id", 'SENDING', ${reason}, 'worker', ${now} FROM claimed
+          )
+          SELECT * FROM claimed`
+      : db.$transaction(async (tx) => {
+          const claimed = await tx.$queryRaw<Message[]>`UPDATE "Message" SET ${claim} WHERE "id" IN (${due}) RETURNING *`;
+          if (claimed.length > 0) {
+            await tx.$executeRaw`INSERT INTO "MessageEvent" ("messageId", "status", "reason", "source", "at")
+              SELECT "id", 'SENDING', ${reason}, 'worker', ${now} FROM "Message" WHERE "id" IN (${Prisma.join(claimed.map((row) => row.id))})`;
+          }
+          return claimed;
+        }),
+  ).catch((error: unknown) => {
+    // Still contended after retries: the rows stay SCHEDULED for a later round rather than fail the worker's loop.
+    if (isContention(error)) return [];
+    throw error;
   });
-  const claimedUntil = new Date(now.getTime() + leaseMs);
-  const claimedIds: string[] = [];
-  for (const { id } of due) {
-    const claimed = await transitionMessage(
-      db,
-      // sendAfter is checked again: another worker may have deferred the row since we read it.
-      { id, status: "SCHEDULED", sendAfter: { lte: now } },
-      { claimedBy: workerId, claimedUntil, sendStartedAt: null },
-      { status: "SENDING", reason: eventReason("claimed", `Claimed by worker ${workerId} until ${claimedUntil.toISOString()}.`), source: "worker", at: now },
-    ).catch((error: unknown) => {
-      // Still contended after retries: leave the row SCHEDULED for a later round rather than fail the whole claim.
-      if (isContention(error)) return false;
-      throw error;
-    });
-    if (claimed) claimedIds.push(id);
-  }
-  return claimedIds;
+  return rows.sort((a, b) => a.sendAfter.getTime() - b.sendAfter.getTime() || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
 }

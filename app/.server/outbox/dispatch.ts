@@ -3,6 +3,7 @@ import type { Message, Prisma } from "@prisma/client";
 import type { Clock } from "../clock";
 import type { Db } from "../db";
 import type { SendError, TemplateComponent, WhatsAppSender } from "../whatsapp/types";
+import { groupCommit, leaveSendingMany, markSendStartedMany, type LeaveSending } from "./batch-writes";
 import { claimDueMessages } from "./claim";
 import { eventReason, retryOnContention, transitionMessage, type StatusEvent } from "./events";
 import { batchableForFacts, loadSendFacts, loadSendFactsForBatch } from "./facts";
@@ -50,8 +51,11 @@ export type PrepareResult =
     }
   | { action: "defer"; until: Date; reason: string; detail: string }
   | { action: "cancel"; reason: string; detail: string };
-/** `message.language` is the language the gate chose (the planned one, or its language fallback). */
-export type PrepareSend = (message: Message, components: TemplateComponent[], now: Date) => Promise<PrepareResult>;
+/**
+ * `message.language` is the language the gate chose (the planned one, or its language fallback); `facts` are what the
+ * gate read for this message (the shop's settings, the template's approval), so prepareSend need not read them again.
+ */
+export type PrepareSend = (message: Message, components: TemplateComponent[], now: Date, facts: SendFacts) => Promise<PrepareResult>;
 
 export interface DispatchCounts {
   claimed: number;
@@ -84,7 +88,14 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
   const grant = single ? await single.take(now, policy.batchSize) : null;
   const claimed = await claimDueMessages(db, { now, workerId, limit: grant ? grant.granted : policy.batchSize, leaseMs: policy.leaseMs });
   counts.claimed = claimed.length;
-  const round: Round = { purses: new Map(), takeToken: oneAtATime(takeTokenWithExpiry), notStarted: claimed.length, facts: new Map() };
+  const round: Round = {
+    purses: new Map(), takeToken: oneAtATime(takeTokenWithExpiry), notStarted: claimed.length, facts: new Map(),
+    markSendStarted: groupCommit(async (ids: string[]) => {
+      const marked = await markSendStartedMany(db, workerId, ids, clock.now());
+      return ids.map((id) => marked.has(id));
+    }),
+    leaveSending: groupCommit((items: LeaveSending[]) => leaveSendingMany(db, workerId, items)),
+  };
   if (single && grant) {
     round.purses.set(single.key, { rate: single, grant, left: claimed.length });
     await single.giveBack(grant, grant.granted - claimed.length);
@@ -95,7 +106,7 @@ export async function dispatchDueMessages(deps: DispatchDeps): Promise<DispatchC
   await forEachBounded(groups, policy.sendConcurrency, async (messages) => {
     for (const message of messages) {
       if (deps.signal?.aborted) {
-        const released = await backToScheduled(deps, message, clock.now(), {}, "released", "The worker stopped before handling the message.");
+        const released = await backToScheduled(deps, round, message, clock.now(), {}, "released", "The worker stopped before handling the message.");
         if (released) counts.deferred += 1;
         continue;
       }
@@ -116,6 +127,9 @@ interface Round {
   notStarted: number;
   /** The gate's facts of each recipient's first message, loaded for the whole round; the rest load their own. */
   facts: Map<string, SendFacts>;
+  /** The round's concurrent sends share these writes (batch-writes.ts); each resolves once its own row is written. */
+  markSendStarted: (id: string) => Promise<boolean>;
+  leaveSending: (item: LeaveSending) => Promise<boolean>;
 }
 
 /**
@@ -208,7 +222,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
     // the last ones before the call. One whose facts came with the round's batch is marked right before the call, so
     // a worker killed mid-round leaves only the calls really under way in doubt, not every message of its lanes.
     const batchFacts = round.facts.get(message.id);
-    if (!batchFacts && !(await markSendStarted(deps, message))) return "deferred"; // No longer ours: nothing was sent.
+    if (!batchFacts && !(await round.markSendStarted(message.id))) return "deferred"; // No longer ours: nothing was sent.
     const now = clock.now();
     const facts = batchFacts ?? (await loadSendFacts(db, message, policy, now));
     const decision = decideAtSendTime(message, facts, now, policy);
@@ -216,13 +230,13 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
       case "skip":
       case "cancel": {
         const status = decision.action === "skip" ? "SKIPPED" : "CANCELLED";
-        await leaveSending(deps, message, { statusReason: decision.reason }, {
+        await leaveSending(round, message, { statusReason: decision.reason }, {
           status, reason: eventReason(decision.reason, decision.detail), source: "worker", at: now,
         });
         return decision.action === "skip" ? "skipped" : "cancelled";
       }
       case "defer":
-        await backToScheduled(deps, message, decision.until, {}, decision.reason, decision.detail);
+        await backToScheduled(deps, round, message, decision.until, {}, decision.reason, decision.detail);
         return "deferred";
       case "send":
         break;
@@ -230,7 +244,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
 
     const components = parseComponents(message.components);
     if (components === null) {
-      await leaveSending(deps, message, { statusReason: "invalid_components", failedAt: now }, {
+      await leaveSending(round, message, { statusReason: "invalid_components", failedAt: now }, {
         status: "FAILED", reason: eventReason("invalid_components", "The stored template components are not a JSON array."), source: "worker", at: now,
       });
       return "failed";
@@ -238,7 +252,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
 
     const route = deps.senderFor ? await deps.senderFor(message.shop) : { sender: deps.sender, bucket: deps.bucket, phoneNumberId: deps.sendRates?.defaultKey ?? "" };
     if (message.text !== null && !route.sender.sendText) {
-      await leaveSending(deps, message, { statusReason: "text_not_supported", failedAt: now }, {
+      await leaveSending(round, message, { statusReason: "text_not_supported", failedAt: now }, {
         status: "FAILED", reason: eventReason("text_not_supported", "This WhatsApp sender cannot send free-form text."), source: "worker", at: now,
       });
       return "failed";
@@ -248,7 +262,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
     const token = purse ? await round.takeToken(purse, clock.now(), stillToGo) : route.bucket?.take(now) ?? { ok: true };
     const tokenValidUntil = token.ok && "validUntil" in token ? token.validUntil : null;
     if (!token.ok) {
-      await backToScheduled(deps, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
+      await backToScheduled(deps, round, message, token.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
       return "deferred";
     }
 
@@ -260,13 +274,13 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
     let expected = syncedParameterCount(facts.template, "language" in decision);
     const notes: { reason: string; detail: string }[] = "language" in decision && decision.language !== message.language ? [{ reason: decision.reason, detail: decision.detail }] : [];
     if (deps.prepareSend) {
-      const prepared = await deps.prepareSend({ ...message, language: gateLanguage }, components, clock.now());
+      const prepared = await deps.prepareSend({ ...message, language: gateLanguage }, components, clock.now(), facts);
       if (prepared.action === "defer") {
-        await backToScheduled(deps, message, prepared.until, {}, prepared.reason, prepared.detail);
+        await backToScheduled(deps, round, message, prepared.until, {}, prepared.reason, prepared.detail);
         return "deferred";
       }
       if (prepared.action === "cancel") {
-        await leaveSending(deps, message, { statusReason: prepared.reason }, {
+        await leaveSending(round, message, { statusReason: prepared.reason }, {
           status: "CANCELLED", reason: eventReason(prepared.reason, prepared.detail), source: "worker", at: clock.now(),
         });
         return "cancelled";
@@ -285,7 +299,7 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
       }
       const last = prepared.recheck ? await prepared.recheck() : null;
       if (last?.action === "cancel") {
-        await leaveSending(deps, message, { statusReason: last.reason }, {
+        await leaveSending(round, message, { statusReason: last.reason }, {
           status: "CANCELLED", reason: eventReason(last.reason, last.detail), source: "worker", at: clock.now(),
         });
         return "cancelled";
@@ -296,19 +310,19 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
     const variables = message.text === null ? templateVariablesCheck({ template, language, components: content }, expected) : null;
     if (variables) {
       deps.log?.(`outbox: message ${message.id} skipped: ${variables.reason} (${variables.detail})`);
-      await leaveSending(deps, message, { statusReason: variables.reason }, {
+      await leaveSending(round, message, { statusReason: variables.reason }, {
         status: "SKIPPED", reason: eventReason(variables.reason, variables.detail), source: "worker", at: clock.now(),
       });
       return "skipped";
     }
 
-    if (batchFacts && !(await markSendStarted(deps, message))) return "deferred";
+    if (batchFacts && !(await round.markSendStarted(message.id))) return "deferred";
 
     // A shared token is for one second only: if that second passed meanwhile (prepareSend, the mark), the send needs a new one.
     if (purse && tokenValidUntil && clock.now() >= tokenValidUntil) {
       const fresh = await round.takeToken(purse, clock.now(), stillToGo);
       if (!fresh.ok) {
-        await backToScheduled(deps, message, fresh.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
+        await backToScheduled(deps, round, message, fresh.retryAt, {}, "rate_limited", "The business number's send rate is used up for this moment.");
         return "deferred";
       }
     }
@@ -331,10 +345,10 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
       : await route.sender.sendTemplate({ to, template, language, components: content, bizOpaqueCallbackData: message.id });
     const doneAt = clock.now();
     if (result.ok) {
-      await recordSent(deps, message, result.waMessageId, doneAt);
+      await recordSent(deps, round, message, result.waMessageId, doneAt);
       return "sent";
     }
-    return await recordSendError(deps, message, result, doneAt);
+    return await recordSendError(deps, round, message, result, doneAt);
   } catch (error) {
     const name = error instanceof Error ? error.name : "unknown";
     if (called) {
@@ -344,16 +358,9 @@ async function dispatchOne(deps: DispatchDeps, message: Message, round: Round, s
     // Nothing was sent, so it is safe to try again later; attempts stay as they are.
     deps.log?.(`outbox: message ${message.id} released after an internal error (${name})`);
     const retryAt = new Date(clock.now().getTime() + backoffDelayMs(1, policy.backoff, deps.random));
-    const released = await backToScheduled(deps, message, retryAt, { lastError: `internal: ${name}` }, "internal_error", "The worker hit an error before sending; it will try again.").catch(() => false);
+    const released = await backToScheduled(deps, round, message, retryAt, { lastError: `internal: ${name}` }, "internal_error", "The worker hit an error before sending; it will try again.").catch(() => false);
     return released ? "deferred" : "inDoubt";
   }
-}
-
-async function markSendStarted(deps: DispatchDeps, message: Message): Promise<boolean> {
-  const { count } = await retryOnContention(() =>
-    deps.db.message.updateMany({ where: { id: message.id, status: "SENDING", claimedBy: deps.workerId }, data: { sendStartedAt: deps.clock.now() } }),
-  );
-  return count === 1;
 }
 
 function parseComponents(json: string): TemplateComponent[] | null {
@@ -365,37 +372,34 @@ function parseComponents(json: string): TemplateComponent[] | null {
   }
 }
 
-const releaseClaim = { claimedBy: null, claimedUntil: null } as const;
-
-/** A write from SENDING that only applies while the row is still ours. */
-function leaveSending(deps: DispatchDeps, message: Message, data: Prisma.MessageUpdateManyMutationInput, event: StatusEvent): Promise<boolean> {
-  return transitionMessage(deps.db, { id: message.id, status: "SENDING", claimedBy: deps.workerId }, { ...data, ...releaseClaim }, event);
+/** A write from SENDING (releasing the claim) that only applies while the row is still ours. */
+function leaveSending(round: Round, message: Message, data: Prisma.MessageUpdateManyMutationInput, event: StatusEvent): Promise<boolean> {
+  return round.leaveSending({ message, data, event });
 }
 
 function backToScheduled(
   deps: DispatchDeps,
+  round: Round,
   message: Message,
   sendAfter: Date,
   data: Prisma.MessageUpdateManyMutationInput,
   code: string,
   sentence: string,
 ): Promise<boolean> {
-  return leaveSending(deps, message, { ...data, sendAfter }, {
+  return leaveSending(round, message, { ...data, sendAfter }, {
     status: "SCHEDULED", reason: eventReason(code, `${sentence} Next try at ${sendAfter.toISOString()}.`), source: "worker", at: deps.clock.now(),
   });
 }
 
-async function recordSent(deps: DispatchDeps, message: Message, waMessageId: string, at: Date): Promise<void> {
-  const applied = await leaveSending(deps, message, {
-    waMessageId, sentAt: at, attempts: { increment: 1 }, errorCode: null, statusReason: null,
-  }, { status: "SENT", reason: null, source: "worker", at });
+async function recordSent(deps: DispatchDeps, round: Round, message: Message, waMessageId: string, at: Date): Promise<void> {
+  const applied = await round.leaveSending({ message, sent: { waMessageId }, event: { status: "SENT", reason: null, source: "worker", at } });
   if (!applied) {
     // A status webhook was faster than us and already moved the row on (matched by our id); only count the attempt.
-    await retryOnContention(() => deps.db.message.updateMany({ where: { id: message.id }, data: { attempts: { increment: 1 }, ...releaseClaim } }));
+    await retryOnContention(() => deps.db.message.updateMany({ where: { id: message.id }, data: { attempts: { increment: 1 }, claimedBy: null, claimedUntil: null } }));
   }
 }
 
-async function recordSendError(deps: DispatchDeps, message: Message, error: SendError, at: Date): Promise<Outcome> {
+async function recordSendError(deps: DispatchDeps, round: Round, message: Message, error: SendError, at: Date): Promise<Outcome> {
   const { policy } = deps;
   const attempts = message.attempts + 1;
   const common = { attempts, lastError: error.reason, errorCode: error.code };
@@ -405,7 +409,7 @@ async function recordSendError(deps: DispatchDeps, message: Message, error: Send
     const delayMs = error.retry === "retry_after_24h" ? policy.after131049Ms : backoffDelayMs(attempts, policy.backoff, deps.random);
     const sendAfter = new Date(at.getTime() + delayMs);
     const code = error.retry === "retry_after_24h" ? "retry_after_24h" : "retry_scheduled";
-    await leaveSending(deps, message, { ...common, sendAfter }, {
+    await leaveSending(round, message, { ...common, sendAfter }, {
       status: "SCHEDULED",
       reason: eventReason(code, `Attempt ${attempts} of ${policy.maxAttempts} failed (${error.reason}); next try at ${sendAfter.toISOString()}.`),
       errorCode: error.code,
@@ -418,7 +422,7 @@ async function recordSendError(deps: DispatchDeps, message: Message, error: Send
   const reason = outOfAttempts && error.retry !== "never"
     ? eventReason("out_of_attempts", `Gave up after ${attempts} attempts; last error: ${error.reason}`)
     : error.reason;
-  await leaveSending(deps, message, { ...common, statusReason: error.reason, failedAt: at }, {
+  await leaveSending(round, message, { ...common, statusReason: error.reason, failedAt: at }, {
     status: "FAILED", reason, errorCode: error.code, source: "worker", at,
   });
   return "failed";

@@ -150,6 +150,7 @@ function assembleSendFacts(message: FactsMessage, policy: Pick<OutboxPolicy, "af
     }),
     marketingSentInWindow: loaded.marketingSentInWindow,
     lastInboundAt: loaded.lastInboundAt,
+    flowTemplate: message.flow !== undefined && isSettingsFlow(message.flow) ? settings.flows[message.flow].template : null,
   };
 }
 

@@ -61,6 +61,11 @@ export interface SendFacts {
   marketingSentInWindow: number;
   /** The shopper's last message to the shop, which opens Meta's customer-service window (loaded for free-form messages). */
   lastInboundAt: Date | null;
+  /**
+   * Not the gate's: the synced template the merchant chose for the message's flow instead of the suggested one (the
+   * same settings), null = none. Handed to prepareSend, whose header-image step needs it (settings/header-image.ts).
+   */
+  flowTemplate: string | null;
 }
 
 export interface SendSettings {

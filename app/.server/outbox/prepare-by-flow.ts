@@ -4,8 +4,8 @@
 import type { PrepareSend } from "./dispatch";
 
 export function prepareSendByFlow(byFlow: Record<string, PrepareSend>): PrepareSend {
-  return async (message, components, now) => {
+  return async (message, components, now, facts) => {
     const prepare = byFlow[message.flow];
-    return prepare ? prepare(message, components, now) : { action: "send" };
+    return prepare ? prepare(message, components, now, facts) : { action: "send" };
   };
 }

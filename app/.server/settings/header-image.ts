@@ -6,14 +6,14 @@
 // Throttled or down: the send waits and tries again, a bounded number of times, then the header-less template goes
 // out all the same — a cart reminder or an order confirmation is not held back for a picture.
 import type { Message } from "@prisma/client";
-import type { PrepareResult, PrepareSend } from "../outbox/dispatch";
+import type { PrepareResult } from "../outbox/dispatch";
+import type { SendFacts } from "../outbox/gate";
 import { resolveVariantImage, type AdminLookupDeps } from "../shopify-admin/variant-image";
 import { headerComponent, withHeader } from "../templates/media-header";
 import { loadShopTemplates } from "../templates/whatsapp-templates";
 import type { TemplateComponent } from "../whatsapp/types";
 import { mappedTemplate } from "./flows";
 import { FLOW_IDS, type FlowId } from "./schema";
-import { readSettings } from "./store";
 
 /** Lookups per message before the header-less template goes out without waiting any longer. */
 export const MAX_VARIANT_IMAGE_TRIES = 3;
@@ -22,8 +22,9 @@ const RETRY_REASON = "variant_image_retry";
 
 /**
  * What to send instead of the planned header-less template, or null to send it as planned (no IMAGE template mapped
- * that stands in for it, a header there already). `variantId` is read only when a lookup is due; `message.language`
- * is the gate's.
+ * that stands in for it, a header there already). The flow's mapping comes with the send's facts (the shop's settings
+ * as the gate read them): without one nothing is read here. The synced templates are read only when there is a
+ * mapping, `variantId` only when a lookup is due; `message.language` is the gate's.
  */
 export async function variantImageHeader(
   deps: AdminLookupDeps,
@@ -31,13 +32,12 @@ export async function variantImageHeader(
   components: TemplateComponent[],
   variantId: () => Promise<string | null>,
   now: Date,
+  facts: Pick<SendFacts, "flowTemplate">,
 ): Promise<PrepareResult | null> {
   const { db } = deps;
-  if (!(FLOW_IDS as readonly string[]).includes(message.flow) || components.some((c) => c.type === "header")) return null;
+  if (!facts.flowTemplate || !(FLOW_IDS as readonly string[]).includes(message.flow) || components.some((c) => c.type === "header")) return null;
   const flowId = message.flow as FlowId;
-  const flow = (await readSettings(db, message.shop)).flows[flowId];
-  if (!flow.template) return null;
-  const mapped = mappedTemplate(flowId, message.template, message.language, flow, (await loadShopTemplates(db, message.shop)).templates);
+  const mapped = mappedTemplate(flowId, message.template, message.language, { template: facts.flowTemplate }, (await loadShopTemplates(db, message.shop)).templates);
   if (mapped?.header !== "IMAGE") return null;
   const variant = await variantId();
   if (!variant) return null;
@@ -69,14 +69,4 @@ export async function variantImageHeader(
       return { action: "defer", until, reason: RETRY_REASON, detail: `The first item's variant image could not be looked up at Shopify yet (${outcome.reason}; try ${tries} of ${MAX_VARIANT_IMAGE_TRIES}).` };
     }
   }
-}
-
-/** The order confirmation's last step: its header image from the order's first variant (Order.firstVariantId). */
-export function orderConfirmationPrepareSend(deps: AdminLookupDeps): PrepareSend {
-  return async (message, components, now) => {
-    if (message.flow !== "order_confirmation" || !message.orderId) return { action: "send" };
-    const orderId = message.orderId;
-    const firstVariant = async () => (await deps.db.order.findUnique({ where: { id: orderId }, select: { firstVariantId: true } }))?.firstVariantId ?? null;
-    return (await variantImageHeader(deps, message, components, firstVariant, now)) ?? { action: "send" };
-  };
 }

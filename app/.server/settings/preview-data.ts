@@ -1,7 +1,8 @@
 // The Automations preview with the shop's own data: per flow, the most recent record the flow would write to
 // (the latest order, fulfilment with tracking, checkout, back-in-stock signup), turned into template parameters by
 // the planners' own functions, so the preview says what would be sent. A flow without such a record previews the
-// catalogue's sample values instead.
+// catalogue's sample values instead. A product image the webhook did not carry comes from the variant-image cache
+// (shopify-admin/variant-image.ts) when a send has looked it up before; the preview itself asks Shopify nothing.
 import { backInStockParameters } from "../automations/back-in-stock";
 import { parseCartItems, reminderMedia, reminderParameters } from "../automations/cart-recovery";
 import { feedbackParameters } from "../automations/feedback";
@@ -54,6 +55,7 @@ export async function loadPreviewRecords(db: DbTx, shop: string, settings: Pick<
       loyalty: (l) => loyaltyParameters(customer, settings.loyaltyOrderCount, l),
     };
     for (const flow of ORDER_FLOWS) records[flow] = { source, parameters: parameters[flow], media: {} };
+    records.order_confirmation!.media = { variantId: order.firstVariantId };
   }
   // A fulfillment whose order has not arrived yet (orderId null) is not picked.
   if (fulfillment?.trackingNumber && fulfillment.orderId) {
@@ -77,5 +79,18 @@ export async function loadPreviewRecords(db: DbTx, shop: string, settings: Pick<
       media: { image: product.imageUrl },
     };
   }
+  await fillCachedVariantImages(db, shop, Object.values(records));
   return records;
+}
+
+/** Media still waiting for a variant's image get the cached one, whatever its age (a preview, not a send). */
+async function fillCachedVariantImages(db: DbTx, shop: string, records: PreviewRecord[]): Promise<void> {
+  const waiting = records.filter((r) => !r.media.image && r.media.variantId);
+  if (waiting.length === 0) return;
+  const cached = await db.variantImage.findMany({ where: { shop, variantId: { in: waiting.map((r) => r.media.variantId!) }, imageUrl: { not: null } } });
+  const byVariant = new Map(cached.map((c) => [c.variantId, c.imageUrl]));
+  for (const record of waiting) {
+    const image = byVariant.get(record.media.variantId!);
+    if (image) record.media = { ...record.media, image };
+  }
 }
