@@ -74,11 +74,11 @@ async function main(): Promise<void> {
       if (counts.lines > 0 || counts.finished > 0 || counts.failed > 0) log(`history-import: lines=${counts.lines} finished=${counts.finished} failed=${counts.failed}`);
     };
     // Inbox: first, so that what its events plan is dispatched in the same round.
-    // Back in stock: up to two batches of 2,000 alerts planned per round (each its own short write); win-back once a day.
     const projectInbox = async () => {
       const counts = await projectPendingShopifyEvents({ db, clock: systemClock }, { receivedBefore: new Date(systemClock.now().getTime() - INBOX_GRACE_MS), limit: INBOX_BATCH });
       if (counts.projected > 0 || counts.failed > 0) log(`inbox: projected=${counts.projected} failed=${counts.failed}`);
     };
+    // Back in stock: up to two batches of 2,000 alerts planned per round (each its own short write); win-back once a day.
     const schedulers = [
       projectInbox,
       () => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 }),

@@ -16,6 +16,9 @@ export function isPostgresClient(db: Db): boolean {
   return (db as unknown as { _activeProvider?: string })._activeProvider === "postgresql";
 }
 
+/** The driver adapter each client connected through (createDb), for `executeDirect`. */
+const connectedAdapters = new WeakMap<Db, () => SqlDriverAdapter | undefined>();
+
 /**
  * The one place that turns a DATABASE_URL into a Prisma client: PostgreSQL, or SQLite through Node's built-in
  * node:sqlite (several processes may write one file; decision 005).
@@ -33,8 +36,6 @@ export function createDb(url: string): Db {
   connectedAdapters.set(db, () => connected);
   return db;
 }
-
-const connectedAdapters = new WeakMap<Db, () => SqlDriverAdapter | undefined>();
 
 /** A statement's SQL per provider (placeholders `?` on SQLite, `$1`… on PostgreSQL) and its arguments. */
 export interface DirectStatement {
