@@ -1,31 +1,32 @@
-// Adapters shared by the webhook routes: verify a request and turn it into a domain event.
-import { authenticate, db, getClock } from "./shopify.server";
-import { withLimitedBody } from "./.server/http/body-limit";
-import type { IngestDeps, ShopifyEvent } from "./.server/ingest/receive-shopify-event";
-
-/**
- * Verifies a Shopify webhook (413 over 1 MB, 401 on a bad HMAC, 400 on missing headers — thrown by the library) and
- * answers 400 with a reason for a body that is not JSON, which the library would otherwise turn into a 500.
- */
-export async function authenticateShopifyEvent(incoming: Request): Promise<ShopifyEvent> {
-  const request = await withLimitedBody(incoming);
-  const topicHeader = request.headers.get("x-shopify-topic");
-  try {
-    const ctx = await authenticate.webhook(request);
-    return {
-      shop: ctx.shop,
-      topic: topicHeader ?? ctx.topic,
-      webhookId: ctx.webhookId,
-      apiVersion: ctx.apiVersion,
-      triggeredAt: "triggeredAt" in ctx && ctx.triggeredAt ? new Date(ctx.triggeredAt) : null,
-      payload: ctx.payload,
-    };
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new Response("Malformed JSON body", { status: 400 });
-    throw error;
-  }
-}
+// Adapters shared by the webhook routes: verify a request, turn it into a domain event, hand it to the inbox.
+import { db, getClock } from "./shopify.server";
+import { getEnv } from "./env.server";
+import { acceptShopifyEvent, createShopifyInbox } from "./.server/ingest/inbox";
+import type { IngestDeps } from "./.server/ingest/receive-shopify-event";
+import { verifyShopifyWebhook } from "./.server/ingest/verify-shopify-webhook";
 
 export function ingestDeps(): IngestDeps {
   return { db, clock: getClock() };
+}
+
+declare global {
+  // One inbox per process, across Vite's hot reloads in development (like the Prisma client).
+  var __momentoShopifyInbox: ReturnType<typeof createShopifyInbox> | undefined;
+}
+const inbox = (globalThis.__momentoShopifyInbox ??= createShopifyInbox(ingestDeps));
+
+/**
+ * Every Shopify webhook route: verify (4xx for bad input, verify-shopify-webhook.ts), store the event (a duplicate
+ * delivery is answered the same) and answer 200; the projection runs after the response (decision 012). Database
+ * down: the insert throws, Remix answers 500 and Shopify delivers again.
+ */
+export async function receiveShopifyWebhook(request: Request): Promise<Response> {
+  await inbox.answering(async () => acceptShopifyEvent(ingestDeps(), await verifyShopifyWebhook(request, getEnv().SHOPIFY_API_SECRET)));
+  inbox.kick();
+  return new Response();
+}
+
+/** Waits until every event accepted so far is projected: whoever delivers in-process and then reads the result. */
+export function settleShopifyInbox(): Promise<void> {
+  return inbox.settle();
 }

@@ -1,17 +1,21 @@
 // npm run bench:ingest — webhook throughput and p99 of the real app (production build under remix-serve,
 // real routes, real ingest into a fresh SQLite file or BENCH_DATABASE_URL) as a ratio to a bare Node
 // server that only checks the HMAC. Both get the same signed orders/create deliveries from the same
-// load generator in one run, over loopback. Prints a JSON report.
+// load generator in one run, over loopback. The app answers once the event is stored and projects it afterwards
+// (decision 012), so the report also says how fast that backlog is projected: the app is kept running until every
+// accepted event is processed (the web process alone; no worker runs). Prints a JSON report.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { loadEnvDefaults } from "./lib/load-env";
 import { buildApp, machineDescription, runLoad, signedDelivery, startApp, waitForServer, withoutLatencies, type LoadResult } from "./lib/load";
 import { migrateDatabase, repoRoot } from "./lib/migrate";
+import { createDb } from "../app/.server/db";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const WARMUP = 100;
+const DRAIN_TIMEOUT_MS = 15 * 60_000;
 const SHOP = "bench.myshopify.com";
 
 loadEnvDefaults();
@@ -28,13 +32,43 @@ const delivery = (label: string) => (i: number) =>
     phone: `+4915${String(10_000_000 + i).padStart(9, "0")}`,
   }, secret);
 
-async function measure(label: string, url: string, server: { child: ChildProcess; stop: () => void }): Promise<LoadResult> {
+async function measure(label: string, url: string, server: { child: ChildProcess; stop: () => void }, afterLoad?: () => Promise<void>): Promise<LoadResult> {
   try {
     await waitForServer(url, server.child);
     await runLoad(url, { count: WARMUP, concurrency: CONCURRENCY, delivery: delivery(label) });
-    return withoutLatencies(await runLoad(url, { from: WARMUP, count: REQUESTS, concurrency: CONCURRENCY, delivery: delivery(label) }));
+    const result = withoutLatencies(await runLoad(url, { from: WARMUP, count: REQUESTS, concurrency: CONCURRENCY, delivery: delivery(label) }));
+    await afterLoad?.();
+    return result;
   } finally {
     server.stop();
+  }
+}
+
+/**
+ * Waits until the app has projected every event it accepted (warm-up included), then reads from the rows how long
+ * that took: events projected per second from the first delivery received to the last event projected, and how long
+ * after the last delivery the last projection began.
+ */
+async function projectionOf(databaseUrl: string) {
+  const db = createDb(databaseUrl);
+  const loadEnded = Date.now();
+  try {
+    for (;;) {
+      const pending = await db.webhookEvent.count({ where: { processedAt: null } });
+      if (pending === 0) break;
+      if (Date.now() - loadEnded > DRAIN_TIMEOUT_MS) throw new Error(`${pending} events still not projected after ${DRAIN_TIMEOUT_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { _count, _min, _max } = await db.webhookEvent.aggregate({ _count: { _all: true }, _min: { receivedAt: true }, _max: { receivedAt: true, processedAt: true } });
+    const span = (_max.processedAt!.getTime() - _min.receivedAt!.getTime()) / 1000;
+    return {
+      events: _count._all,
+      messagesPlanned: await db.message.count(),
+      perSecond: +(_count._all / span).toFixed(1),
+      lastProjectedSecondsAfterLastDelivery: +((_max.processedAt!.getTime() - _max.receivedAt!.getTime()) / 1000).toFixed(2),
+    };
+  } finally {
+    await db.$disconnect();
   }
 }
 
@@ -49,7 +83,10 @@ migrateDatabase(databaseUrl);
 console.error(`[bench] ${REQUESTS} signed orders/create deliveries per server, ${CONCURRENCY} in flight, after ${WARMUP} warm-up`);
 const bareChild = spawn(process.execPath, ["scripts/bench/bare-server.ts"], { cwd: repoRoot, env: { ...process.env, PORT: "3471" }, stdio: ["ignore", "ignore", "inherit"], detached: true });
 const bare = await measure("bare", "http://127.0.0.1:3471/webhooks/orders/create", { child: bareChild, stop: () => process.kill(-bareChild.pid!, "SIGTERM") });
-const app = await measure("app", "http://127.0.0.1:3472/webhooks/orders/create", startApp(3472, databaseUrl));
+let projection: Awaited<ReturnType<typeof projectionOf>> | undefined;
+const app = await measure("app", "http://127.0.0.1:3472/webhooks/orders/create", startApp(3472, databaseUrl), async () => {
+  projection = await projectionOf(databaseUrl);
+});
 
 const report = {
   machine: machineDescription(),
@@ -58,8 +95,10 @@ const report = {
   concurrency: CONCURRENCY,
   bare,
   app,
+  projection,
   ratio: { throughput: +(app.perSecond / bare.perSecond).toFixed(3), p99: +(app.p99Ms / bare.p99Ms).toFixed(2) },
 };
 console.log(JSON.stringify(report, null, 2));
-console.error(`[bench] app ingests ${app.perSecond}/s (p99 ${app.p99Ms} ms) = ${report.ratio.throughput}× the bare HMAC server's throughput, ${report.ratio.p99}× its p99`);
+console.error(`[bench] app accepts ${app.perSecond}/s (p99 ${app.p99Ms} ms) = ${report.ratio.throughput}× the bare HMAC server's throughput, ${report.ratio.p99}× its p99`);
+console.error(`[bench] projected ${projection?.events} events at ${projection?.perSecond}/s, the last ${projection?.lastProjectedSecondsAfterLastDelivery} s after the last delivery`);
 process.exit(app.failures + bare.failures > 0 ? 1 : 0);

@@ -1,5 +1,7 @@
 // Calls the app's real Remix route modules in-process with a Request (tests, replay, benchmark):
 // the same code path as over HTTP, minus the socket. Thrown Responses (401, 400, …) are returned.
+// A Shopify webhook is answered once stored and projected afterwards (decision 012): callRoute waits for that
+// projection, so whoever delivers and then reads sees the result, unless asked not to ({ settle: false }).
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -29,15 +31,24 @@ function loadRoute(file: string): Promise<RouteModule> {
   return mod;
 }
 
-export async function callRoute(request: Request, options: { file?: string; params?: Record<string, string> } = {}): Promise<Response> {
+export async function callRoute(request: Request, options: { file?: string; params?: Record<string, string>; settle?: boolean } = {}): Promise<Response> {
   const mod = await loadRoute(options.file ?? routeFileFor(new URL(request.url).pathname));
   const handler = request.method === "GET" ? mod.loader : mod.action;
   if (!handler) return new Response("Method not allowed", { status: 405 });
+  const shopifyWebhook = request.headers.has("x-shopify-topic");
   try {
     const result = await handler({ request, params: options.params ?? {}, context: {} });
     return result instanceof Response ? result : Response.json(result);
   } catch (thrown) {
     if (thrown instanceof Response) return thrown;
     throw thrown;
+  } finally {
+    if (shopifyWebhook && options.settle !== false) await settleShopifyInbox();
   }
+}
+
+let webhooksModule: Promise<typeof import("../app/webhooks.server")> | undefined;
+async function settleShopifyInbox(): Promise<void> {
+  webhooksModule ??= import(pathToFileURL(path.resolve(routesDir, "../webhooks.server.ts")).href);
+  await (await webhooksModule).settleShopifyInbox();
 }

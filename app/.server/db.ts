@@ -1,5 +1,6 @@
 import { PrismaClient } from "@prisma/client";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaNodeSqlite } from "./sqlite-adapter";
 
 export type Db = PrismaClient;
@@ -15,13 +16,50 @@ export function isPostgresClient(db: Db): boolean {
   return (db as unknown as { _activeProvider?: string })._activeProvider === "postgresql";
 }
 
+/** The driver adapter each client connected through (createDb), for `executeDirect`. */
+const connectedAdapters = new WeakMap<Db, () => SqlDriverAdapter | undefined>();
+
 /**
  * The one place that turns a DATABASE_URL into a Prisma client: PostgreSQL, or SQLite through Node's built-in
  * node:sqlite (several processes may write one file; decision 005).
  */
 export function createDb(url: string): Db {
-  const adapter = isPostgresUrl(url) ? new PrismaPg({ connectionString: url }) : new PrismaNodeSqlite({ url });
-  return new PrismaClient({ adapter });
+  const factory: SqlDriverAdapterFactory = isPostgresUrl(url) ? new PrismaPg({ connectionString: url }) : new PrismaNodeSqlite({ url });
+  let connected: SqlDriverAdapter | undefined;
+  // The same factory, remembering the adapter Prisma connects through, for `executeDirect`.
+  const remembering: SqlDriverAdapterFactory = {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => (connected = await factory.connect()),
+  };
+  const db = new PrismaClient({ adapter: remembering });
+  connectedAdapters.set(db, () => connected);
+  return db;
+}
+
+/** A statement's SQL per provider (placeholders `?` on SQLite, `$1`… on PostgreSQL) and its arguments. */
+export interface DirectStatement {
+  sqlite: string;
+  postgresql: string;
+  args: (string | number | Date | null)[];
+}
+
+function argType(arg: DirectStatement["args"][number]): ArgType {
+  return { scalarType: arg instanceof Date ? "datetime" : typeof arg === "number" ? "float" : "string", arity: "scalar" };
+}
+
+/**
+ * Runs one write on the connection Prisma uses (same lock, same pool), without Prisma's query compiler and request
+ * pipeline, which cost more than the statement for a single insert on a hot path (decision 012). Returns the number of
+ * rows changed. Before Prisma has connected, or for a client not made by createDb, it goes through $executeRawUnsafe.
+ * Errors are the driver adapter's (not PrismaClientKnownRequestError).
+ */
+export async function executeDirect(db: Db, statement: DirectStatement): Promise<number> {
+  const postgres = isPostgresClient(db);
+  const sql = postgres ? statement.postgresql : statement.sqlite;
+  const adapter = connectedAdapters.get(db)?.();
+  if (!adapter) return db.$executeRawUnsafe(sql, ...statement.args);
+  return adapter.executeRaw({ sql, args: statement.args, argTypes: statement.args.map(argType) });
 }
 
 /**

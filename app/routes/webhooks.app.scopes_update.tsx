@@ -1,10 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { receiveShopifyEvent } from "../.server/ingest/receive-shopify-event";
-import { authenticateShopifyEvent, ingestDeps } from "../webhooks.server";
+import { receiveShopifyWebhook } from "../webhooks.server";
 
 /** app/scopes_update: store the new scopes on the shop's sessions. */
-export const action = async ({ request }: ActionFunctionArgs) => {
-  const event = await authenticateShopifyEvent(request);
-  await receiveShopifyEvent(ingestDeps(), event);
-  return new Response();
-};
+export const action = ({ request }: ActionFunctionArgs) => receiveShopifyWebhook(request);

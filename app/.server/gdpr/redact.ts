@@ -144,9 +144,16 @@ function redactionNeedles(subject: Subject): string[] {
   return [...needles].filter((n) => n.length >= 4);
 }
 
-/** Raw webhook payloads carry names, addresses, emails and phones: every one about this customer is replaced. */
+/**
+ * Raw webhook payloads carry names, addresses, emails and phones: every one about this customer is replaced. Not the
+ * redaction requests themselves: their handler keeps only a minimal payload, the one being handled included (the inbox
+ * stores it before it is projected, decision 012).
+ */
 async function redactWebhookEvents(tx: DbTx, shop: ShopContext, subject: Subject, needles: string[]): Promise<number> {
-  const candidates = await tx.webhookEvent.findMany({ where: { shop: shop.domain, OR: needles.map((n) => ({ payload: { contains: n } })) }, select: { id: true, topic: true, payload: true } });
+  const candidates = await tx.webhookEvent.findMany({
+    where: { shop: shop.domain, topic: { not: "customers/redact" }, OR: needles.map((n) => ({ payload: { contains: n } })) },
+    select: { id: true, topic: true, payload: true },
+  });
   const tokens = new Set(subject.checkouts.map((c) => c.token));
   let redacted = 0;
   for (const event of candidates) {

@@ -1,5 +1,5 @@
-// Receive one verified Shopify webhook: dedupe by webhook id, persist, project, plan, enqueue —
-// all in one transaction, so a failure leaves nothing half-written and Shopify's retry starts clean.
+// Project one accepted Shopify webhook (inbox.ts stored it): project, plan, enqueue and mark it processed —
+// all in one transaction, so a failure leaves nothing half-written and the next try starts clean.
 import { Prisma } from "@prisma/client";
 import type { Clock } from "../clock";
 import { retryOnContention, type Db, type DbTx } from "../db";
@@ -32,8 +32,9 @@ export interface IngestDeps {
   clock: Clock;
 }
 
-export type IngestOutcome =
-  | { status: "duplicate" }
+export type ProjectionOutcome =
+  /** Another process (the worker, or a second web process) projected it first, or it is gone (shop/redact). */
+  | { status: "already" }
   | { status: "processed"; planned: number; note: string | null };
 
 export interface TopicResult {
@@ -139,12 +140,25 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
 
-export async function receiveShopifyEvent(deps: IngestDeps, event: ShopifyEvent): Promise<IngestOutcome> {
-  // Two deliveries racing on the same keys: the loser's transaction fails on a unique constraint and
-  // is retried once, when it sees the winner's rows and becomes a duplicate or a no-op.
+/** An accepted event as the inbox keeps it (a WebhookEvent row not yet processed). */
+export interface StoredShopifyEvent extends ShopifyEvent {
+  id: number;
+  receivedAt: Date;
+  /** Failed projections so far (their reason is in the row's note, which a success clears). */
+  attempts: number;
+}
+
+/**
+ * Projects one accepted event: claim it, project, plan, enqueue and mark it processed — one transaction, so a failure
+ * leaves nothing half-written and the event stays in the inbox for the next try. `now` is when it was received, so
+ * the result does not depend on how soon after the delivery it is projected.
+ */
+export async function projectShopifyEvent(deps: IngestDeps, event: StoredShopifyEvent): Promise<ProjectionOutcome> {
+  // Two events racing on the same keys (e.g. two deliveries of one order, projected by two processes): the loser's
+  // transaction fails on a unique constraint and is retried, when it sees the winner's rows and projects onto them.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await retryOnContention(() => receiveOnce(deps, event));
+      return await retryOnContention(() => projectOnce(deps, event));
     } catch (error) {
       if (attempt < 3 && isUniqueViolation(error)) continue;
       throw error;
@@ -152,11 +166,13 @@ export async function receiveShopifyEvent(deps: IngestDeps, event: ShopifyEvent)
   }
 }
 
-async function receiveOnce({ db, clock }: IngestDeps, event: ShopifyEvent): Promise<IngestOutcome> {
-  const now = clock.now();
+async function projectOnce({ db, clock }: IngestDeps, event: StoredShopifyEvent): Promise<ProjectionOutcome> {
+  const now = event.receivedAt;
   return db.$transaction(async (tx) => {
-    const seen = await tx.webhookEvent.findUnique({ where: { shop_webhookId: { shop: event.shop, webhookId: event.webhookId } }, select: { id: true } });
-    if (seen) return { status: "duplicate" as const };
+    // The claim: whoever marks the row processed first projects it; on PostgreSQL the row lock makes a second
+    // transaction wait here and then find nothing to claim.
+    const claimed = await tx.webhookEvent.updateMany({ where: { id: event.id, processedAt: null }, data: { processedAt: clock.now() } });
+    if (claimed.count === 0) return { status: "already" as const };
 
     // findUnique, then create when missing: one query in the common case (Prisma's upsert reads three times).
     const shopRow =
@@ -166,18 +182,13 @@ async function receiveOnce({ db, clock }: IngestDeps, event: ShopifyEvent): Prom
     const { plans, note, storedPayload, keepEvent } = await handler(tx, shop, event, now);
     const planned = await enqueuePlans(tx, event.shop, plans, now);
 
-    if (keepEvent !== false) await tx.webhookEvent.create({
-      data: {
-        shop: event.shop,
-        webhookId: event.webhookId,
-        topic: event.topic,
-        apiVersion: event.apiVersion ?? null,
-        triggeredAt: event.triggeredAt ?? null,
-        receivedAt: now,
-        payload: JSON.stringify(storedPayload ?? event.payload),
-        note: note ?? null,
-      },
-    });
+    if (keepEvent === false) await tx.webhookEvent.deleteMany({ where: { id: event.id } });
+    else if (note !== undefined || storedPayload !== undefined || event.attempts > 0) {
+      await tx.webhookEvent.updateMany({
+        where: { id: event.id },
+        data: { note: note ?? null, ...(storedPayload !== undefined ? { payload: JSON.stringify(storedPayload) } : {}) },
+      });
+    }
     if (note?.startsWith("skipped")) console.warn(`[ingest] ${event.topic} ${event.webhookId} for ${event.shop}: ${note}`);
     return { status: "processed" as const, planned, note: note ?? null };
   });

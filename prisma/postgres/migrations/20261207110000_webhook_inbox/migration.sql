@@ -1,0 +1,9 @@
+-- AlterTable
+ALTER TABLE "WebhookEvent" ADD COLUMN     "attempts" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "processedAt" TIMESTAMP(3);
+
+-- Events stored before the inbox were projected in the same transaction that stored them.
+UPDATE "WebhookEvent" SET "processedAt" = "receivedAt";
+
+-- CreateIndex
+CREATE INDEX "WebhookEvent_processedAt_id_idx" ON "WebhookEvent"("processedAt", "id");
