@@ -13,6 +13,7 @@ import { encryptionKey } from "~/.server/crypto";
 import { createDb } from "~/.server/db";
 import { runHistoryImports } from "~/.server/history-import/job";
 import { projectPendingShopifyEvents } from "~/.server/ingest/inbox";
+import { warmRetentionCache } from "~/.server/analytics/warm-retention";
 import { defaultOutboxPolicy } from "~/.server/outbox/policy";
 import { createShopSenders } from "~/.server/outbox/shop-senders";
 import { runWorker } from "~/.server/outbox/worker";
@@ -28,6 +29,8 @@ const IDLE_MS = 1_000;
 // or waiting behind a burst. Younger ones are left to the web process that accepted them (it projects within ms).
 const INBOX_GRACE_MS = 5_000;
 const INBOX_BATCH = 100;
+const RETENTION_WARM_EVERY_MS = 10_000;
+const RETENTION_WARM_BATCH = 4;
 const SHOPIFY_SYNC_BATCH = 50;
 
 async function main(): Promise<void> {
@@ -78,6 +81,14 @@ async function main(): Promise<void> {
       const counts = await projectPendingShopifyEvents({ db, clock: systemClock }, { receivedBefore: new Date(systemClock.now().getTime() - INBOX_GRACE_MS), limit: INBOX_BATCH });
       if (counts.projected > 0 || counts.failed > 0) log(`inbox: projected=${counts.projected} failed=${counts.failed}`);
     };
+    // Kept dashboard retention that writes dropped: computed again, a few periods every 10 s (warm-retention.ts).
+    let warmedAt = 0;
+    const warmRetention = async () => {
+      if (Date.now() - warmedAt < RETENTION_WARM_EVERY_MS) return;
+      warmedAt = Date.now();
+      const counts = await warmRetentionCache(db, { limit: RETENTION_WARM_BATCH });
+      if (counts.computed > 0 || counts.removed > 0) log(`dashboard retention: computed=${counts.computed} removed=${counts.removed}`);
+    };
     // Back in stock: up to two batches of 2,000 alerts planned per round (each its own short write); win-back once a day.
     const schedulers = [
       projectInbox,
@@ -85,6 +96,7 @@ async function main(): Promise<void> {
       importHistory,
       () => runBackInStockFanOut({ db, clock: systemClock, adminGraphql, secretsKey, policy: defaultOutboxPolicy, log }, { batchSize: 2_000, maxBatches: 2 }),
       () => runWinBackScheduler({ db, clock: systemClock, log }),
+      warmRetention,
     ];
     const offers = offerPrepareSend({ db, adminGraphql, secretsKey, log });
     const prepareSend = prepareSendByFlow({

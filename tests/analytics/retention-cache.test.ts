@@ -13,6 +13,7 @@ import { computeStats, type Stats, type StatsPeriod } from "~/.server/analytics/
 import { addDays, startOfLocalDay } from "~/.server/analytics/period";
 import { rebuildRollups } from "~/.server/analytics/rebuild";
 import { dropCachedRetention } from "~/.server/analytics/retention-cache";
+import { warmRetentionCache } from "~/.server/analytics/warm-retention";
 import { transitionConsent } from "~/.server/consent/state";
 import { projectOrder } from "~/.server/ingest/projections";
 import { orderPayload } from "~/.server/ingest/shopify-payloads";
@@ -228,6 +229,21 @@ describe("kept retention of past periods", () => {
     await check();
     await rebuildRollups(db, TEST_SHOP);
     expect(await kept()).toBe(0);
+    await check();
+  });
+
+  it("is computed again by the worker after a write dropped it, and a period of another lapse setting goes", async () => {
+    await check();
+    await deliver("orders/create", order(A, "2026-02-02T10:00:00+01:00"));
+    const dropped = await db.retentionCache.count({ where: { shop: TEST_SHOP, figures: null } });
+    expect(dropped).toBeGreaterThan(0);
+    expect((await kept()) + dropped).toBe(periods.length);
+    const stale = { shop: TEST_SHOP, timezone: tz, fromDay: "2026-01-03", toDay: "2026-01-10", lapsedAfterDays: 7, token: "", figures: null };
+    await db.retentionCache.create({ data: stale });
+    expect(await warmRetentionCache(db, { limit: 100 })).toEqual({ computed: dropped, removed: 1 });
+    expect(await kept()).toBe(periods.length);
+    expect(await db.retentionCache.count({ where: { shop: TEST_SHOP } })).toBe(periods.length);
+    expect(await warmRetentionCache(db, { limit: 100 })).toEqual({ computed: 0, removed: 0 });
     await check();
   });
 });

@@ -56,11 +56,22 @@ async function reserve(db: Db, key: RetentionCacheKey, token: string): Promise<b
 }
 
 /**
- * Forgets the cached retention of the periods ending after local day `day` (all of the shop's without one): call in
+ * Drops the cached retention of the periods ending after local day `day` (all of the shop's without one): call in
  * the transaction of any write that changes what a period's retention is computed from before its end.
  */
 export async function dropCachedRetention(tx: DbTx, shop: string, day?: string): Promise<void> {
-  await tx.retentionCache.deleteMany({ where: { shop, ...(day ? { toDay: { gt: day } } : {}) } });
+  await tx.retentionCache.updateMany({ where: { shop, ...(day ? { toDay: { gt: day } } : {}) }, data: DROPPED });
+}
+
+/**
+ * A dropped row keeps its key without figures or a loader's token: a loader filling it meanwhile finds its token
+ * gone, and the worker computes it again (warm-retention.ts), so the dashboard's next load is not the one that pays.
+ */
+export const DROPPED = { figures: null, token: "" };
+
+/** shop/redact: nothing of the shop stays. */
+export async function deleteCachedRetention(tx: DbTx, shop: string): Promise<void> {
+  await tx.retentionCache.deleteMany({ where: { shop } });
 }
 
 /** More order days than this: drop all of the shop's periods rather than write a long condition. */
@@ -73,5 +84,5 @@ const MAX_DAYS_TO_MATCH = 200;
 export async function dropCachedRetentionContaining(tx: DbTx, shop: string, days: string[]): Promise<void> {
   if (days.length === 0) return;
   if (days.length > MAX_DAYS_TO_MATCH) return dropCachedRetention(tx, shop);
-  await tx.retentionCache.deleteMany({ where: { shop, OR: days.map((day) => ({ fromDay: { lte: day }, toDay: { gte: day } })) } });
+  await tx.retentionCache.updateMany({ where: { shop, OR: days.map((day) => ({ fromDay: { lte: day }, toDay: { gte: day } })) }, data: DROPPED });
 }

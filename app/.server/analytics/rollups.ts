@@ -8,7 +8,7 @@ import type { DbTx } from "../db";
 import { recordCheckoutOutcomes, toCents } from "../cart-recovery/figures";
 import { phoneCountry } from "../identity";
 import { localDate } from "./period";
-import { dropCachedRetention, dropCachedRetentionContaining } from "./retention-cache";
+import { deleteCachedRetention, dropCachedRetention, dropCachedRetentionContaining } from "./retention-cache";
 
 /**
  * The onboarding test message goes to the merchant, not to a shopper, and is written outside the outbox's write
@@ -400,5 +400,5 @@ export async function deleteRollups(tx: DbTx, shop: string): Promise<void> {
   await tx.customerDay.deleteMany({ where: { shop } });
   await tx.customerSummary.deleteMany({ where: { shop } });
   await tx.cohortMonth.deleteMany({ where: { shop } });
-  await dropCachedRetention(tx, shop);
+  await deleteCachedRetention(tx, shop);
 }
