@@ -20,7 +20,7 @@ export async function acceptShopifyEvent({ db, clock }: IngestDeps, event: Shopi
   const inserted = await executeDirect(db, {
     sqlite: `${columns} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("shop", "webhookId") DO NOTHING`,
     postgresql: `${columns} VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ("shop", "webhookId") DO NOTHING`,
-    args: [event.shop, event.webhookId, event.topic, event.apiVersion ?? null, event.triggeredAt ?? null, clock.now(), JSON.stringify(event.payload)],
+    args: [event.shop, event.webhookId, event.topic, event.apiVersion ?? null, event.triggeredAt ?? null, clock.now(), event.payloadJson ?? JSON.stringify(event.payload)],
   });
   return inserted === 1 ? "accepted" : "duplicate";
 }

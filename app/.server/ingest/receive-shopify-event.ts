@@ -25,6 +25,8 @@ export interface ShopifyEvent {
   apiVersion?: string | null;
   triggeredAt?: Date | null;
   payload: unknown;
+  /** The payload as delivered (valid JSON), stored as it came instead of being serialised again. */
+  payloadJson?: string;
 }
 
 export interface IngestDeps {

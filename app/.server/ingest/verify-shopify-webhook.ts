@@ -27,9 +27,10 @@ export async function verifyShopifyWebhook(request: Request, secret: string): Pr
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw reject(401, "Invalid HMAC");
   const missing = REQUIRED_HEADERS.filter((name) => !request.headers.get(name));
   if (missing.length > 0) throw reject(400, `Missing headers: ${missing.join(", ")}`);
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
   let payload: unknown;
   try {
-    payload = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
+    payload = JSON.parse(text);
   } catch {
     throw reject(400, "Malformed JSON body");
   }
@@ -41,5 +42,6 @@ export async function verifyShopifyWebhook(request: Request, secret: string): Pr
     apiVersion: request.headers.get("x-shopify-api-version"),
     triggeredAt: triggeredAt && !Number.isNaN(Date.parse(triggeredAt)) ? new Date(triggeredAt) : null,
     payload,
+    payloadJson: text,
   };
 }
