@@ -10,7 +10,7 @@ import { dashboardData } from "~/.server/analytics/dashboard";
 import type { Stats } from "~/.server/analytics/stats";
 import { DEMO_SHOP } from "~/.server/demo/session-token";
 import { formatCount, formatMoney, formatPercent, formatPoints, formatScore } from "~/components/dashboard-format";
-import { browserSkipReason, openDemoSession, screenshot, type DemoSession } from "./demo-harness";
+import { browserSkipReason, openDemoSession, openFromNav, screenshot, type DemoSession } from "./demo-harness";
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`[e2e dashboard] ${skipReason}`);
@@ -69,13 +69,7 @@ async function demoAtRest(query: string): Promise<string> {
   return last;
 }
 
-/** Opens a page of the nav menu and waits until its data is on screen. */
-async function nav(href: string, title: string) {
-  await page.locator(`ui-nav-menu a[href="${href}"]`).click();
-  await page.waitForURL((url) => url.pathname === href);
-  await page.locator(`ui-title-bar[title="${title}"]`).waitFor({ state: "attached" });
-  await page.waitForLoadState("networkidle");
-}
+const nav = (href: string, title: string) => openFromNav(page, href, title);
 
 /**
  * Compares the page with the stats of `query` — once they are the same as before the page loaded (`before`). `load`

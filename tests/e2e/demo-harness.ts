@@ -176,6 +176,14 @@ export function watchConsole(page: Page): string[] {
   return errors;
 }
 
+/** Opens a page of the app's nav menu and waits until its data is on screen. */
+export async function openFromNav(page: Page, href: string, title: string): Promise<void> {
+  await page.locator(`ui-nav-menu a[href="${href}"]`).click();
+  await page.waitForURL((url) => url.pathname === href);
+  await page.locator(`ui-title-bar[title="${title}"]`).waitFor({ state: "attached" });
+  await page.waitForLoadState("networkidle");
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

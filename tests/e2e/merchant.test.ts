@@ -6,7 +6,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIVE_SHOPPERS } from "../../scripts/lib/demo-live";
-import { browserSkipReason, openDemoSession, screenshot, watchConsole, type DemoSession, type RunningDemo } from "./demo-harness";
+import { browserSkipReason, openDemoSession, openFromNav, screenshot, watchConsole, type DemoSession, type RunningDemo } from "./demo-harness";
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`[e2e merchant] ${skipReason}`);
@@ -19,12 +19,7 @@ let page: Page;
 let errors: string[] = [];
 
 /** Opens a page through the app's navigation (client-side, as a merchant clicks it) and waits for its title. */
-async function nav(href: string, title: string) {
-  await page.locator(`ui-nav-menu a[href="${href}"]`).click();
-  await page.waitForURL((url) => url.pathname === href);
-  await page.locator(`ui-title-bar[title="${title}"]`).waitFor({ state: "attached" });
-  await page.waitForLoadState("networkidle");
-}
+const nav = (href: string, title: string) => openFromNav(page, href, title);
 
 /** A labelled section of a page (each Setup step and each flow is one). */
 const card = (heading: string) => page.getByRole("region", { name: heading, exact: true });
