@@ -18,15 +18,15 @@ export async function warmRetentionCache(db: Db, { limit }: { limit: number }): 
   const counts: WarmRetentionCounts = { computed: 0, removed: 0 };
   const dropped = await db.retentionCache.findMany({ where: { figures: null, token: DROPPED.token }, orderBy: { toDay: "desc" }, take: limit });
   for (const row of dropped) {
+    const key = { shop: row.shop, timezone: row.timezone, fromDay: row.fromDay, toDay: row.toDay, lapsedAfterDays: row.lapsedAfterDays };
     const shop = await db.shop.findUnique({ where: { domain: row.shop }, select: { timezone: true, settings: true, uninstalledAt: true } });
     const timezone = shop?.timezone ?? "Europe/Berlin";
     if (!shop || shop.uninstalledAt || timezone !== row.timezone || effectiveSettings(parseStoredJson(shop.settings)).lapsedAfterDays !== row.lapsedAfterDays) {
-      await db.retentionCache.deleteMany({ where: { shop: row.shop, timezone: row.timezone, fromDay: row.fromDay, toDay: row.toDay, lapsedAfterDays: row.lapsedAfterDays, ...DROPPED } });
+      await db.retentionCache.deleteMany({ where: { ...key, ...DROPPED } });
       counts.removed += 1;
       continue;
     }
     // The loader's own path: it reserves the row, computes, and keeps the figures unless a write dropped them again.
-    const key = { shop: row.shop, timezone: row.timezone, fromDay: row.fromDay, toDay: row.toDay, lapsedAfterDays: row.lapsedAfterDays };
     await computeStats(db, { shop: row.shop, from: startOfLocalDay(row.fromDay, timezone), to: startOfLocalDay(row.toDay, timezone) }, { summaryOnly: true });
     // Still dropped: the period is no longer one whose figures are kept (nobody has ordered since its end).
     const { count } = await db.retentionCache.deleteMany({ where: { ...key, ...DROPPED } });
