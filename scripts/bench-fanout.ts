@@ -3,10 +3,12 @@
 // one, half without a phone; two scheduled reminders per checkout with a phone), then measures signed
 // checkouts/create deliveries against the real app (production build under remix-serve, real routes and
 // ingest) in one run, in alternating windows: with the scheduler paused, and while it decides the checkouts in a
-// second process the way the worker runs it (batches of 200, working a tenth of the time). Prints a JSON report.
-// Environment: BENCH_CHECKOUTS (100000), BENCH_WINDOWS (10), BENCH_WINDOW (200 requests), BENCH_CONCURRENCY (8),
-// BENCH_SCHEDULER_WORK_SHARE (0.1), BENCH_DATABASE_URL (default: a fresh SQLite file under .data/bench),
-// BENCH_SKIP_BUILD=1 to reuse build/.
+// second process the way the worker runs it (defaultCartRecoverySchedulerPolicy, called as often as a busy worker's
+// rounds come: it gives way while deliveries come in, except for one batch every few seconds, so the report also
+// says how far it got while measured). Each window spans several of the scheduler's work-and-rest cycles: a window shorter than one cycle
+// that starts when the scheduler resumes would measure only its working stretch. Prints a JSON report.
+// Environment: BENCH_CHECKOUTS (100000), BENCH_WINDOWS (10), BENCH_WINDOW (1000 requests), BENCH_CONCURRENCY (8),
+// BENCH_DATABASE_URL (default: a fresh SQLite file under .data/bench), BENCH_SKIP_BUILD=1 to reuse build/.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -17,15 +19,13 @@ import { migrateDatabase, repoRoot } from "./lib/migrate";
 
 const CHECKOUTS = Number(process.env.BENCH_CHECKOUTS ?? 100_000);
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 10);
-const WINDOW = Number(process.env.BENCH_WINDOW ?? 200);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 1_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const WARMUP = 100;
 const SHOP = "fanout.myshopify.com";
-// As the worker runs it (scripts/worker.ts).
-const SCHEDULER_BATCH = Number(process.env.BENCH_SCHEDULER_BATCH ?? 200);
-const SCHEDULER_MAX_BATCHES_PER_ROUND = 2;
-const SCHEDULER_PAUSE_MS = Number(process.env.BENCH_SCHEDULER_PAUSE_MS ?? 20);
-const SCHEDULER_WORK_SHARE = Number(process.env.BENCH_SCHEDULER_WORK_SHARE ?? 0.1);
+// Between the scheduler's calls: the worker calls it once per round; with its rounds back to back (busy dispatching),
+// a round takes a few milliseconds. The worst case for the route is the scheduler at its full share.
+const ROUND_MS = 2;
 
 loadEnvDefaults();
 
@@ -33,48 +33,54 @@ loadEnvDefaults();
 
 if (process.argv.includes("--scheduler")) {
   const { createDb } = await import("../app/.server/db");
-  const { runCartRecoveryScheduler } = await import("../app/.server/cart-recovery/step1");
+  const { defaultCartRecoverySchedulerPolicy, pacedCartRecoveryScheduler } = await import("../app/.server/cart-recovery/step1");
   const { systemClock } = await import("../app/.server/clock");
   const db = createDb(process.env.DATABASE_URL!);
-  // stdin: "go" starts; "pause" stops after the current round (answered "paused"); "resume" continues; "alone"
-  // drops the work share to 1 for the rest (nothing else is measured any more: the scheduler's own capacity).
+  // stdin: "go" starts; "pause" stops after the current call (answered "paused"); "resume" continues; "alone"
+  // drops the pacing for the rest (nothing else is measured any more: the scheduler's own capacity).
   let paused = false;
-  let workShare = SCHEDULER_WORK_SHARE;
-  let aloneFrom: { at: number; decided: number } | null = null;
+  let schedule = pacedCartRecoveryScheduler(db, systemClock, defaultCartRecoverySchedulerPolicy);
+  const byDecision: Record<string, number> = {};
+  let decided = 0;
+  let batches = 0;
+  let working = 0;
+  let gaveWay = 0;
+  let contended = 0;
+  let aloneFrom = null as { at: number; decided: number } | null; // set by the "alone" line
   let onLine: ((line: string) => void) | null = null;
   createInterface({ input: process.stdin }).on("line", (line) => {
     if (line === "pause") paused = true;
     if (line === "resume") paused = false;
-    if (line === "alone") workShare = 1;
+    if (line === "alone") {
+      schedule = pacedCartRecoveryScheduler(db, systemClock, { ...defaultCartRecoverySchedulerPolicy, workShare: 1 });
+      aloneFrom = { at: performance.now(), decided };
+    }
     onLine?.(line);
   });
   const next = (wanted: string) => new Promise<void>((resolve) => (onLine = (line) => line === wanted && resolve()));
   console.log("ready");
   await next("go");
-  const byDecision: Record<string, number> = {};
-  let decided = 0;
-  let rounds = 0;
-  let working = 0;
-  for (;;) {
+  while (decided < CHECKOUTS) {
     if (paused) {
       console.log("paused");
       await next("resume");
     }
     const t0 = performance.now();
-    if (workShare === 1 && !aloneFrom) aloneFrom = { at: t0, decided };
-    const counts = await runCartRecoveryScheduler(db, systemClock, { batchSize: SCHEDULER_BATCH, maxBatches: SCHEDULER_MAX_BATCHES_PER_ROUND, pauseMs: SCHEDULER_PAUSE_MS, workShare });
-    working += performance.now() - t0;
-    rounds += 1;
-    decided += counts.decided;
-    for (const [k, v] of Object.entries(counts.byDecision)) byDecision[k] = (byDecision[k] ?? 0) + (v ?? 0);
-    console.log(`progress ${decided}`);
-    if (counts.decided === 0) break;
-    // The worker dispatches between rounds; here other writers just get their turn.
-    await new Promise((resolve) => setTimeout(resolve, SCHEDULER_PAUSE_MS));
+    const counts = await schedule();
+    if (counts.gaveWay) gaveWay += 1;
+    if (counts.contended) contended += 1;
+    if (counts.batches > 0) {
+      working += performance.now() - t0;
+      batches += counts.batches;
+      decided += counts.decided;
+      for (const [k, v] of Object.entries(counts.byDecision)) byDecision[k] = (byDecision[k] ?? 0) + (v ?? 0);
+      console.log(`progress ${decided}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, ROUND_MS));
   }
   const alone = aloneFrom ? { decided: decided - aloneFrom.decided, seconds: (performance.now() - aloneFrom.at) / 1000 } : null;
   console.log(JSON.stringify({
-    decided, rounds, secondsRunning: +(working / 1000).toFixed(2), byDecision,
+    decided, batches, secondsWorking: +(working / 1000).toFixed(2), byDecision, gaveWay, contended,
     ...(alone ? { alone: { decided: alone.decided, seconds: +alone.seconds.toFixed(2), perSecond: +(alone.decided / alone.seconds).toFixed(0) } } : {}),
   }));
   if (paused) await next("resume");
@@ -228,7 +234,8 @@ try {
   console.error(`[bench] measured; the scheduler now decides the remaining ${stillOpen} alone, at full speed …`);
   scheduler.alone();
   scheduler.resume();
-  const schedulerResult = await scheduler.result;
+  const schedulerResult = (await scheduler.result) as { alone?: { perSecond: number } };
+  const { defaultCartRecoverySchedulerPolicy } = await import("../app/.server/cart-recovery/step1");
   const a = combineWindows(without);
   const b = combineWindows(during);
   report = {
@@ -239,8 +246,10 @@ try {
       ...schedulerResult,
       decidedWhileMeasured: decidedDuring,
       perSecondWhileMeasured: +(decidedDuring / b.seconds).toFixed(0),
+      // Its pace while measured against its pace alone: how much of its capacity it used during the windows.
+      shareOfAloneWhileMeasured: schedulerResult.alone ? +(decidedDuring / b.seconds / schedulerResult.alone.perSecond).toFixed(3) : null,
       openAfterMeasuring: stillOpen,
-      batchSize: SCHEDULER_BATCH, batchesPerRound: SCHEDULER_MAX_BATCHES_PER_ROUND, pauseMs: SCHEDULER_PAUSE_MS, workShare: SCHEDULER_WORK_SHARE,
+      policy: defaultCartRecoverySchedulerPolicy,
     },
     webhookRoute: {
       windows: WINDOWS,

@@ -7,7 +7,7 @@ import { prepareSendByFlow } from "~/.server/outbox/prepare-by-flow";
 import { orderConfirmationPrepareSend } from "~/.server/automations/order-confirmation-send";
 import { offerPrepareSend } from "~/.server/retention/prepare-send";
 import { runWinBackScheduler } from "~/.server/retention/win-back";
-import { runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
+import { pacedCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { systemClock } from "~/.server/clock";
 import { encryptionKey } from "~/.server/crypto";
 import { createDb } from "~/.server/db";
@@ -68,9 +68,9 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`[worker] ${line}`);
   log(`started (batch ${defaultOutboxPolicy.batchSize}, ${defaultOutboxPolicy.ratePerSecond} msg/s)`);
   try {
-    // Cart recovery: each round decides up to two batches of checkouts whose step-1 time has come (a few short writes
-    // each, working a tenth of the time: webhook writes wait for one statement at most, see npm run bench:fanout),
-    // and the discount code is created right before step 2 is sent.
+    // Cart recovery: a round decides a batch of checkouts whose step-1 time has come when the scheduler is not resting
+    // (it works a tenth of the time, in short writes: see step1.ts and npm run bench:fanout), and the discount code is
+    // created right before step 2 is sent.
     // History imports: each round starts, polls or reads (for at most 250 ms) the due import jobs' bulk queries.
     const importHistory = async () => {
       const counts = await runHistoryImports({ db, clock: systemClock, adminGraphql, secretsKey, download: adminSimulator?.fetch, log });
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     // Back in stock: up to two batches of 2,000 alerts planned per round (each its own short write); win-back once a day.
     const schedulers = [
       projectInbox,
-      () => runCartRecoveryScheduler(db, systemClock, { batchSize: 200, maxBatches: 2, pauseMs: 20, workShare: 0.1 }),
+      pacedCartRecoveryScheduler(db, systemClock),
       importHistory,
       () => runBackInStockFanOut({ db, clock: systemClock, adminGraphql, secretsKey, policy: defaultOutboxPolicy, log }, { batchSize: 2_000, maxBatches: 2 }),
       () => runWinBackScheduler({ db, clock: systemClock, log }),

@@ -64,12 +64,13 @@ export async function executeDirect(db: Db, statement: DirectStatement): Promise
 
 /**
  * Whether a database error means "another writer was in the way": SQLite busy (P1008; the SQLite adapter reports
- * it only after waiting up to 5 s for the lock) or a PostgreSQL write conflict / deadlock (P2034).
+ * it only after waiting up to 5 s for the lock), an interactive transaction that could not begin within Prisma's
+ * maxWait or ran out of its time and was rolled back (P2028), or a PostgreSQL write conflict / deadlock (P2034).
  * The statement or transaction did not happen and may be tried again.
  */
 export function isContention(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === "P1008" || code === "P2034";
+  return code === "P1008" || code === "P2028" || code === "P2034";
 }
 
 const CONTENTION_TRIES = 8;

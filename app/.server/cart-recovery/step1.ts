@@ -5,13 +5,14 @@
 // checkout itself when its reminder is claimed before the scheduler got to it.
 import type { CartRecovery } from "@prisma/client";
 import type { Clock } from "../clock";
-import type { Db, DbTx } from "../db";
+import { isContention, type Db, type DbTx } from "../db";
 import { eventReason } from "../outbox/events";
 import { cancelSentence, CART_RECOVERY_FLOW } from "./checkout-events";
 import { isHoldout } from "./holdout";
 import { recordCheckoutOutcomes } from "./figures";
 import { cartRecoverySettings } from "./settings";
 import { rollupMessagesMoved } from "../analytics/rollups";
+import { lastShopifyEventReceivedAt } from "../ingest/inbox";
 
 export type Step1Decision = "remind" | "holdout" | "no_consent" | "not_contactable" | "ordered" | "deleted" | "disabled";
 
@@ -176,33 +177,28 @@ export async function ensureDecided(db: DbTx | Db, shop: string, checkoutToken: 
 }
 
 export interface SchedulerOptions {
-  /** Rows decided per transaction: small, so webhook writes are never queued behind a long one. */
+  /** Rows decided per call of decideRows: a few short write transactions, so webhook writes never queue behind a long one. */
   batchSize?: number;
-  /** Batches per call (the worker calls once per round, so dispatching is never starved). */
+  /** Batches per call. */
   maxBatches?: number;
-  /** Pause between batches, so other writers get the database. */
-  pauseMs?: number;
-  /**
-   * Share of the time spent working (0–1]: after a batch that took t ms, the pause is at least t · (1/share − 1).
-   * The scheduler is background work — a reminder that is due gets its checkout decided by the gate anyway —
-   * so it can leave most of the CPU and the write lock to the webhook routes.
-   */
-  workShare?: number;
 }
 
 export interface SchedulerCounts {
   decided: number;
   byDecision: Partial<Record<Step1Decision, number>>;
   batches: number;
+  /** The paced scheduler gave its batch up: another writer held the database. */
+  contended?: boolean;
+  /** The paced scheduler rested: Shopify deliveries were coming in. */
+  gaveWay?: boolean;
 }
 
 /** Decides every checkout whose step-1 time has come (up to maxBatches × batchSize of them). */
 export async function runCartRecoveryScheduler(db: Db, clock: Clock, options: SchedulerOptions = {}): Promise<SchedulerCounts> {
-  const { batchSize = 200, maxBatches = Number.POSITIVE_INFINITY, pauseMs = 0, workShare = 1 } = options;
+  const { batchSize = 200, maxBatches = Number.POSITIVE_INFINITY } = options;
   const counts: SchedulerCounts = { decided: 0, byDecision: {}, batches: 0 };
   while (counts.batches < maxBatches) {
     const now = clock.now();
-    const started = performance.now();
     const due = await db.cartRecovery.findMany({ where: { decidedAt: null, step1DueAt: { lte: now } }, orderBy: [{ step1DueAt: "asc" }, { id: "asc" }], take: batchSize });
     if (due.length === 0) break;
     const decided = await decideRows(db, due, now);
@@ -212,10 +208,64 @@ export async function runCartRecoveryScheduler(db: Db, clock: Clock, options: Sc
     for (const [decision, n] of decided) counts.byDecision[decision] = (counts.byDecision[decision] ?? 0) + n;
     // Rows decided by someone else in the meantime make no progress here: stop rather than spin.
     if (total === 0 || due.length < batchSize) break;
-    const pause = Math.max(pauseMs, (performance.now() - started) * (1 / Math.min(1, Math.max(0.01, workShare)) - 1));
-    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
   }
   return counts;
+}
+
+/** How the worker runs the scheduler: data, shared with npm run bench:fanout, which measures it. */
+export interface CartRecoverySchedulerPolicy {
+  /** Checkouts decided per batch; one batch per call. */
+  batchSize: number;
+  /** Share of the time spent working (0–1]: after a batch that took t ms, the next call before t · (1/share − 1) ms does nothing. */
+  workShare: number;
+  /** A Shopify delivery stored less than this long ago (ms): the call gives way to the webhook routes and rests as long. */
+  giveWayAfterWebhookMs: number;
+  /** The longest it gives way (ms): a store with steady traffic still gets a batch decided this often. */
+  maxGiveWayMs: number;
+}
+
+// Background work: a reminder that comes due gets its checkout decided by the send-time gate anyway, so the
+// scheduler leaves nearly all of the CPU and SQLite's one write lock to the webhook routes: it works a tenth of the
+// time, in batches of 50 (each write short; 200 held the lock long enough to show in the route's p99), and not at all
+// while deliveries are coming in, except for one batch every 5 s (npm run bench:fanout measures this).
+export const defaultCartRecoverySchedulerPolicy: CartRecoverySchedulerPolicy = { batchSize: 50, workShare: 0.1, giveWayAfterWebhookMs: 250, maxGiveWayMs: 5_000 };
+
+/**
+ * The scheduler paced for the worker's rounds: one batch per call, then rest (calls return at once) for as long as
+ * the policy requires. Resting here rather than sleeping keeps the round going, so dispatching never waits for it.
+ */
+export function pacedCartRecoveryScheduler(
+  db: Db,
+  clock: Clock,
+  policy: CartRecoverySchedulerPolicy = defaultCartRecoverySchedulerPolicy,
+  monotonicMs: () => number = () => performance.now(),
+): () => Promise<SchedulerCounts> {
+  let restUntil = Number.NEGATIVE_INFINITY;
+  let lastBatchAt: number | null = null;
+  const share = Math.min(1, Math.max(0.01, policy.workShare));
+  const nothing = (extra: Partial<SchedulerCounts> = {}): SchedulerCounts => ({ decided: 0, byDecision: {}, batches: 0, ...extra });
+  return async () => {
+    const started = monotonicMs();
+    if (started < restUntil) return nothing();
+    lastBatchAt ??= started;
+    if (started - lastBatchAt < policy.maxGiveWayMs) {
+      const lastDelivery = await lastShopifyEventReceivedAt(db);
+      if (lastDelivery && clock.now().getTime() - lastDelivery.getTime() < policy.giveWayAfterWebhookMs) {
+        restUntil = started + policy.giveWayAfterWebhookMs;
+        return nothing({ gaveWay: true });
+      }
+    }
+    // Another writer in the way (a burst of webhooks): the batch is left undecided for a later call, which decides it
+    // the same way (the facts are as of step-1 time). Background work never stops the worker.
+    const counts = await runCartRecoveryScheduler(db, clock, { batchSize: policy.batchSize, maxBatches: 1 }).catch((error: unknown) => {
+      if (isContention(error)) return nothing({ contended: true });
+      throw error;
+    });
+    const finished = monotonicMs();
+    lastBatchAt = finished;
+    restUntil = finished + (finished - started) * (1 / share - 1);
+    return counts;
+  };
 }
 
 /** When the scheduler has work next (the earliest undecided step-1 time), for loops in virtual time. */

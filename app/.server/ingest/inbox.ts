@@ -2,7 +2,7 @@
 // answered; its projection (receive-shopify-event.ts, one transaction) runs afterwards — in the web process when no
 // delivery is waiting to be answered, and in the worker for anything the web process left (a crash, a restart, a
 // burst it had no idle time for). The stored row is the durable hand-over: nothing accepted is lost.
-import { executeDirect, isContention } from "../db";
+import { executeDirect, isContention, type DbTx } from "../db";
 import { projectShopifyEvent, type IngestDeps, type ShopifyEvent, type StoredShopifyEvent } from "./receive-shopify-event";
 
 /** Failed projections of one event before it is given up (with its reason in the note): a bug costs a few tries, not a storm. */
@@ -23,6 +23,11 @@ export async function acceptShopifyEvent({ db, clock }: IngestDeps, event: Shopi
     args: [event.shop, event.webhookId, event.topic, event.apiVersion ?? null, event.triggeredAt ?? null, clock.now(), event.payloadJson ?? JSON.stringify(event.payload)],
   });
   return inserted === 1 ? "accepted" : "duplicate";
+}
+
+/** When the latest Shopify delivery was stored (any shop), for background work that gives way to a burst. */
+export async function lastShopifyEventReceivedAt(db: DbTx): Promise<Date | null> {
+  return (await db.webhookEvent.findFirst({ orderBy: { id: "desc" }, select: { receivedAt: true } }))?.receivedAt ?? null;
 }
 
 export interface DrainOptions {
