@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createDb } from "~/.server/db";
+import { createDb, isUniqueViolation } from "~/.server/db";
 import { postgresSchemaFrom, postgresSchemaPath, sqliteSchemaPath } from "../scripts/postgres-schema";
 
 describe("database schema", () => {
@@ -8,7 +8,7 @@ describe("database schema", () => {
     expect(readFileSync(postgresSchemaPath, "utf8")).toBe(postgresSchemaFrom(readFileSync(sqliteSchemaPath, "utf8")));
   });
 
-  it("migrates a fresh database that enforces the outbox's unique dedupe key", async () => {
+  it("migrates a fresh database that enforces the outbox's unique dedupe key, reported as a unique violation", async () => {
     const db = createDb(process.env.DATABASE_URL!);
     const row = {
       shop: "a.myshopify.com", flow: "order_confirmation", dedupeKey: "order_confirmation:1", category: "UTILITY",
@@ -16,7 +16,12 @@ describe("database schema", () => {
       sendAfter: new Date(), plannedFor: new Date(), createdAt: new Date(),
     };
     await db.message.create({ data: row });
-    await expect(db.message.create({ data: row })).rejects.toMatchObject({ code: "P2002" });
+    const duplicate: unknown = await db.message.create({ data: row }).then(() => null, (error: unknown) => error);
+    expect(duplicate).toMatchObject({ code: "P2002" });
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    const inTransaction: unknown = await db.$transaction((tx) => tx.message.create({ data: row })).then(() => null, (error: unknown) => error);
+    expect(isUniqueViolation(inTransaction)).toBe(true);
+    expect(isUniqueViolation(new Error("no code"))).toBe(false);
     expect(await db.message.count()).toBe(1);
     await db.$disconnect();
   });

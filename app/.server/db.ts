@@ -73,6 +73,14 @@ export function isContention(error: unknown): boolean {
   return code === "P1008" || code === "P2028" || code === "P2034";
 }
 
+/**
+ * Whether a Prisma call failed on a unique constraint (P2002, on SQLite and PostgreSQL alike): another writer
+ * created the same row first. Not for `executeDirect`, whose errors are the driver adapter's.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "P2002";
+}
+
 const CONTENTION_TRIES = 8;
 
 export async function retryOnContention<T>(work: () => Promise<T>): Promise<T> {

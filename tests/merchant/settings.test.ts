@@ -5,7 +5,7 @@ import type { MessagePlan } from "~/.server/automations/types";
 import { applyFlowSettingsTo } from "~/.server/settings/flows";
 import { parseCostsForm, parseCredentialsForm, parseFlowForm, parsePhoneForm, parsePoliciesForm } from "~/.server/settings/form";
 import { DEFAULT_SETTINGS, quietWindowMinutes, type SyncedTemplate } from "~/.server/settings/schema";
-import { effectiveSettings, readSettings, writeSettings } from "~/.server/settings/store";
+import { DEFAULT_SHOP_TIME_ZONE, effectiveSettings, readSettings, shopTimeZone, writeSettings } from "~/.server/settings/store";
 import { localizeErrors } from "~/.server/i18n/form-errors";
 
 const db = createDb(process.env.DATABASE_URL!);
@@ -37,6 +37,14 @@ beforeEach(async () => {
 describe("reading settings", () => {
   it("gives the defaults for a shop without a row or settings", async () => {
     expect(await readSettings(db, SHOP)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it("reads the shop's time zone, and for a shop without a row the zone a new row gets", async () => {
+    expect(await shopTimeZone(db, SHOP)).toBe(DEFAULT_SHOP_TIME_ZONE);
+    await db.shop.create({ data: { domain: SHOP } });
+    expect(await shopTimeZone(db, SHOP)).toBe(DEFAULT_SHOP_TIME_ZONE);
+    await db.shop.update({ where: { domain: SHOP }, data: { timezone: "America/Chicago" } });
+    expect(await shopTimeZone(db, SHOP)).toBe("America/Chicago");
   });
 
   it("takes every valid stored value and falls back per key for invalid ones", () => {

@@ -2,6 +2,7 @@
 // period of the same length just before it, each as the stats JSON. Every figure on the page comes from these.
 import type { Clock } from "../clock";
 import type { DbTx } from "../db";
+import { shopTimeZone } from "../settings/store";
 import { addDays, localDate, startOfLocalDay } from "./period";
 import { computeStats, type Stats } from "./stats";
 
@@ -61,8 +62,7 @@ const statsFor = (db: DbTx, shop: string, first: string, last: string, timezone:
   computeStats(db, { shop, from: startOfLocalDay(first, timezone), to: startOfLocalDay(addDays(last, 1), timezone) }, { summaryOnly });
 
 export async function dashboardData(db: DbTx, clock: Clock, shop: string, query: URLSearchParams): Promise<DashboardData> {
-  const row = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } });
-  const timezone = row?.timezone ?? "Europe/Berlin";
+  const timezone = await shopTimeZone(db, shop);
   const period = choosePeriod(query, localDate(clock.now(), timezone), timezone);
   const [stats, previous] = await Promise.all([statsFor(db, shop, period.first, period.last, timezone), statsFor(db, shop, period.prevFirst, period.prevLast, timezone, true)]);
   return { period, stats, previous };

@@ -5,7 +5,7 @@ import { isPostgresClient, type Db } from "../db";
 import { recordCheckoutOutcomes } from "../cart-recovery/figures";
 import { localDate } from "./period";
 import { dropCachedRetention } from "./retention-cache";
-import { BUCKET_OF_STATUS, consentMetric, consentRequestContributions, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, shopTimezone, summaryContributions } from "./rollups";
+import { BUCKET_OF_STATUS, cachedShopTimeZone, consentMetric, consentRequestContributions, dayLinks, forgetTimezones, isCountedFlow, messageMetric, orderContribution, reminderCostMetricOf, SENT_BUCKETS, summaryContributions } from "./rollups";
 
 const PAGE = 5_000;
 const INSERT_CHUNK = 500;
@@ -44,7 +44,7 @@ async function refreshStatistics(db: Db): Promise<void> {
 export async function rebuildRollups(db: Db, shop: string): Promise<RebuildCounts> {
   forgetTimezones();
   await refreshStatistics(db);
-  const timezone = await shopTimezone(db, shop);
+  const timezone = await cachedShopTimeZone(db, shop);
   const dayValues = new Map<string, number>();
   const addDay = (day: string, metric: string, delta: number) => {
     const key = `${day}|${metric}`;

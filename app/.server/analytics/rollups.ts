@@ -7,6 +7,7 @@ import { Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
 import { recordCheckoutOutcomes, toCents } from "../cart-recovery/figures";
 import { phoneCountry } from "../identity";
+import { shopTimeZone } from "../settings/store";
 import { localDate } from "./period";
 import { deleteCachedRetention, dropCachedRetention, dropCachedRetentionContaining } from "./retention-cache";
 
@@ -32,17 +33,15 @@ export const BUCKET_OF_STATUS: Record<string, string> = {
 export const messageMetric = (flow: string, bucket: string) => `msg:${flow}:${bucket}`;
 export const consentMetric = (state: string) => `consent:${state}`;
 
-const DEFAULT_TIMEZONE = "Europe/Berlin";
-
 // The hooks run on every webhook: the time zone is read once a minute per shop, not once per write. A shop whose
 // time zone changes needs a rebuild anyway (its days move), see decision 010.
 const TIMEZONE_TTL_MS = 60_000;
 const timezones = new Map<string, { timezone: string; readAt: number }>();
 
-export async function shopTimezone(tx: DbTx, shop: string): Promise<string> {
+export async function cachedShopTimeZone(tx: DbTx, shop: string): Promise<string> {
   const cached = timezones.get(shop);
   if (cached && Date.now() - cached.readAt < TIMEZONE_TTL_MS) return cached.timezone;
-  const timezone = (await tx.shop.findUnique({ where: { domain: shop }, select: { timezone: true } }))?.timezone ?? DEFAULT_TIMEZONE;
+  const timezone = await shopTimeZone(tx, shop);
   timezones.set(shop, { timezone, readAt: Date.now() });
   return timezone;
 }
@@ -103,7 +102,7 @@ const sameContribution = (a: OrderContribution | null, b: OrderContribution | nu
 export async function rollupOrderChanged(tx: DbTx, shop: string, before: OrderFacts | null, after: OrderFacts): Promise<void> {
   // An order for a checkout token may make it recovered, or not abandoned after all (its time, total or state changed).
   await recordCheckoutOutcomes(tx, shop, [before?.checkoutToken, after.checkoutToken].filter((t): t is string => !!t));
-  const timezone = await shopTimezone(tx, shop);
+  const timezone = await cachedShopTimeZone(tx, shop);
   const old = orderContribution(before, timezone);
   const now = orderContribution(after, timezone);
   if (sameContribution(old, now)) return;
@@ -327,7 +326,7 @@ async function moveMessages(tx: DbTx, moves: MessageMove[]): Promise<void> {
   const deltas: DayDelta[] = [];
   for (const { facts, from, status, count } of counted) {
     const { shop, flow } = facts;
-    const day = localDate(facts.createdAt, await shopTimezone(tx, shop));
+    const day = localDate(facts.createdAt, await cachedShopTimeZone(tx, shop));
     if (flow === "cart_recovery" && isSent(from) !== isSent(status)) {
       deltas.push({ shop, day, metric: reminderCostMetricOf(facts), delta: isSent(status) ? count : -count });
     }
@@ -380,7 +379,7 @@ export function consentRequestContributions(log: ConsentLogEntry[], timezone: st
 
 /** Hook for a consent transition that was recorded (a ConsentEvent was appended). */
 export async function rollupConsentTransition(tx: DbTx, shop: string, event: { id: number; consentId: string; toState: string; at: Date }): Promise<void> {
-  const timezone = await shopTimezone(tx, shop);
+  const timezone = await cachedShopTimeZone(tx, shop);
   // The consent's state at the end of every period ending after the event's day.
   await dropCachedRetention(tx, shop, localDate(event.at, timezone));
   const deltas: DayDelta[] = [{ shop, day: localDate(event.at, timezone), metric: consentMetric(event.toState), delta: 1 }];

@@ -11,7 +11,7 @@ import { Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
 import type { Flow } from "../automations/types";
 import { cartRecoveryStats, formatCents, type CartRecoveryStats, type SentReminders } from "../cart-recovery/figures";
-import { effectiveSettings, parseStoredJson } from "../settings/store";
+import { effectiveSettings, parseStoredJson, timeZoneOf } from "../settings/store";
 import { addDays, localDate, startOfLocalDay } from "./period";
 import { cachedPastRetention, type RetentionCounts } from "./retention-cache";
 import { BUCKET_OF_STATUS, CONSENT_REQUEST_PREFIX, parseConsentRequestMetric } from "./rollups";
@@ -129,7 +129,7 @@ export interface StatsOptions {
 export async function computeStats(db: DbTx, period: StatsPeriod, options: StatsOptions = {}): Promise<Stats> {
   const { shop } = period;
   const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true, settings: true } });
-  const timezone = shopRow?.timezone ?? "Europe/Berlin";
+  const timezone = timeZoneOf(shopRow);
   const settings = effectiveSettings(parseStoredJson(shopRow?.settings));
   const { fromDay, toDay } = wholeDays(period.from, period.to, timezone);
   const from = startOfLocalDay(fromDay, timezone);

@@ -3,7 +3,7 @@
 // Only periods someone loaded are kept, so only those are computed again; a row whose shop now has another time zone
 // or lapse setting would never be read again, and goes.
 import type { Db } from "../db";
-import { effectiveSettings, parseStoredJson } from "../settings/store";
+import { effectiveSettings, parseStoredJson, timeZoneOf } from "../settings/store";
 import { startOfLocalDay } from "./period";
 import { DROPPED } from "./retention-cache";
 import { computeStats } from "./stats";
@@ -20,7 +20,7 @@ export async function warmRetentionCache(db: Db, { limit }: { limit: number }): 
   for (const row of dropped) {
     const key = { shop: row.shop, timezone: row.timezone, fromDay: row.fromDay, toDay: row.toDay, lapsedAfterDays: row.lapsedAfterDays };
     const shop = await db.shop.findUnique({ where: { domain: row.shop }, select: { timezone: true, settings: true, uninstalledAt: true } });
-    const timezone = shop?.timezone ?? "Europe/Berlin";
+    const timezone = timeZoneOf(shop);
     if (!shop || shop.uninstalledAt || timezone !== row.timezone || effectiveSettings(parseStoredJson(shop.settings)).lapsedAfterDays !== row.lapsedAfterDays) {
       await db.retentionCache.deleteMany({ where: { ...key, ...DROPPED } });
       counts.removed += 1;

@@ -2,10 +2,9 @@
 // CONFIRMED consent is subscribed at once; any other number gets the double opt-in started and its signup waits
 // (the fan-out only counts CONFIRMED numbers). Bad input is answered 400 with a reason in the shopper's
 // language and stores nothing.
-import { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { Clock } from "../clock";
-import { retryOnContention, type Db } from "../db";
+import { isUniqueViolation, retryOnContention, type Db } from "../db";
 import { normalizePhone } from "../identity";
 import { requestConsent } from "../consent/lifecycle";
 import { findConsent } from "../consent/state";
@@ -56,8 +55,6 @@ export function variantIdOf(raw: string): string | null {
   const match = /^(?:gid:\/\/shopify\/ProductVariant\/)?(\d{1,20})$/.exec(raw.trim());
   return match ? match[1] : null;
 }
-
-const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 
 export async function receiveBackInStockSignup(deps: { db: Db; clock: Clock }, shop: string, input: unknown): Promise<SignupResult> {
   const shopRow = await deps.db.shop.findUnique({ where: { domain: shop }, select: { country: true, locale: true } });

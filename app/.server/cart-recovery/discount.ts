@@ -4,9 +4,8 @@
 // After a crash between Shopify's answer and our write, the retry asks for the same code again; Shopify
 // answers TAKEN, which then means "it exists already" — the code is ours, nobody else chooses it.
 import { randomBytes } from "node:crypto";
-import { Prisma, type DiscountCode } from "@prisma/client";
-import type { Db } from "../db";
-import { retryOnContention } from "../db";
+import type { DiscountCode } from "@prisma/client";
+import { isUniqueViolation, retryOnContention, type Db } from "../db";
 import { classifyAdminError, type AdminGraphqlFactory } from "../shopify-admin/client";
 import { offlineAccessToken } from "../shopify-admin/offline-session";
 
@@ -109,8 +108,6 @@ export function discountInput(row: Pick<DiscountCode, "code" | "percent" | "star
   };
 }
 
-const isUnique = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
-
 async function rowFor(db: Db, req: DiscountRequest): Promise<DiscountCode> {
   const where = { shop_checkoutToken: { shop: req.shop, checkoutToken: req.checkoutToken } };
   const existing = await db.discountCode.findUnique({ where });
@@ -135,7 +132,7 @@ async function rowFor(db: Db, req: DiscountRequest): Promise<DiscountCode> {
     );
   } catch (error) {
     // Someone else chose this checkout's code first (or, once in 32^8, the same code): theirs stands.
-    if (!isUnique(error)) throw error;
+    if (!isUniqueViolation(error)) throw error;
     const winner = await db.discountCode.findUnique({ where });
     if (!winner) throw error;
     return winner;

@@ -6,7 +6,7 @@ import type { Db } from "../db";
 import { localDate, startOfLocalDay } from "../analytics/period";
 import { reminderParameters } from "../automations/cart-recovery";
 import { dateTimeFormatter, DATE_LOCALE, type AdminLanguage } from "../i18n/locale";
-import { writeSettings } from "../settings/store";
+import { timeZoneOf, writeSettings } from "../settings/store";
 import { renderTemplateBody, TEMPLATE_NAMES, templateUrlButtonText, TEMPLATE_LANGUAGES, type TemplateLanguage } from "../templates/catalogue";
 import { cartRecoveryFigures, MIN_HOLDOUT_FOR_LIFT, type CartRecoveryStats } from "./figures";
 import { cartRecoverySettings, SETTING_KEYS } from "./settings";
@@ -191,7 +191,7 @@ export async function cartRecoveryPage(deps: PageDeps, shop: string, language: A
   const { db, clock } = deps;
   const s = STRINGS[language];
   const row = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true, currency: true, settings: true } });
-  const timezone = row?.timezone ?? "Europe/Berlin";
+  const timezone = timeZoneOf(row);
   const today = localDate(clock.now(), timezone);
   const to = new Date(startOfLocalDay(today, timezone).getTime() + 36 * 3_600_000);
   const toDay = localDate(to, timezone);

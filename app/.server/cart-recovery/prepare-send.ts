@@ -15,6 +15,7 @@ import { loadTemplateApproval } from "../templates/whatsapp-templates";
 import type { TemplateComponent } from "../whatsapp/types";
 import { ensureDiscountCode, type DiscountDeps } from "./discount";
 import { variantImageHeader } from "../settings/header-image";
+import { timeZoneOf } from "../settings/store";
 import { checkoutClosed } from "./send-facts";
 import { cartRecoverySettings } from "./settings";
 
@@ -68,7 +69,7 @@ export function cartRecoveryPrepareSend(deps: DiscountDeps & { log?: (line: stri
         return {
           action: "send",
           template: name,
-          components: discountComponents(components, outcome, templateLanguage(language, shop?.locale), shop?.timezone ?? "Europe/Berlin"),
+          components: discountComponents(components, outcome, templateLanguage(language, shop?.locale), timeZoneOf(shop)),
           parameters: syncedParameterCount(approval, language !== message.language),
           ...(check && "language" in check ? { language, note: { reason: check.reason, detail: `${name}: ${check.detail}` } } : {}),
           recheck,

@@ -3,10 +3,9 @@
 // messages that follow (the double opt-in request) in one transaction. A number that does not parse is
 // answered 400 and nothing is stored.
 import { createHash } from "node:crypto";
-import { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { Clock } from "../clock";
-import { retryOnContention, type Db } from "../db";
+import { isUniqueViolation, retryOnContention, type Db } from "../db";
 import { normalizePhone } from "../identity";
 import { enqueuePlans } from "../ingest/enqueue";
 import { describeZodError } from "../ingest/shopify-payloads";
@@ -68,10 +67,6 @@ function customerIdOf(gid: string | null | undefined): string | null {
 export function wordingVersionMatches(wording: string | null | undefined, version: string | null | undefined): boolean | null {
   if (!wording || !version?.startsWith("sha256:")) return null;
   return version === `sha256:${createHash("sha256").update(wording, "utf8").digest("hex")}`;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
 
 export async function receiveCheckoutOptIn(deps: OptInApiDeps, shop: string, input: unknown, caller: CheckoutCaller = {}): Promise<CheckoutOptInResult> {

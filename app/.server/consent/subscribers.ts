@@ -5,6 +5,7 @@
 import type { Consent, ConsentEvent, Customer, Prisma, ShopifySync } from "@prisma/client";
 import type { Clock } from "../clock";
 import { retryOnContention, type Db, type DbTx } from "../db";
+import { timeZoneOf } from "../settings/store";
 import { normalizePhone } from "../identity";
 import { enqueuePlans } from "../ingest/enqueue";
 import { revokeConsent } from "./lifecycle";
@@ -266,7 +267,7 @@ interface ShopSettings {
 
 async function shopSettings(db: DbTx, shop: string): Promise<ShopSettings> {
   const row = await db.shop.findUnique({ where: { domain: shop }, select: { country: true, timezone: true } });
-  return { domain: shop, country: row?.country ?? "DE", timezone: row?.timezone ?? "Europe/Berlin" };
+  return { domain: shop, country: row?.country ?? "DE", timezone: timeZoneOf(row) };
 }
 
 function dateFormatter(s: SubscriberStrings, timezone: string): (value: Date | string) => string {

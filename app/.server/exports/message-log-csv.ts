@@ -4,6 +4,7 @@
 // (createdAt, id), streamed as it is read.
 import type { Prisma } from "@prisma/client";
 import type { Db } from "../db";
+import { shopTimeZone } from "../settings/store";
 import { MESSAGES } from "../i18n/messages";
 import type { AdminLanguage } from "../i18n/locale";
 import { filterErrors, whereOf, type LogFilters } from "../message-log/log";
@@ -28,7 +29,7 @@ export type MessageLogCsv = { ok: true; filename: string; body: ReadableStream<U
 export async function messageLogCsv(db: Db, shop: string, filters: LogFilters, language: AdminLanguage): Promise<MessageLogCsv> {
   const errors = filterErrors(filters, MESSAGES[language]);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  const timezone = (await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } }))?.timezone ?? "Europe/Berlin";
+  const timezone = await shopTimeZone(db, shop);
   const where = whereOf(shop, filters, errors, timezone);
   const encoder = new TextEncoder();
   let after: { createdAt: Date; id: string } | null = null;

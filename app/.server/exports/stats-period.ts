@@ -3,6 +3,7 @@
 import type { DbTx } from "../db";
 import { startOfLocalDay } from "../analytics/period";
 import { computeStats, type Stats } from "../analytics/stats";
+import { shopTimeZone } from "../settings/store";
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -21,6 +22,6 @@ export function periodError(from: string, to: string): string | null {
 export async function statsForDates(db: DbTx, shop: string, from: string, to: string): Promise<Stats> {
   const problem = periodError(from, to);
   if (problem) throw new RangeError(problem);
-  const timezone = (await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } }))?.timezone ?? "Europe/Berlin";
+  const timezone = await shopTimeZone(db, shop);
   return computeStats(db, { shop, from: startOfLocalDay(from, timezone), to: startOfLocalDay(to, timezone) });
 }

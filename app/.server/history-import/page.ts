@@ -2,15 +2,12 @@
 import type { Clock } from "../clock";
 import type { Db } from "../db";
 import type { AdminLanguage } from "../i18n/locale";
+import { shopTimeZone } from "../settings/store";
 import { requestHistoryImport } from "./job";
 import { dataImportView, type DataImportView } from "./view";
 
-async function timezoneOf(db: Db, shop: string): Promise<string> {
-  return (await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } }))?.timezone ?? "Europe/Berlin";
-}
-
 export async function dataImportCard(db: Db, shop: string, language: AdminLanguage): Promise<DataImportView> {
-  return dataImportView(db, shop, language, await timezoneOf(db, shop));
+  return dataImportView(db, shop, language, await shopTimeZone(db, shop));
 }
 
 /** Queues an import unless one is under way (then that one is shown); the worker runs it. */

@@ -3,7 +3,7 @@
 // message. The InboundMessage row's unique wamid makes a redelivered webhook a no-op.
 import type { Prisma } from "@prisma/client";
 import type { Clock } from "../clock";
-import { retryOnContention, type Db, type DbTx } from "../db";
+import { isUniqueViolation, retryOnContention, type Db, type DbTx } from "../db";
 import { routeInbound, type InboundRoute } from "../automations/inbound-route";
 import { planAutoReply, planWismoAnswer, type InboundSender, type OrderQuestion, type WismoOrder } from "../automations/wismo";
 import type { FeedbackAnswer } from "../automations/feedback";
@@ -64,7 +64,7 @@ export async function handleShopperMessages(deps: { db: Db; clock: Clock }, mess
         break;
       } catch (error) {
         // The same message delivered twice at once: the loser sees the winner's row on its retry.
-        if (attempt < 3 && (error as { code?: unknown } | null)?.code === "P2002") continue;
+        if (attempt < 3 && isUniqueViolation(error)) continue;
         throw error;
       }
     }

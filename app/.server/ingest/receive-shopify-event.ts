@@ -1,8 +1,7 @@
 // Project one accepted Shopify webhook (inbox.ts stored it): project, plan, enqueue and mark it processed —
 // all in one transaction, so a failure leaves nothing half-written and the next try starts clean.
-import { Prisma } from "@prisma/client";
 import type { Clock } from "../clock";
-import { retryOnContention, type Db, type DbTx } from "../db";
+import { isUniqueViolation, retryOnContention, type Db, type DbTx } from "../db";
 import { planOrderConfirmation } from "../automations/order-confirmation";
 import type { MessagePlan } from "../automations/types";
 import { onCheckoutDeleted, onCheckoutPayload, onOrderForCheckout } from "../cart-recovery/checkout-events";
@@ -137,10 +136,6 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "customers/redact": handleCustomersRedact,
   "shop/redact": handleShopRedact,
 };
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
-}
 
 /** An accepted event as the inbox keeps it (a WebhookEvent row not yet processed). */
 export interface StoredShopifyEvent extends ShopifyEvent {

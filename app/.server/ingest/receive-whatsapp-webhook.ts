@@ -4,7 +4,7 @@
 // anything that is not a 200 for 7 days. Every signal only touches the shops of the number it reached
 // (inbound/shop-scope.ts, decision 004 step 0): the signature vouches for that number's app, not for others.
 import type { Clock } from "../clock";
-import { retryOnContention, type Db } from "../db";
+import { isUniqueViolation, retryOnContention, type Db } from "../db";
 import { noteShopperMessages } from "../cart-recovery/replies";
 import { applyConsentInbounds, classifyMessage, consentInboundsFromWebhook, emptyInboundConsentCounts, type InboundConsentCounts } from "../consent/inbound";
 import { receiverKey, resolveShopScopes, type ShopFilter } from "../inbound/shop-scope";
@@ -104,7 +104,7 @@ async function applyConsent(deps: { db: Db; clock: Clock }, signals: ReturnType<
       );
     } catch (error) {
       // Two deliveries of the same shopper's messages racing on a unique key: the retry sees the winner's rows.
-      if (attempt < MAX_TRIES && (error as { code?: unknown } | null)?.code === "P2002") continue;
+      if (attempt < MAX_TRIES && isUniqueViolation(error)) continue;
       throw error;
     }
   }

@@ -4,6 +4,7 @@
 import type { Message, MessageEvent, Prisma } from "@prisma/client";
 import { startOfLocalDay } from "../analytics/period";
 import type { Db } from "../db";
+import { shopTimeZone } from "../settings/store";
 import { COMMON, flowName } from "../i18n/common";
 import { fill } from "../i18n/form-errors";
 import { dateTimeFormatter, type AdminLanguage } from "../i18n/locale";
@@ -259,8 +260,7 @@ function rowWhy(m: Pick<Message, "status" | "statusReason" | "errorCode">, langu
 export async function messageLogPage(db: Db, shop: string, filters: LogFilters, language: AdminLanguage): Promise<MessageLogPage> {
   const s = MESSAGES[language];
   const c = COMMON[language];
-  const shopRow = await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } });
-  const timezone = shopRow?.timezone ?? "Europe/Berlin";
+  const timezone = await shopTimeZone(db, shop);
   const when = dateTimeFormatter(language, timezone);
   const errors = filterErrors(filters, s);
   const where = whereOf(shop, filters, errors, timezone);

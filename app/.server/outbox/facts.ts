@@ -3,7 +3,7 @@ import type { Message, Prisma } from "@prisma/client";
 import type { DbTx } from "../db";
 import { loadCartRecoveryFacts } from "../cart-recovery/send-facts";
 import { FLOW_IDS, type FlowId } from "../settings/schema";
-import { effectiveSettings, parseStoredJson } from "../settings/store";
+import { effectiveSettings, parseStoredJson, timeZoneOf } from "../settings/store";
 import { loadTemplateApproval, templateApproval, type TemplateApproval } from "../templates/whatsapp-templates";
 import { CART_RECOVERY_FLOW, type CartRecoveryFacts, type ConsentState, type SendFacts } from "./gate";
 import { CAPPED_FLOWS, flowSendPolicy, type OutboxPolicy } from "./policy";
@@ -146,7 +146,7 @@ function assembleSendFacts(message: FactsMessage, policy: Pick<OutboxPolicy, "af
     recipientZone: recipientZone({
       addressCountry: order?.addressCountry ?? checkout?.addressCountry ?? null,
       phone: message.to,
-      shopTimeZone: shop?.timezone ?? "Europe/Berlin",
+      shopTimeZone: timeZoneOf(shop),
     }),
     marketingSentInWindow: loaded.marketingSentInWindow,
     lastInboundAt: loaded.lastInboundAt,

@@ -4,8 +4,7 @@
 // bucket emptied at the end of one second plus the refill makes up to twice the rate in the next one).
 // A worker takes the tokens for a whole batch in one conditional write, before it claims the rows, and sends each
 // message only while its token's second lasts (dispatch.ts); tokens left unused are given back.
-import type { Db } from "../db";
-import { retryOnContention } from "../db";
+import { isUniqueViolation, retryOnContention, type Db } from "../db";
 
 export interface SendRateGrant {
   granted: number;
@@ -27,10 +26,6 @@ export interface SharedSendRate {
 
 const WINDOW_MS = 1_000;
 const MAX_ROUNDS = 50;
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "P2002";
-}
 
 export function createSharedSendRate(db: Db, key: string, ratePerSecond: number): SharedSendRate {
   const rate = Math.max(0, Math.floor(ratePerSecond));

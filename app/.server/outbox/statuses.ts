@@ -3,7 +3,7 @@
 // read everything in two queries, plan the changes in memory, write them grouped, and only move forward.
 import type { Prisma } from "@prisma/client";
 import type { Clock } from "../clock";
-import type { Db } from "../db";
+import { isUniqueViolation, type Db } from "../db";
 import type { ShopFilter } from "../inbound/shop-scope";
 import type { DeliveryStatus, StatusUpdate } from "../whatsapp/types";
 import { eventReason, isContention, type MessageStatus } from "./events";
@@ -178,17 +178,13 @@ export async function applyStatusUpdates(db: Db, clock: Clock, updates: StatusUp
     try {
       return await applyOnce(db, clock, updates, shops);
     } catch (error) {
-      // Another webhook delivery or the worker changed one of the rows between our read and our write.
+      // Another webhook delivery or the worker changed one of the rows between our read and our write (a unique
+      // violation: the worker recorded the same waMessageId meanwhile).
       const retryable = error instanceof ConcurrentChange || isContention(error) || isUniqueViolation(error);
       if (!retryable || attempt >= MAX_TRIES) throw error;
       await new Promise((resolve) => setTimeout(resolve, attempt * 10 + Math.random() * 10));
     }
   }
-}
-
-/** The worker recorded the same waMessageId between our read and our write (it is unique). */
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "P2002";
 }
 
 async function applyOnce(db: Db, clock: Clock, updates: StatusUpdate[], shops: ShopFilter | undefined): Promise<StatusApplyCounts> {

@@ -86,6 +86,17 @@ async function ensureShop(db: DbTx, shop: string) {
   );
 }
 
+/** The time zone of a shop that has no Shop row (yet): the column's schema default. */
+export const DEFAULT_SHOP_TIME_ZONE = "Europe/Berlin";
+
+/** The time zone of a Shop row read for other columns as well. */
+export const timeZoneOf = (row: { timezone: string | null } | null | undefined): string => row?.timezone ?? DEFAULT_SHOP_TIME_ZONE;
+
+/** The shop's time zone, for readers that need no other Shop column. */
+export async function shopTimeZone(db: DbTx, shop: string): Promise<string> {
+  return timeZoneOf(await db.shop.findUnique({ where: { domain: shop }, select: { timezone: true } }));
+}
+
 export async function readSettings(db: DbTx, shop: string): Promise<ShopSettings> {
   const row = await db.shop.findUnique({ where: { domain: shop }, select: { settings: true } });
   return effectiveSettings(parseStoredJson(row?.settings));
@@ -98,7 +109,7 @@ export async function readShop(db: DbTx, shop: string): Promise<{ settings: Shop
     settings: effectiveSettings(parseStoredJson(row?.settings)),
     locale: row?.locale ?? "de",
     country: row?.country ?? "DE",
-    timezone: row?.timezone ?? "Europe/Berlin",
+    timezone: timeZoneOf(row),
     currency: row?.currency ?? "EUR",
   };
 }

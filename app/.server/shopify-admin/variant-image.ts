@@ -2,8 +2,7 @@
 // 2026-07 checkouts/* and orders/* line items have variant_id, no image; docs/decisions/011). The variant's own image,
 // else its product's featured image — the same choice back in stock makes (back-in-stock/variant-lookup.ts, which
 // shares the fields and the call below). Cached per (shop, variant) in VariantImage, a "no image" answer too.
-import { Prisma } from "@prisma/client";
-import type { Db } from "../db";
+import { isUniqueViolation, type Db } from "../db";
 import { httpsUrl } from "../templates/media-header";
 import { classifyAdminError, type AdminGraphqlFactory } from "./client";
 import { offlineAccessToken } from "./offline-session";
@@ -89,8 +88,6 @@ export type VariantImageOutcome =
   | { status: "retry"; reason: string; retryAfterMs?: number }
   | { status: "failed"; reason: string };
 
-const isUnique = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
-
 /** The variant's image from the cache while it is fresh, else from the Admin API (then cached). */
 export async function resolveVariantImage(deps: AdminLookupDeps, shop: string, variantId: string, now: Date): Promise<VariantImageOutcome> {
   const key = { shop_variantId: { shop, variantId } };
@@ -109,7 +106,7 @@ export async function resolveVariantImage(deps: AdminLookupDeps, shop: string, v
     await deps.db.variantImage.upsert({ where: key, create: { shop, variantId, ...data }, update: data });
   } catch (error) {
     // Another worker stored the same answer a moment ago.
-    if (!isUnique(error)) throw error;
+    if (!isUniqueViolation(error)) throw error;
   }
   if (imageUrl) return { status: "image", url: imageUrl };
   return { status: "none", reason: variant ? "Shopify has no image for the variant or its product" : "Shopify knows no such variant (any more)" };
