@@ -1,7 +1,7 @@
 // Adapters shared by the webhook routes: verify a request, turn it into a domain event, hand it to the inbox.
 import { db, getClock } from "./shopify.server";
 import { getEnv } from "./env.server";
-import { acceptShopifyEvent, createShopifyInbox } from "./.server/ingest/inbox";
+import { createShopifyInbox } from "./.server/ingest/inbox";
 import type { IngestDeps } from "./.server/ingest/receive-shopify-event";
 import { verifyShopifyWebhook } from "./.server/ingest/verify-shopify-webhook";
 
@@ -21,7 +21,7 @@ const inbox = (globalThis.__momentoShopifyInbox ??= createShopifyInbox(ingestDep
  * down: the insert throws, Remix answers 500 and Shopify delivers again.
  */
 export async function receiveShopifyWebhook(request: Request): Promise<Response> {
-  await inbox.answering(async () => acceptShopifyEvent(ingestDeps(), await verifyShopifyWebhook(request, getEnv().SHOPIFY_API_SECRET)));
+  await inbox.answering(async () => inbox.accept(await verifyShopifyWebhook(request, getEnv().SHOPIFY_API_SECRET)));
   inbox.kick();
   return new Response();
 }

@@ -3,7 +3,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createVirtualClock } from "~/.server/clock";
 import { createDb, isPostgresClient } from "~/.server/db";
-import { acceptShopifyEvent, MAX_PROJECTION_ATTEMPTS, projectPendingShopifyEvents } from "~/.server/ingest/inbox";
+import { acceptShopifyEvent, createGroupedAccept, MAX_PROJECTION_ATTEMPTS, projectPendingShopifyEvents } from "~/.server/ingest/inbox";
 import type { ShopifyEvent } from "~/.server/ingest/receive-shopify-event";
 import { callRoute } from "../../simulator/in-process-app";
 import { shopifyWebhookRequest } from "../../simulator/shopify-webhooks";
@@ -39,6 +39,31 @@ describe("accepting", () => {
     expect(await acceptShopifyEvent(deps, event)).toBe("duplicate");
     expect(await counts()).toEqual({ pending: 1, events: 1, orders: 0, messages: 0 });
     expect(await db.webhookEvent.findFirstOrThrow()).toMatchObject({ topic: "orders/create", receivedAt: T0, processedAt: null, attempts: 0, note: null });
+  });
+
+  it("deliveries verified at the same moment share one statement (at most 100 each); duplicates among them are ignored", async () => {
+    let statements = 0;
+    const accept = createGroupedAccept(() => (statements++, deps));
+    const events = Array.from({ length: 30 }, () => orderEvent());
+    await Promise.all([...events, ...events.slice(0, 5)].map(accept));
+    expect(statements).toBe(1);
+    expect(await db.webhookEvent.count()).toBe(30);
+    await Promise.all(Array.from({ length: 250 }, () => accept(orderEvent())));
+    expect(statements).toBe(4);
+    expect(await db.webhookEvent.count()).toBe(280);
+    // Later deliveries: a statement of their own.
+    await accept(orderEvent());
+    expect(statements).toBe(5);
+  });
+
+  it("a statement the database refuses refuses every delivery in it, and stores none of them", async () => {
+    const accept = createGroupedAccept(() => deps);
+    const broken = { ...orderEvent(), topic: null as unknown as string }; // WebhookEvent.topic is NOT NULL
+    const outcomes = await Promise.allSettled([accept(orderEvent()), accept(broken), accept(orderEvent())]);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(await db.webhookEvent.count()).toBe(0);
+    await accept(orderEvent());
+    expect(await db.webhookEvent.count()).toBe(1);
   });
 
   it("the route answers 200 once stored; the web process projects the event after its answer", async () => {
