@@ -1,7 +1,7 @@
 // npm run bench:fanout — does the cart-recovery scheduler slow the webhook route down? Seeds 100,000 open
 // checkouts whose step-1 time has come (a quarter with confirmed consent, a quarter with an unconfirmed
 // one, half without a phone; two scheduled reminders per checkout with a phone), then measures signed
-// checkouts/create deliveries against the real app (production build under remix-serve, real routes and
+// checkouts/create deliveries against the real app (production build under server.mjs, real routes and
 // ingest) in one run, in alternating windows: with the scheduler paused, and while it decides the checkouts in a
 // second process the way the worker runs it (defaultCartRecoverySchedulerPolicy, called as often as a busy worker's
 // rounds come: it gives way while deliveries come in, except for one batch every few seconds, so the report also

@@ -241,7 +241,7 @@ function start(name: string, colorCode: number, cmd: string, args: string[], env
   return child;
 }
 
-/** The group outlives its leader when a grandchild lingers (remix-serve waits for idle keep-alive sockets). */
+/** The group outlives its leader when a grandchild lingers (the server waits for idle keep-alive sockets). */
 function signalGroup(child: Child, signal: NodeJS.Signals): void {
   if (child.process.pid === undefined) return;
   try {
@@ -362,7 +362,7 @@ async function main(): Promise<void> {
   await buildIfStale(env);
 
   start("simulator", 35, "npm", ["run", "--silent", "simulator"], { ...env, SIMULATOR_PORT: String(SIM_PORT), SIMULATOR_WEBHOOK_URL: `${APP_URL}/webhooks/whatsapp` });
-  start("app", 36, "npx", ["remix-serve", "./build/server/index.js"], { ...env, PORT: String(PORT), HOST: "127.0.0.1" });
+  start("app", 36, process.execPath, ["server.mjs"], { ...env, PORT: String(PORT), HOST: "127.0.0.1" });
   start("worker", 33, "npm", ["run", "--silent", "worker"], env);
 
   await waitFor("the app", async () => (await fetch(`${APP_URL}/demo/app-bridge.js`)).status > 0, 60_000);

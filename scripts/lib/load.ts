@@ -1,5 +1,5 @@
 // The benchmarks' shared load generator: signed Shopify deliveries to a server over loopback, N in flight,
-// with throughput and latency percentiles; plus starting the production build under remix-serve.
+// with throughput and latency percentiles; plus starting the production build under the production server (server.mjs).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { shopifyHmac } from "../../simulator/shopify-webhooks";
@@ -111,9 +111,9 @@ export function buildApp(): void {
   if (built.status !== 0) process.exit(1);
 }
 
-/** The production build under remix-serve, as an operator runs it; `stop()` ends its process group. */
+/** The production build under server.mjs, as an operator runs it (npm start); `stop()` ends its process group. */
 export function startApp(port: number, databaseUrl: string): { child: ChildProcess; stop: () => void } {
-  const child = spawn("npx", ["remix-serve", "./build/server/index.js"], {
+  const child = spawn(process.execPath, ["server.mjs"], {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, NODE_ENV: "production", DEMO_MODE: "0", SHOPIFY_APP_URL: `http://localhost:${port}` },
     stdio: ["ignore", "ignore", "inherit"],
