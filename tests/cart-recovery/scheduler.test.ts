@@ -1,6 +1,6 @@
 // The step-1 scheduler in batches: it decides every due checkout once, a limited number of batches per call
 // (the worker's rounds), and leaves checkouts that are not due yet alone.
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createVirtualClock } from "~/.server/clock";
 import { nextStep1DueAt, pacedCartRecoveryScheduler, runCartRecoveryScheduler } from "~/.server/cart-recovery/step1";
 import { createDb } from "~/.server/db";
