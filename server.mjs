@@ -13,9 +13,14 @@ import { staticActionHandler } from "./server/static-actions.js";
 const build = await import(pathToFileURL(path.resolve(process.argv[2] ?? "build/server/index.js")).href);
 remixNode.installGlobals({ nativeFetch: build.future.v3_singleFetch });
 
-// Remix reports an error thrown by an action through the entry's handleError (app/entry.server.tsx) or console.error.
-const reportError = (error, request) =>
-  build.entry.module.handleError ? build.entry.module.handleError(error, { request, params: {}, context: {} }) : console.error(error);
+// An error thrown by an action goes to the entry's handleError when it has one, as in Remix. Otherwise Remix would
+// print the whole error; Prisma's messages can quote query arguments (phone numbers), so only its kind and frames.
+const reportError = (error, request) => {
+  if (build.entry.module.handleError) return build.entry.module.handleError(error, { request, params: {}, context: {} });
+  const { name, code, stack } = error ?? {};
+  const frames = String(stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at ")).slice(0, 8);
+  console.error([`[server] POST ${new URL(request.url).pathname} failed: ${name ?? "error"}${code ? ` ${code}` : ""}`, ...frames].join("\n"));
+};
 
 const app = express();
 app.disable("x-powered-by");

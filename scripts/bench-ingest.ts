@@ -4,10 +4,11 @@
 // load generator in one run, over loopback. The app answers once the event is stored and projects it afterwards
 // (decision 012), so the report also says how fast that backlog is projected: the app is kept running until every
 // accepted event is processed (the web process alone; no worker runs). Prints a JSON report.
-// Both servers first get BENCH_WARMUP deliveries (2,000): the app has far more code for V8 to compile than the bare
-// server, and its first thousand deliveries run at about half its later speed; that first thousand is reported
-// too ("cold"). Then BENCH_WINDOWS windows of BENCH_REQUESTS (5 × 1,000) are measured and reported as one figure,
-// with the slowest and fastest window, since this shared machine's speed drifts by a third from one second to the next.
+// Both servers first get BENCH_WARMUP deliveries (2,000): until V8 has compiled the hot code (the servers' and the
+// load generator's), the first thousand run at a third to a half of the later speed for the bare server and at
+// about 0.6 for the app; that first thousand is reported too ("cold"). Then BENCH_WINDOWS windows of BENCH_REQUESTS
+// (5 × 1,000) are measured and reported as one figure, with the slowest and fastest window, since this shared
+// machine's speed drifts by a third from one second to the next.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
