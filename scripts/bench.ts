@@ -78,7 +78,7 @@ const benches: Bench[] = [
     script: "bench:dispatch",
     what: "One worker (runWorker, the real WhatsApp client) sending due messages to the Cloud API simulator over HTTP, with the send rate shared through the RateLimit table; status webhooks not delivered.",
     rows: (r) => [
-      { figure: "messages sent/s by one worker", measured: `${r.msgPerSecond}/s`, baseline: `target ≥ 1,000/s (${r.messages} messages, ${r.database})`, ratio: r.ratioToTarget1000, met: r.msgPerSecond >= 1000 },
+      { figure: "messages sent/s by one worker (mean of the full seconds)", measured: `${r.msgPerSecond ?? "?"}/s over ${r.fullSeconds ?? "?"} s`, baseline: `target ≥ 1,000/s (${r.messages} messages, ${r.database})`, ratio: r.ratioToTarget1000, met: r.msgPerSecond != null && r.msgPerSecond >= 1000 },
       { figure: "most sends in any one second", measured: `${r.maxInAnySecond}`, baseline: `configured rate ${r.configuredRatePerSecond}/s (never exceeded)`, ratio: r.maxToRate, met: r.maxInAnySecond <= r.configuredRatePerSecond },
     ],
   },
