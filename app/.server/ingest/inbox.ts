@@ -3,6 +3,7 @@
 // delivery is waiting to be answered, and in the worker for anything the web process left (a crash, a restart, a
 // burst it had no idle time for). The stored row is the durable hand-over: nothing accepted is lost.
 import { executeDirect, isContention, type DbTx } from "../db";
+import { groupCommit } from "../group-commit";
 import { projectShopifyEvent, type IngestDeps, type ShopifyEvent, type StoredShopifyEvent } from "./receive-shopify-event";
 
 /** Failed projections of one event before it is given up (with its reason in the note): a bug costs a few tries, not a storm. */
@@ -38,37 +39,24 @@ export async function acceptShopifyEvent(deps: IngestDeps, event: ShopifyEvent):
   return (await acceptShopifyEvents(deps, [event])) === 1 ? "accepted" : "duplicate";
 }
 
-/** Deliveries verified in the same turn of the event loop, stored together (at most this many per statement). */
+/** The most deliveries one INSERT stores (7 placeholders each). */
 const MAX_EVENTS_PER_INSERT = 100;
 
 /**
- * Group commit for the routes: each call resolves once the statement holding its event has committed (or rejects
- * with its error). Deliveries whose bodies arrived together share one INSERT instead of queueing for SQLite's write
- * lock one by one — the insert was the largest part of a delivery's cost.
+ * Group commit for the routes: deliveries verified together share one INSERT instead of queueing for SQLite's write
+ * lock one by one (the insert was the largest part of a delivery's cost); each call resolves once the statement
+ * holding its event has committed. A refused statement is the database refusing (down, locked past the busy
+ * timeout), not one bad row: all of its deliveries get the error, so each route answers 5xx and Shopify delivers
+ * again, rather than each waiting out the lock once more on its own.
  */
 export function createGroupedAccept(deps: () => IngestDeps): (event: ShopifyEvent) => Promise<void> {
-  type Waiting = { event: ShopifyEvent; stored: () => void; failed: (error: unknown) => void };
-  let next: Waiting[] = [];
-  async function store(group: Waiting[]): Promise<void> {
-    try {
-      await acceptShopifyEvents(deps(), group.map((w) => w.event));
-      for (const w of group) w.stored();
-    } catch (error) {
-      for (const w of group) w.failed(error);
-    }
-  }
-  return (event) =>
-    new Promise<void>((stored, failed) => {
-      if (next.length === 0) {
-        const group = (next = []);
-        setImmediate(() => {
-          if (next === group) next = [];
-          void store(group);
-        });
-      }
-      next.push({ event, stored, failed });
-      if (next.length >= MAX_EVENTS_PER_INSERT) next = [];
-    });
+  return groupCommit(
+    async (events: ShopifyEvent[]) => {
+      await acceptShopifyEvents(deps(), events);
+      return events.map(() => undefined);
+    },
+    { maxItems: MAX_EVENTS_PER_INSERT, failTogether: true },
+  );
 }
 
 /** When the latest Shopify delivery was stored (any shop), for background work that gives way to a burst. */

@@ -7,49 +7,6 @@ import type { Db } from "../db";
 import { BUCKET_OF_STATUS, rollupMessageRowsMoved } from "../analytics/rollups";
 import { retryOnContention, type StatusEvent } from "./events";
 
-/**
- * Calls made while a write is running are collected and written together by the next one; a call on an idle writer
- * waits for the end of the current event-loop turn, so calls made in the same turn share a write too. `write` gets
- * the collected items and answers one result per item, in order. When a shared write fails, each of its items is
- * written on its own, so one bad row fails only its own caller.
- */
-export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>): (item: I) => Promise<O> {
-  let queue: { item: I; resolve: (out: O) => void; reject: (error: unknown) => void }[] = [];
-  let running = false;
-  const writeAlone = async (entry: (typeof queue)[number]) => {
-    try {
-      entry.resolve((await write([entry.item]))[0]);
-    } catch (error) {
-      entry.reject(error);
-    }
-  };
-  const drain = async () => {
-    while (queue.length > 0) {
-      const batch = queue;
-      queue = [];
-      if (batch.length === 1) {
-        await writeAlone(batch[0]);
-        continue;
-      }
-      try {
-        const out = await write(batch.map((entry) => entry.item));
-        batch.forEach((entry, index) => entry.resolve(out[index]));
-      } catch {
-        for (const entry of batch) await writeAlone(entry);
-      }
-    }
-    running = false;
-  };
-  return (item) =>
-    new Promise<O>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
-      if (!running) {
-        running = true;
-        setImmediate(() => void drain());
-      }
-    });
-}
-
 // Raw SQL from here on: these statements run several times per second per worker, and Prisma's query building costs
 // a multiple of what SQLite or PostgreSQL spend on them (issue #8: ~1–2 ms per call against ~0.1–0.5 ms of SQL). They
 // are plain SQL that SQLite (≥ 3.35, for RETURNING) and PostgreSQL run alike; rarer writes stay with Prisma.
