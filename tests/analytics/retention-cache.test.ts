@@ -17,7 +17,7 @@ import { warmRetentionCache } from "~/.server/analytics/warm-retention";
 import { transitionConsent } from "~/.server/consent/state";
 import { projectOrder } from "~/.server/ingest/projections";
 import { orderPayload } from "~/.server/ingest/shopify-payloads";
-import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
+import { buyerOrder, deliverAccepted, TEST_SHOP, type Buyer } from "../helpers/shopify";
 
 const db = createDb(process.env.DATABASE_URL!);
 afterAll(() => db.$disconnect());
@@ -54,32 +54,7 @@ async function fromTheRows(period: StatsPeriod, toDay: string) {
   return { customers: all, returningCustomerRate: ratio(groups.subscribers.returning + groups.others.returning, all), lapsed, subscribers: split(groups.subscribers), others: split(groups.others) };
 }
 
-let orderSeq = 0;
-type Buyer = { customerId: number; phone: string };
-function order(buyer: Buyer, createdAt: string, extra: Record<string, unknown> = {}) {
-  orderSeq += 1;
-  const id = 9000 + orderSeq;
-  return germanOrder({
-    id,
-    admin_graphql_api_id: `gid://shopify/Order/${id}`,
-    name: `#${id}`,
-    phone: buyer.phone,
-    email: null,
-    contact_email: null,
-    customer: { id: buyer.customerId, admin_graphql_api_id: `gid://shopify/Customer/${buyer.customerId}`, email: null, phone: null, first_name: "X" },
-    billing_address: null,
-    shipping_address: null,
-    total_price: "10.00",
-    created_at: createdAt,
-    updated_at: createdAt,
-    ...extra,
-  });
-}
-
-async function deliver(topic: string, payload: Record<string, unknown>) {
-  const response = await deliverShopifyWebhook({ topic, payload });
-  expect(response.status, await response.clone().text()).toBeLessThan(300);
-}
+const order = (buyer: Buyer, createdAt: string, extra?: Record<string, unknown>) => buyerOrder(buyer, createdAt, "10.00", extra);
 
 async function consent(who: { phone?: string; waUserId?: string }, to: "REQUESTED" | "CONFIRMED" | "REVOKED", at: string) {
   return db.$transaction((tx) => transitionConsent(tx, { shop: TEST_SHOP, ...who, to, source: "test", evidence: {}, at: new Date(at), writeBack: false }));
@@ -145,7 +120,7 @@ beforeAll(async () => {
     [E, "2026-03-05T10:00:00+01:00"],
     [C, "2026-06-01T10:00:00+02:00"], // after every period: each of them is in the past
   ] as const) {
-    await deliver("orders/create", order(buyer, at));
+    await deliverAccepted("orders/create", order(buyer, at));
   }
 });
 
@@ -156,12 +131,12 @@ describe("kept retention of past periods", () => {
     await check();
   });
 
-  it("follows an order arriving late for an old day", () => expectFollowed(() => deliver("orders/create", order(E, "2026-01-15T10:00:00+01:00"))));
+  it("follows an order arriving late for an old day", () => expectFollowed(() => deliverAccepted("orders/create", order(E, "2026-01-15T10:00:00+01:00"))));
 
   it("follows an old order's cancellation", async () => {
     const payload = order(D, "2026-02-25T10:00:00+01:00");
-    await deliver("orders/create", payload);
-    await expectFollowed(() => deliver("orders/cancelled", { ...payload, cancelled_at: "2026-05-01T12:00:00+02:00", cancel_reason: "customer", updated_at: "2026-05-01T12:00:00+02:00" }));
+    await deliverAccepted("orders/create", payload);
+    await expectFollowed(() => deliverAccepted("orders/cancelled", { ...payload, cancelled_at: "2026-05-01T12:00:00+02:00", cancel_reason: "customer", updated_at: "2026-05-01T12:00:00+02:00" }));
   });
 
   it("keeps the figures through a transition recorded after every period", async () => {
@@ -175,14 +150,14 @@ describe("kept retention of past periods", () => {
   it("follows a consent transition recorded with an old time", () => expectFollowed(() => consent({ phone: C.phone }, "REQUESTED", "2026-02-03T10:00:00Z").then(() => consent({ phone: C.phone }, "CONFIRMED", "2026-02-03T11:00:00Z"))));
 
   it("follows a customer's phone changing to a number confirmed long ago, and keeps the periods the customer has no order in", async () => {
-    await expectFollowed(() => deliver("orders/create", order({ ...D, phone: NEW_PHONE }, "2026-06-03T10:00:00+02:00")));
+    await expectFollowed(() => deliverAccepted("orders/create", order({ ...D, phone: NEW_PHONE }, "2026-06-03T10:00:00+02:00")));
     const customerD = await db.customer.findFirstOrThrow({ where: { shop: TEST_SHOP, phone: NEW_PHONE }, select: { id: true } });
     const dDays = (await db.customerDay.findMany({ where: { shop: TEST_SHOP, customerId: customerD.id }, select: { day: true } })).map((d) => d.day);
     await dropCachedRetention(db, TEST_SHOP);
     await check();
     const withoutD = (await db.retentionCache.findMany({ where: { shop: TEST_SHOP } })).filter((p) => !dDays.some((d) => p.fromDay <= d && d <= p.toDay));
     expect(withoutD.length).toBeGreaterThan(0);
-    await deliver("orders/create", order({ ...D, phone: E.phone }, "2026-06-05T10:00:00+02:00"));
+    await deliverAccepted("orders/create", order({ ...D, phone: E.phone }, "2026-06-05T10:00:00+02:00"));
     expect(await db.retentionCache.count({ where: { shop: TEST_SHOP, figures: { not: null } } })).toBe(withoutD.length);
     await check();
   });
@@ -195,7 +170,7 @@ describe("kept retention of past periods", () => {
   });
 
   it("follows a customer's erasure (customers/redact)", () =>
-    expectFollowed(() => deliver("customers/redact", { shop_id: 1, shop_domain: TEST_SHOP, customer: { id: B.customerId, email: null, phone: B.phone }, orders_to_redact: [] })));
+    expectFollowed(() => deliverAccepted("customers/redact", { shop_id: 1, shop_domain: TEST_SHOP, customer: { id: B.customerId, email: null, phone: B.phone }, orders_to_redact: [] })));
 
   it("keeps no figures a write made stale while they were computed (another connection, the write's transaction open)", async () => {
     await check();
@@ -234,7 +209,7 @@ describe("kept retention of past periods", () => {
 
   it("is computed again by the worker after a write dropped it, and a period of another lapse setting goes", async () => {
     await check();
-    await deliver("orders/create", order(A, "2026-02-02T10:00:00+01:00"));
+    await deliverAccepted("orders/create", order(A, "2026-02-02T10:00:00+01:00"));
     const dropped = await db.retentionCache.count({ where: { shop: TEST_SHOP, figures: null } });
     expect(dropped).toBeGreaterThan(0);
     expect((await kept()) + dropped).toBe(periods.length);

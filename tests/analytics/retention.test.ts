@@ -9,45 +9,13 @@ import { computeStats } from "~/.server/analytics/stats";
 import { startOfLocalDay } from "~/.server/analytics/period";
 import { readRollups, rebuildRollups } from "~/.server/analytics/rebuild";
 import { transitionConsent } from "~/.server/consent/state";
-import { deliverShopifyWebhook, germanOrder, TEST_SHOP } from "../helpers/shopify";
+import { buyerOrder, deliverAccepted, TEST_SHOP } from "../helpers/shopify";
 
 const db = createDb(process.env.DATABASE_URL!);
 afterAll(() => db.$disconnect());
 const tz = "Europe/Berlin";
 const march = { shop: TEST_SHOP, from: startOfLocalDay("2026-03-01", tz), to: startOfLocalDay("2026-04-01", tz) };
 const day = (d: string, next: string) => ({ shop: TEST_SHOP, from: startOfLocalDay(d, tz), to: startOfLocalDay(next, tz) });
-
-let orderSeq = 0;
-interface Buyer {
-  customerId?: number;
-  phone?: string;
-  email?: string;
-}
-/** An orders/create payload (the real sample's shape) for a buyer; no address phones, so identity is what we give. */
-function orderPayload(buyer: Buyer, createdAt: string, total: string, extra: Record<string, unknown> = {}) {
-  orderSeq += 1;
-  const id = 5000 + orderSeq;
-  return germanOrder({
-    id,
-    admin_graphql_api_id: `gid://shopify/Order/${id}`,
-    name: `#${id}`,
-    phone: buyer.phone ?? null,
-    email: buyer.email ?? null,
-    contact_email: buyer.email ?? null,
-    customer: buyer.customerId ? { id: buyer.customerId, admin_graphql_api_id: `gid://shopify/Customer/${buyer.customerId}`, email: buyer.email ?? null, phone: null, first_name: "X" } : null,
-    billing_address: null,
-    shipping_address: null,
-    total_price: total,
-    created_at: createdAt,
-    updated_at: createdAt,
-    ...extra,
-  });
-}
-
-async function deliver(topic: string, payload: Record<string, unknown>, webhookId?: string) {
-  const response = await deliverShopifyWebhook({ topic, payload, ...(webhookId ? { webhookId } : {}) });
-  expect(response.status, await response.clone().text()).toBeLessThan(300);
-}
 
 async function consent(phone: string, to: "REQUESTED" | "CONFIRMED" | "REVOKED", at: string) {
   await db.$transaction((tx) => transitionConsent(tx, { shop: TEST_SHOP, phone, to, source: "test", evidence: {}, at: new Date(at), writeBack: false }));
@@ -71,25 +39,25 @@ beforeAll(async () => {
   await consent(B.phone, "CONFIRMED", "2026-04-02T10:00:00Z"); // after `to`
   await consent(C.phone, "REQUESTED", "2026-03-05T10:00:00Z");
   await consent(C.phone, "CONFIRMED", "2026-03-05T10:01:00Z");
-  await deliver("orders/create", orderPayload(G, "2025-12-31T20:00:00+01:00", "9.00")); // 91 days before 1 April: lapsed
-  await deliver("orders/create", orderPayload(H, "2026-01-01T10:00:00+01:00", "9.00")); // 90 days before: not lapsed
-  await deliver("orders/create", orderPayload(A, "2026-01-15T10:00:00+01:00", "9.00"));
-  const aMarch = orderPayload(A, "2026-03-10T10:00:00+01:00", "10.00");
-  await deliver("orders/create", aMarch, "a-march");
-  await deliver("orders/create", aMarch, "a-march"); // duplicate delivery
-  await deliver("orders/updated", { ...aMarch, updated_at: "2026-03-10T11:00:00+01:00" }); // newer, same figures
-  await deliver("orders/updated", { ...aMarch, total_price: "99.00", updated_at: "2026-03-10T10:30:00+01:00" }); // stale: ignored
-  await deliver("orders/create", orderPayload(B, "2026-03-01T00:30:00+01:00", "20.00")); // first minutes of P (23:30 UTC the day before)
-  await deliver("orders/create", orderPayload(B, "2026-03-30T00:30:00+02:00", "30.50")); // after the DST change: 29 March 22:30 UTC
-  await deliver("orders/create", orderPayload(C, "2026-03-31T23:30:00+02:00", "5.25", { note_attributes: [{ name: "_momento_whatsapp_opt_in", value: "1" }] })); // last minutes of P
-  await deliver("orders/create", orderPayload(D, "2026-03-15T12:00:00+01:00", "7.00"));
-  await deliver("orders/create", orderPayload(D, "2026-04-01T00:30:00+02:00", "7.00")); // after `to`
-  const eOrder = orderPayload(E, "2026-03-20T12:00:00+01:00", "100.00");
-  await deliver("orders/create", eOrder);
-  await deliver("orders/cancelled", { ...eOrder, cancelled_at: "2026-03-21T12:00:00+01:00", cancel_reason: "customer", updated_at: "2026-03-21T12:00:00+01:00" });
-  await deliver("orders/updated", { ...eOrder, updated_at: "2026-03-20T13:00:00+01:00" }); // older than the cancellation: still cancelled
-  await deliver("orders/create", orderPayload(F, "2026-03-12T12:00:00+01:00", "1000.00", { test: true }));
-  await deliver("orders/create", orderPayload(G, "2026-05-05T12:00:00+02:00", "9.00")); // G comes back after P: still lapsed at its end
+  await deliverAccepted("orders/create", buyerOrder(G, "2025-12-31T20:00:00+01:00", "9.00")); // 91 days before 1 April: lapsed
+  await deliverAccepted("orders/create", buyerOrder(H, "2026-01-01T10:00:00+01:00", "9.00")); // 90 days before: not lapsed
+  await deliverAccepted("orders/create", buyerOrder(A, "2026-01-15T10:00:00+01:00", "9.00"));
+  const aMarch = buyerOrder(A, "2026-03-10T10:00:00+01:00", "10.00");
+  await deliverAccepted("orders/create", aMarch, "a-march");
+  await deliverAccepted("orders/create", aMarch, "a-march"); // duplicate delivery
+  await deliverAccepted("orders/updated", { ...aMarch, updated_at: "2026-03-10T11:00:00+01:00" }); // newer, same figures
+  await deliverAccepted("orders/updated", { ...aMarch, total_price: "99.00", updated_at: "2026-03-10T10:30:00+01:00" }); // stale: ignored
+  await deliverAccepted("orders/create", buyerOrder(B, "2026-03-01T00:30:00+01:00", "20.00")); // first minutes of P (23:30 UTC the day before)
+  await deliverAccepted("orders/create", buyerOrder(B, "2026-03-30T00:30:00+02:00", "30.50")); // after the DST change: 29 March 22:30 UTC
+  await deliverAccepted("orders/create", buyerOrder(C, "2026-03-31T23:30:00+02:00", "5.25", { note_attributes: [{ name: "_momento_whatsapp_opt_in", value: "1" }] })); // last minutes of P
+  await deliverAccepted("orders/create", buyerOrder(D, "2026-03-15T12:00:00+01:00", "7.00"));
+  await deliverAccepted("orders/create", buyerOrder(D, "2026-04-01T00:30:00+02:00", "7.00")); // after `to`
+  const eOrder = buyerOrder(E, "2026-03-20T12:00:00+01:00", "100.00");
+  await deliverAccepted("orders/create", eOrder);
+  await deliverAccepted("orders/cancelled", { ...eOrder, cancelled_at: "2026-03-21T12:00:00+01:00", cancel_reason: "customer", updated_at: "2026-03-21T12:00:00+01:00" });
+  await deliverAccepted("orders/updated", { ...eOrder, updated_at: "2026-03-20T13:00:00+01:00" }); // older than the cancellation: still cancelled
+  await deliverAccepted("orders/create", buyerOrder(F, "2026-03-12T12:00:00+01:00", "1000.00", { test: true }));
+  await deliverAccepted("orders/create", buyerOrder(G, "2026-05-05T12:00:00+02:00", "9.00")); // G comes back after P: still lapsed at its end
 
 
   const scores = [10, 10, 9, 9, 9, 8, 7, 6, 5, 0, 10, 3];

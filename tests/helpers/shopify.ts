@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { shopifyWebhookRequest, type ShopifyDelivery } from "../../simulator/shopify-webhooks";
 import { callRoute } from "../../simulator/in-process-app";
 import { fixture } from "../fixtures";
@@ -44,4 +45,39 @@ export function germanOrder(overrides: Record<string, unknown> = {}) {
     updated_at: "2026-03-02T10:00:00+01:00",
     ...overrides,
   };
+}
+
+/** Who places an order: a Shopify customer id, a phone, an email — identity is only what is given. */
+export interface Buyer {
+  customerId?: number;
+  phone?: string;
+  email?: string;
+}
+
+let buyerOrderSeq = 0;
+/** An orders/create payload (the real sample's shape) for a buyer, with an id of its own; no address phones, so identity is what we give. */
+export function buyerOrder(buyer: Buyer, createdAt: string, total: string, extra: Record<string, unknown> = {}) {
+  buyerOrderSeq += 1;
+  const id = 5000 + buyerOrderSeq;
+  return germanOrder({
+    id,
+    admin_graphql_api_id: `gid://shopify/Order/${id}`,
+    name: `#${id}`,
+    phone: buyer.phone ?? null,
+    email: buyer.email ?? null,
+    contact_email: buyer.email ?? null,
+    customer: buyer.customerId ? { id: buyer.customerId, admin_graphql_api_id: `gid://shopify/Customer/${buyer.customerId}`, email: buyer.email ?? null, phone: null, first_name: "X" } : null,
+    billing_address: null,
+    shipping_address: null,
+    total_price: total,
+    created_at: createdAt,
+    updated_at: createdAt,
+    ...extra,
+  });
+}
+
+/** Delivers through the real route and expects it taken (a refusal names its reason). */
+export async function deliverAccepted(topic: string, payload: Record<string, unknown>, webhookId?: string): Promise<void> {
+  const response = await deliverShopifyWebhook({ topic, payload, ...(webhookId ? { webhookId } : {}) });
+  expect(response.status, await response.clone().text()).toBeLessThan(300);
 }
